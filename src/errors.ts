@@ -1,0 +1,115 @@
+/**
+ * Every failure this package reports, with the HTTP status it answers with.
+ *
+ * The codes are stable: apps may switch on them, and `failureRedirect` carries them as `?error=CODE`.
+ * 4xx means the request (or the person) was at fault; 5xx means Bitbucket, the database or the
+ * server's own configuration was.
+ */
+export const ERROR_STATUS = {
+  /** No state cookie came back: the login was not started in this browser, or the cookie expired. */
+  STATE_COOKIE_MISSING: 400,
+  /** The state cookie was unsigned, tampered with, or malformed. */
+  STATE_COOKIE_INVALID: 400,
+  /** The state cookie is older than `stateMaxAge`. */
+  STATE_EXPIRED: 400,
+  /** `?state` is missing, repeated, or differs from the cookie (CSRF or a replay). */
+  STATE_MISMATCH: 400,
+  /** The person pressed "Deny" on Bitbucket (`?error=access_denied`). */
+  ACCESS_DENIED: 403,
+  /** Bitbucket redirected back with another `?error=` value. */
+  AUTHORIZATION_FAILED: 400,
+  /** `?code` is missing, repeated, too long, or has characters a code never has. */
+  CODE_INVALID: 400,
+  /** Bitbucket refused the code (reused, expired, or issued for another redirect URI). */
+  TOKEN_EXCHANGE_FAILED: 400,
+  /** Bitbucket refused the client credentials: check `clientId` and `clientSecret`. */
+  CLIENT_CREDENTIALS_REJECTED: 502,
+  /** The OAuth consumer lacks a permission (`account`, or `email` with `fetchEmail`). */
+  SCOPE_MISSING: 502,
+  /** Bitbucket refused the access token it had just issued. */
+  BITBUCKET_TOKEN_REJECTED: 502,
+  /** Bitbucket rate-limited the request (HTTP 429). */
+  BITBUCKET_RATE_LIMITED: 503,
+  /** Bitbucket answered 5xx, could not be reached, or sent a body that is not JSON. */
+  BITBUCKET_UNAVAILABLE: 502,
+  /** Bitbucket did not answer within `timeout`. */
+  BITBUCKET_TIMEOUT: 504,
+  /** Bitbucket's user object lacks its `uuid`. */
+  BITBUCKET_USER_INVALID: 502,
+  /** The `createUser` hook returned `null`: sign-ups are refused. */
+  SIGN_UP_REFUSED: 403,
+  /** The Bitbucket account is already linked to a different user. */
+  ACCOUNT_ALREADY_LINKED: 409,
+  /** Creating or finding the user failed in the database or in a hook. */
+  USER_CREATION_FAILED: 500,
+  /** Creating the Lucia session failed. */
+  SESSION_CREATION_FAILED: 500,
+  /** Neither `cookieParser(secret)` nor the `cookieSecret` option supplies a secret to sign the state. */
+  COOKIE_SECRET_MISSING: 500,
+  /** `refreshBitbucketTokens`: Bitbucket refused the refresh token (used, revoked or expired). */
+  REFRESH_TOKEN_INVALID: 400,
+  /** The logout route was called cross-site (its `Origin` is not the app's own). */
+  LOGOUT_ORIGIN_REJECTED: 403,
+} as const;
+
+/** A stable error code, one of the keys of {@link ERROR_STATUS}. */
+export type BitbucketAuthErrorCode = keyof typeof ERROR_STATUS;
+
+const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
+  STATE_COOKIE_MISSING: "The login state cookie is missing. Start the login again from the login route.",
+  STATE_COOKIE_INVALID: "The login state cookie is not validly signed.",
+  STATE_EXPIRED: "The login took too long and its state expired. Start the login again.",
+  STATE_MISMATCH: "The state parameter does not match this browser's login.",
+  ACCESS_DENIED: "Access to the Bitbucket account was denied.",
+  AUTHORIZATION_FAILED: "Bitbucket reported an authorization error.",
+  CODE_INVALID: "The authorization code is missing or malformed.",
+  TOKEN_EXCHANGE_FAILED: "Bitbucket refused the authorization code.",
+  CLIENT_CREDENTIALS_REJECTED:
+    "Bitbucket refused the OAuth client credentials. Check clientId and clientSecret against the consumer in Bitbucket's workspace settings.",
+  SCOPE_MISSING:
+    "Bitbucket refused: the OAuth consumer lacks a required permission. Enable Account: Read (and Email, for fetchEmail) in the consumer's settings.",
+  BITBUCKET_TOKEN_REJECTED: "Bitbucket refused the access token.",
+  BITBUCKET_RATE_LIMITED: "Bitbucket's rate limit was reached. Try again later.",
+  BITBUCKET_UNAVAILABLE: "Bitbucket is unavailable.",
+  BITBUCKET_TIMEOUT: "Bitbucket did not answer in time.",
+  BITBUCKET_USER_INVALID: "Bitbucket's user object has no uuid.",
+  SIGN_UP_REFUSED: "Sign-ups with Bitbucket are not allowed.",
+  ACCOUNT_ALREADY_LINKED: "This Bitbucket account is already linked to another user.",
+  USER_CREATION_FAILED: "The user could not be found or created.",
+  SESSION_CREATION_FAILED: "The session could not be created.",
+  COOKIE_SECRET_MISSING:
+    "No secret to sign the login state cookie: mount app.use(cookieParser(secret)) before bitbucketRouter(), or pass the cookieSecret option.",
+  REFRESH_TOKEN_INVALID: "Bitbucket refused the refresh token.",
+  LOGOUT_ORIGIN_REJECTED: "Cross-site logout requests are refused.",
+};
+
+/**
+ * The one error class of this package. Runtime failures reach the app's error handler through
+ * `next(err)` (or become `failureRedirect?error=CODE`).
+ *
+ * @example
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof BitbucketAuthError) return res.status(err.status).json({ error: err.code });
+ *   next(err);
+ * });
+ */
+export class BitbucketAuthError extends Error {
+  /** The stable code; see {@link ERROR_STATUS}. */
+  readonly code: BitbucketAuthErrorCode;
+  /** The HTTP status the error answers with. */
+  readonly status: number;
+  /** Lets Express's default handler show the message: it never holds a secret, code or token. */
+  readonly expose = true;
+
+  constructor(code: BitbucketAuthErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? DEFAULT_MESSAGES[code], options);
+    this.name = "BitbucketAuthError";
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+/** Wraps anything thrown by a step into a BitbucketAuthError, keeping one that already is. */
+export function asAuthError(err: unknown, code: BitbucketAuthErrorCode): BitbucketAuthError {
+  return err instanceof BitbucketAuthError ? err : new BitbucketAuthError(code, undefined, { cause: err });
+}

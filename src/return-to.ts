@@ -1,0 +1,19 @@
+const PROBE_ORIGIN = "http://return-to.invalid";
+
+/**
+ * Accepts only a same-site relative path: one leading "/", no scheme, no authority ("//host",
+ * "/\host"), no backslashes and no control characters. Anything else is `null`, and the caller
+ * uses its default, so a crafted link can never send someone off-site after login.
+ */
+export function safeReturnTo(value: unknown): string | null {
+  if (typeof value !== "string" || value.length === 0 || value.length > 2048) return null;
+  if (!value.startsWith("/") || value.startsWith("//")) return null;
+  // Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" or "/\t/evil" would leave the site.
+  if (/[\\\u0000-\u001f\u007f]/.test(value)) return null;
+  try {
+    const resolved = new URL(value, PROBE_ORIGIN);
+    return resolved.origin === PROBE_ORIGIN ? value : null;
+  } catch {
+    return null;
+  }
+}

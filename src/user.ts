@@ -1,0 +1,72 @@
+import type { Auth, User } from "lucia";
+import { BitbucketAuthError, asAuthError } from "./errors.js";
+import { log } from "./log.js";
+import type { BitbucketLoginContext, ResolvedOptions } from "./options.js";
+
+/** Who this login signs in, and how they came to be. */
+export interface ResolvedUser {
+  readonly user: User;
+  readonly isNewUser: boolean;
+  readonly isLinked: boolean;
+}
+
+/**
+ * Existing-or-new user, or a link to the signed-in user. Race-safe: when two callbacks for the same
+ * new account both try to create it, the loser's duplicate-key failure is answered by reading the
+ * winner's user, so one account never becomes two users.
+ */
+export async function resolveUser<_Auth extends Auth>(
+  auth: _Auth,
+  context: BitbucketLoginContext<_Auth>,
+  options: ResolvedOptions<_Auth>,
+  signedInUserId: string | null,
+): Promise<ResolvedUser> {
+  const providerUser = context.bitbucketUserAuth;
+  const existing = await step(() => providerUser.getExistingUser());
+
+  if (signedInUserId !== null && options.linkAccounts) {
+    if (existing) return sameOwner(existing, signedInUserId);
+    try {
+      await providerUser.createKey(signedInUserId);
+      log("linked the Bitbucket account to the signed-in user");
+      return { user: await step(() => auth.getUser(signedInUserId)), isNewUser: false, isLinked: true };
+    } catch (err) {
+      const winner = await step(() => providerUser.getExistingUser());
+      if (winner) return sameOwner(winner, signedInUserId);
+      throw asAuthError(err, "USER_CREATION_FAILED");
+    }
+  }
+  if (existing) return { user: existing, isNewUser: false, isLinked: false };
+
+  try {
+    const user = options.createUser
+      ? await options.createUser(context)
+      : await providerUser.createUser({
+          attributes: await options.getUserAttributes(context.bitbucketUser, context),
+        });
+    if (user === null) throw new BitbucketAuthError("SIGN_UP_REFUSED");
+    log("created a new user");
+    return { user, isNewUser: true, isLinked: false };
+  } catch (err) {
+    if (err instanceof BitbucketAuthError) throw err;
+    const winner = await step(() => providerUser.getExistingUser());
+    if (winner) {
+      log("lost a first-login race; using the user the other callback created");
+      return { user: winner, isNewUser: false, isLinked: false };
+    }
+    throw asAuthError(err, "USER_CREATION_FAILED");
+  }
+}
+
+function sameOwner(user: User, signedInUserId: string): ResolvedUser {
+  if (user.userId !== signedInUserId) throw new BitbucketAuthError("ACCOUNT_ALREADY_LINKED");
+  return { user, isNewUser: false, isLinked: false };
+}
+
+async function step<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw asAuthError(err, "USER_CREATION_FAILED");
+  }
+}
