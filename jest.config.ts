@@ -9,8 +9,8 @@ const config: JestConfigWithTsJest = {
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: {
-    // Type checking runs once in `npm run typecheck`; here ts-jest only transpiles, which keeps the suite fast.
-    "^.+\\.ts$": ["ts-jest", { useESM: true, isolatedModules: true, tsconfig: "tsconfig.json" }],
+    // tsconfig's isolatedModules makes ts-jest transpile only; `npm run typecheck` checks types once.
+    "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }],
   },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   testTimeout: 60_000,

@@ -35,20 +35,36 @@ export function createCallbackHandler<_Auth extends Auth>(
       if (typeof code !== "string" || !CODE_SHAPE.test(code)) throw new BitbucketAuthError("CODE_INVALID");
 
       log("callback: state checked, exchanging the code");
-      const bitbucketUserAuth = await withTimeout(options.timeout, () => provider.validateCallback(code)).catch(
-        async (err: unknown) => Promise.reject(await fromThrown(err, "token")),
-      );
+      const bitbucketUserAuth = await withTimeout(options.timeout, () =>
+        provider.validateCallback(code),
+      ).catch(async (err: unknown) => Promise.reject(await fromThrown(err, "token")));
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
       if (typeof bitbucketUser?.uuid !== "string" || bitbucketUser.uuid.length === 0) {
         throw new BitbucketAuthError("BITBUCKET_USER_INVALID");
       }
-      const email = options.fetchEmail ? await fetchPrimaryEmail(bitbucketTokens.accessToken, options.timeout) : null;
-      const context: BitbucketLoginContext<_Auth> = { bitbucketUser, bitbucketTokens, email, bitbucketUserAuth, req };
+      const email = options.fetchEmail
+        ? await fetchPrimaryEmail(bitbucketTokens.accessToken, options.timeout)
+        : null;
+      const context: BitbucketLoginContext<_Auth> = {
+        bitbucketUser,
+        bitbucketTokens,
+        email,
+        bitbucketUserAuth,
+        req,
+      };
 
       const previous = await currentSession(auth, req);
-      const { user, isNewUser, isLinked } = await resolveUser(auth, context, options, previous?.user.userId ?? null);
+      const { user, isNewUser, isLinked } = await resolveUser(
+        auth,
+        context,
+        options,
+        previous?.user.userId ?? null,
+      );
       const session = await replaceSession(auth, res, previous, async () =>
-        auth.createSession({ userId: user.userId, attributes: await options.getSessionAttributes({ ...context, user }) }),
+        auth.createSession({
+          userId: user.userId,
+          attributes: await options.getSessionAttributes({ ...context, user }),
+        }),
       ).catch(async (err: unknown) => {
         // No user without a way in: a user made by this very login is removed again.
         if (isNewUser) await auth.deleteUser(user.userId).catch(() => undefined);
@@ -62,9 +78,13 @@ export function createCallbackHandler<_Auth extends Auth>(
           await options.onSuccess({ ...context, user, session, isNewUser, isLinked, redirectTo, res });
         } catch (err) {
           await endSession(auth, res, session.sessionId);
-          throw new BitbucketAuthError("SESSION_CREATION_FAILED", "The onSuccess hook failed; the new session was revoked.", {
-            cause: err,
-          });
+          throw new BitbucketAuthError(
+            "SESSION_CREATION_FAILED",
+            "The onSuccess hook failed; the new session was revoked.",
+            {
+              cause: err,
+            },
+          );
         }
         if (res.headersSent) return;
       }

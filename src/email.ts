@@ -18,9 +18,14 @@ export async function fetchPrimaryEmail(accessToken: string, timeoutMs: number):
   const headers = { Authorization: `Bearer ${accessToken}`, Accept: "application/json" };
   let url: string | undefined = EMAILS_URL;
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const body = (await fetchJson("emails", url, { headers }, timeoutMs)) as { values?: unknown; next?: unknown } | null;
+    const body = (await fetchJson("emails", url, { headers }, timeoutMs)) as {
+      values?: unknown;
+      next?: unknown;
+    } | null;
     const values = Array.isArray(body?.values) ? (body.values as EmailEntry[]) : [];
-    const primary = values.find((e) => e?.is_primary === true && e.is_confirmed === true && typeof e.email === "string");
+    const primary = values.find(
+      (e) => e?.is_primary === true && e.is_confirmed === true && typeof e.email === "string",
+    );
     if (primary) return primary.email as string;
     url = typeof body?.next === "string" && body.next.startsWith(API_ORIGIN) ? body.next : undefined;
   }

@@ -11,7 +11,11 @@ import { endSession } from "./session.js";
  * `Origin` on a cross-site POST, so a foreign `Origin` (or `Sec-Fetch-Site: cross-site`) is refused;
  * a request with neither header comes from a non-browser client such as curl and is allowed.
  */
-export function createLogoutHandler(auth: Auth, options: ResolvedOptions, fail: FailureHandler): RequestHandler {
+export function createLogoutHandler(
+  auth: Auth,
+  options: ResolvedOptions,
+  fail: FailureHandler,
+): RequestHandler {
   const appOrigin = new URL(options.provider.redirectUri).origin;
   return async (req, res, next) => {
     try {

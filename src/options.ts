@@ -1,4 +1,10 @@
-import type { Auth, GlobalDatabaseSessionAttributes, GlobalDatabaseUserAttributes, Session, User } from "lucia";
+import type {
+  Auth,
+  GlobalDatabaseSessionAttributes,
+  GlobalDatabaseUserAttributes,
+  Session,
+  User,
+} from "lucia";
 import type { BitbucketTokens, BitbucketUser, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
 import type { Request, Response } from "express";
 
@@ -131,7 +137,11 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
 
 /** The options after validation, with every default filled in. Built once per router. */
 export interface ResolvedOptions<_Auth extends Auth = Auth> {
-  readonly provider: { readonly clientId: string; readonly clientSecret: string; readonly redirectUri: string };
+  readonly provider: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly redirectUri: string;
+  };
   readonly loginPath: string;
   readonly callbackPath: string;
   readonly successRedirect: string;

@@ -32,10 +32,13 @@ export interface RefreshedBitbucketTokens {
  * const fresh = await refreshBitbucketTokens({ clientId, clientSecret, refreshToken: stored.refreshToken });
  * await tokens.save(userId, fresh); // the old refresh token is now spent
  */
-export async function refreshBitbucketTokens(options: RefreshBitbucketTokensOptions): Promise<RefreshedBitbucketTokens> {
+export async function refreshBitbucketTokens(
+  options: RefreshBitbucketTokensOptions,
+): Promise<RefreshedBitbucketTokens> {
   const { clientId, clientSecret, refreshToken, timeout = 10_000 } = options;
   for (const [name, value] of Object.entries({ clientId, clientSecret, refreshToken })) {
-    if (typeof value !== "string" || value === "") throw new TypeError(`refreshBitbucketTokens: "${name}" is required.`);
+    if (typeof value !== "string" || value === "")
+      throw new TypeError(`refreshBitbucketTokens: "${name}" is required.`);
   }
   const body = await fetchJson(
     "refresh",
@@ -55,7 +58,8 @@ export async function refreshBitbucketTokens(options: RefreshBitbucketTokensOpti
   if (typeof tokens.access_token !== "string" || typeof tokens.refresh_token !== "string") {
     throw new BitbucketAuthError("BITBUCKET_UNAVAILABLE", "Bitbucket's refresh answer lacks the new tokens.");
   }
-  const scope = typeof tokens.scope === "string" ? tokens.scope : typeof tokens.scopes === "string" ? tokens.scopes : "";
+  const scope =
+    typeof tokens.scope === "string" ? tokens.scope : typeof tokens.scopes === "string" ? tokens.scopes : "";
   return {
     accessToken: tokens.access_token,
     accessTokenExpiresIn: typeof tokens.expires_in === "number" ? tokens.expires_in : 7200,

@@ -9,7 +9,10 @@ export function safeReturnTo(value: unknown): string | null {
   if (typeof value !== "string" || value.length === 0 || value.length > 2048) return null;
   if (!value.startsWith("/") || value.startsWith("//")) return null;
   // Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" or "/\t/evil" would leave the site.
-  if (/[\\\u0000-\u001f\u007f]/.test(value)) return null;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x5c) return null;
+  }
   try {
     const resolved = new URL(value, PROBE_ORIGIN);
     return resolved.origin === PROBE_ORIGIN ? value : null;

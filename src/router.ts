@@ -19,9 +19,14 @@ import { createStateCookie } from "./state-cookie.js";
  * app.use(cookieParser(process.env.COOKIE_SECRET));
  * app.use(bitbucketRouter(auth, { clientId, clientSecret, redirectUri }));
  */
-export function bitbucketRouter<_Auth extends Auth>(auth: _Auth, options: BitbucketRouterOptions<_Auth>): Router {
+export function bitbucketRouter<_Auth extends Auth>(
+  auth: _Auth,
+  options: BitbucketRouterOptions<_Auth>,
+): Router {
   if (!auth || typeof (auth as Partial<Auth>).createSession !== "function") {
-    throw new TypeError("bitbucketRouter: the first argument must be a Lucia 2 instance (the result of lucia({...})).");
+    throw new TypeError(
+      "bitbucketRouter: the first argument must be a Lucia 2 instance (the result of lucia({...})).",
+    );
   }
   const resolved = resolveOptions(options);
   const provider = bitbucket(auth, resolved.provider);

@@ -31,7 +31,8 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
   // cookieParser with a different secret would mark it invalid. Otherwise cookie-parser does both,
   // which also honours its secret rotation list.
   const write = secrets
-    ? (res: Response, value: string) => res.cookie(name, `s:${signature.sign(value, secrets[0] ?? "")}`, attributes)
+    ? (res: Response, value: string) =>
+        res.cookie(name, `s:${signature.sign(value, secrets[0] ?? "")}`, attributes)
     : (res: Response, value: string, req: Request) => {
         if (!(req as ParsedRequest).secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
         res.cookie(name, value, { ...attributes, signed: true });

@@ -68,13 +68,19 @@ export async function fromThrown(err: unknown, fallback: Endpoint): Promise<Bitb
     return fromHttpError(endpoint, response.status, body);
   }
   if (err instanceof SyntaxError) {
-    return new BitbucketAuthError("BITBUCKET_UNAVAILABLE", "Bitbucket answered with a body that is not JSON.", {
-      cause: new Error(`Bitbucket's ${fallback} endpoint sent invalid JSON`),
-    });
+    return new BitbucketAuthError(
+      "BITBUCKET_UNAVAILABLE",
+      "Bitbucket answered with a body that is not JSON.",
+      {
+        cause: new Error(`Bitbucket's ${fallback} endpoint sent invalid JSON`),
+      },
+    );
   }
   const reason = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return new BitbucketAuthError("BITBUCKET_UNAVAILABLE", "Bitbucket could not be reached.", {
-    cause: new Error(`Request to Bitbucket's ${fallback} endpoint failed${reason ? `: ${String(reason)}` : ""}`),
+    cause: new Error(
+      `Request to Bitbucket's ${fallback} endpoint failed${reason ? `: ${String(reason)}` : ""}`,
+    ),
   });
 }
 

@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { betterSqlite3 } from "@lucia-auth/adapter-sqlite";
+import { pg as pgAdapter } from "@lucia-auth/adapter-postgresql";
+import type { InitializeAdapter, Adapter } from "lucia";
+
+const TABLES = { user: "auth_user", key: "user_key", session: "user_session" } as const;
+const schema = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`./schema/${name}.sql`, import.meta.url)), "utf8");
+
+/** Row counts, for tests and the example's own checks. */
+export interface RowCounts {
+  users: number;
+  keys: number;
+  sessions: number;
+}
+
+/** A Lucia adapter over a real database, with the schema applied. */
+export interface AppDatabase {
+  readonly kind: "sqlite" | "postgres";
+  readonly adapter: InitializeAdapter<Adapter>;
+  counts(): Promise<RowCounts>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL when `databaseUrl` is set, otherwise SQLite at `databasePath` (":memory:" works). */
+export async function openDatabase(config: {
+  databaseUrl?: string;
+  databasePath?: string;
+}): Promise<AppDatabase> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  return openSqlite(config.databasePath ?? ":memory:");
+}
+
+function openSqlite(path: string): AppDatabase {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("foreign_keys = ON");
+  db.exec(schema("sqlite"));
+  const count = (table: string) =>
+    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return {
+    kind: "sqlite",
+    adapter: betterSqlite3(db, TABLES),
+    counts: async () => ({
+      users: count(TABLES.user),
+      keys: count(TABLES.key),
+      sessions: count(TABLES.session),
+    }),
+    close: async () => void db.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<AppDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Several app instances may start at once; the advisory lock keeps CREATE TABLE IF NOT EXISTS race-free.
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(7351)");
+    await client.query(schema("postgres"));
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(7351)").catch(() => undefined);
+    client.release();
+  }
+  const count = async (table: string) =>
+    Number((await pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+  return {
+    kind: "postgres",
+    adapter: pgAdapter(pool, TABLES),
+    counts: async () => ({
+      users: await count(TABLES.user),
+      keys: await count(TABLES.key),
+      sessions: await count(TABLES.session),
+    }),
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,18 @@
+-- Lucia 2 tables for PostgreSQL. Idempotent: safe to run at every start.
+CREATE TABLE IF NOT EXISTS auth_user (
+  id TEXT PRIMARY KEY,
+  display_name TEXT,
+  avatar_url TEXT,
+  email TEXT
+);
+CREATE TABLE IF NOT EXISTS user_key (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES auth_user(id),
+  hashed_password TEXT
+);
+CREATE TABLE IF NOT EXISTS user_session (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES auth_user(id),
+  active_expires BIGINT NOT NULL,
+  idle_expires BIGINT NOT NULL
+);

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { startFakeBitbucket } from "./fake-bitbucket.js";
+import type { FakeDecision } from "./fake-types.js";
+
+// A command-line face for the fake, so several app servers (or a curl session) can share one.
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: process.env.PORT ?? "4000" },
+    host: { type: "string", default: "127.0.0.1" },
+    "client-id": { type: "string", default: "fake-client-id" },
+    "client-secret": { type: "string", default: "fake-client-secret" },
+    "callback-url": { type: "string" },
+    decision: { type: "string", default: "auto" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(
+    "Usage: fake-bitbucket [--port 4000] [--host 127.0.0.1] [--client-id ID] [--client-secret SECRET]\n" +
+      "                      [--callback-url URL] [--decision auto|approve|deny]\n",
+  );
+  process.exit(0);
+}
+if (!["auto", "approve", "deny"].includes(values.decision)) {
+  process.stderr.write(`fake-bitbucket: --decision must be auto, approve or deny\n`);
+  process.exit(2);
+}
+
+const fake = await startFakeBitbucket({
+  port: Number(values.port),
+  host: values.host,
+  decision: values.decision as FakeDecision,
+  clients: [
+    {
+      clientId: values["client-id"],
+      clientSecret: values["client-secret"],
+      callbackUrl: values["callback-url"],
+    },
+  ],
+});
+process.stdout.write(`fake Bitbucket listening on ${fake.url}\n`);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void fake.close().then(() => process.exit(0)));
+}

@@ -1,0 +1,90 @@
+/** A Bitbucket account of the fake. Only `uuid` is required; the rest gets plausible defaults. */
+export interface FakeBitbucketUser {
+  /** Stable id with braces, e.g. `"{768f8c62-7f2a-4914-bf33-3f412fc1d3a4}"`. */
+  readonly uuid: string;
+  readonly account_id?: string;
+  readonly display_name?: string;
+  readonly nickname?: string;
+  /** Left out of `/2.0/user` unless set, as Bitbucket does for most accounts since 2019. */
+  readonly username?: string;
+  /** `null` leaves the avatar link out. Default: a placeholder URL. */
+  readonly avatarUrl?: string | null;
+  readonly emails?: readonly {
+    readonly email: string;
+    readonly is_primary: boolean;
+    readonly is_confirmed: boolean;
+  }[];
+}
+
+/** An OAuth consumer the fake knows. */
+export interface FakeBitbucketClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The registered callback URL: `redirect_uri` must start with it. Default: any `redirect_uri` is accepted. */
+  readonly callbackUrl?: string;
+  /** Permissions granted to tokens. Default `["account", "email"]`. */
+  readonly scopes?: readonly string[];
+}
+
+/** Which endpoint a fault applies to. */
+export type FakeEndpoint = "authorize" | "token" | "user" | "emails";
+
+/**
+ * A fault injected into one endpoint, for testing failure paths:
+ * - `status`: answer with that HTTP status and a Bitbucket-shaped body (401/403/429 bodies are built in);
+ * - `slow`: wait `delayMs`, then answer normally;
+ * - `non-json`: 200 with a plain-text body; `html`: 200 with an HTML page;
+ * - `reset`: start a 200 answer, then destroy the connection mid-body;
+ * - `body`: 200 with this JSON instead of the real answer (e.g. a user without fields).
+ */
+export type FakeFault = { readonly endpoint: FakeEndpoint; readonly times?: number } & (
+  | { readonly kind: "status"; readonly status: number; readonly body?: unknown }
+  | { readonly kind: "slow"; readonly delayMs: number }
+  | { readonly kind: "non-json" }
+  | { readonly kind: "html" }
+  | { readonly kind: "reset" }
+  | { readonly kind: "body"; readonly body: unknown }
+);
+
+/**
+ * How the authorize step decides:
+ * - `"auto"` (default): approve as the default user for curl and scripts; show an approve/deny page
+ *   to a browser (a request that accepts `text/html`);
+ * - `"approve"`: always approve without a page; `"deny"`: always deny (`error=access_denied`).
+ */
+export type FakeDecision = "auto" | "approve" | "deny";
+
+/** Options of {@link startFakeBitbucket}. */
+export interface FakeBitbucketOptions {
+  /** Port on 127.0.0.1. Default `0` (any free port). */
+  readonly port?: number;
+  /** Default `"127.0.0.1"`; the fake never listens beyond loopback unless told. */
+  readonly host?: string;
+  /** Default: one consumer `fake-client-id` / `fake-client-secret` accepting any callback. */
+  readonly clients?: readonly FakeBitbucketClient[];
+  /** Default: one user, "Ada Fake". The first is the default user who approves. */
+  readonly users?: readonly FakeBitbucketUser[];
+  readonly decision?: FakeDecision;
+  /** Token responses carry `scope` (current Bitbucket) or `scopes` (older). Default `"scopes"`. */
+  readonly scopeField?: "scope" | "scopes";
+  /** Access token lifetime in seconds. Default `7200`. */
+  readonly accessTokenTtl?: number;
+}
+
+/** A running fake Bitbucket Cloud. */
+export interface FakeBitbucket {
+  /** Base URL, e.g. `http://127.0.0.1:43210`; it serves both bitbucket.org and api.bitbucket.org paths. */
+  readonly url: string;
+  /** Adds (or replaces, by uuid) an account. */
+  addUser(user: FakeBitbucketUser): void;
+  /** Makes this account the one that approves next. */
+  setDefaultUser(uuid: string): void;
+  setDecision(decision: FakeDecision): void;
+  /** Injects a fault; `null` clears all. Faults with `times` expire after that many hits. */
+  setFault(fault: FakeFault | null): void;
+  /** Expires every access token issued so far (they answer 401 "Access token expired"). */
+  expireAccessTokens(): void;
+  /** Counters of requests by endpoint, for assertions. */
+  readonly hits: Readonly<Record<FakeEndpoint, number>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,33 @@
+const BITBUCKET_HOSTS = new Set(["bitbucket.org", "api.bitbucket.org"]);
+
+/**
+ * Sends every `fetch` to bitbucket.org and api.bitbucket.org to the fake instead: the network edge,
+ * where the real `@lucia-auth/oauth` provider (which takes no base URL) makes its calls. Other
+ * requests pass through. Returns a function that restores the original `fetch`.
+ *
+ * Inside Jest, call it from the test file: Jest's sandbox has its own `globalThis`.
+ * @example
+ * const unroute = routeBitbucketTo(fake.url);
+ */
+export function routeBitbucketTo(fakeUrl: string, scope: { fetch: typeof fetch } = globalThis): () => void {
+  const original = scope.fetch;
+  const base = new URL(fakeUrl);
+  const routed: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    if (!BITBUCKET_HOSTS.has(url.hostname)) return original(input, init);
+    const body =
+      request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    return original(new URL(url.pathname + url.search, base), {
+      method: request.method,
+      headers: request.headers,
+      body,
+      signal: request.signal,
+      redirect: "manual",
+    });
+  };
+  scope.fetch = routed;
+  return () => {
+    if (scope.fetch === routed) scope.fetch = original;
+  };
+}

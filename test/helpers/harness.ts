@@ -1,0 +1,116 @@
+import express, { type ErrorRequestHandler } from "express";
+import cookieParser from "cookie-parser";
+import request from "supertest";
+import { bitbucketErrorHandler, bitbucketRouter, type BitbucketRouterOptions } from "../../src/index.js";
+import {
+  routeBitbucketTo,
+  startFakeBitbucket,
+  type FakeBitbucket,
+  type FakeBitbucketOptions,
+} from "../../src/testing/index.js";
+import { openDatabase, type AppDatabase } from "../../example-server/database.js";
+import { createAuth, type AppAuth } from "../../example-server/lucia.js";
+
+export const COOKIE_SECRET = "test-cookie-secret-0123456789";
+export const REDIRECT_URI = "http://app.test/login/bitbucket/callback";
+export const STATE_COOKIE = "bitbucket_oauth_state";
+
+export type Agent = ReturnType<typeof request.agent>;
+type RouterOptions = Partial<BitbucketRouterOptions<AppAuth>>;
+
+export interface HarnessOptions {
+  readonly router?: RouterOptions;
+  readonly fake?: FakeBitbucketOptions;
+  /** The app's cookieParser secret(s); `null` mounts cookieParser without one. Default COOKIE_SECRET. */
+  readonly cookieSecret?: string | string[] | null;
+  readonly databaseUrl?: string;
+  /** Runs before the router, e.g. to wrap the adapter. */
+  readonly beforeRouter?: (app: express.Express) => void;
+}
+
+/** A real Express app with a real Lucia on real SQLite (or PostgreSQL), and a real fake Bitbucket on loopback. */
+export interface Harness {
+  readonly app: express.Express;
+  readonly auth: AppAuth;
+  readonly db: AppDatabase;
+  readonly fake: FakeBitbucket;
+  agent(): Agent;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const fake = await startFakeBitbucket(options.fake);
+  const unroute = routeBitbucketTo(fake.url);
+  const db = await openDatabase({ databaseUrl: options.databaseUrl });
+  const auth = createAuth(db.adapter, "DEV");
+  const app = buildApp(auth, options);
+  return {
+    app,
+    auth,
+    db,
+    fake,
+    agent: () => request.agent(app),
+    close: async () => {
+      unroute();
+      await fake.close();
+      await db.close();
+    },
+  };
+}
+
+export function buildApp(auth: AppAuth, options: HarnessOptions = {}): express.Express {
+  const app = express();
+  const secret = options.cookieSecret === undefined ? COOKIE_SECRET : options.cookieSecret;
+  app.use(secret === null ? cookieParser() : cookieParser(secret));
+  options.beforeRouter?.(app);
+  app.use(
+    bitbucketRouter(auth, {
+      clientId: "fake-client-id",
+      clientSecret: "fake-client-secret",
+      redirectUri: REDIRECT_URI,
+      ...options.router,
+    }),
+  );
+  app.get("/me", async (req, res) => {
+    const session = await auth.handleRequest(req, res).validate();
+    if (!session) return void res.status(401).json({ error: "UNAUTHENTICATED" });
+    res.json({
+      userId: session.user.userId,
+      displayName: session.user.displayName,
+      sessionId: session.sessionId,
+    });
+  });
+  app.use(bitbucketErrorHandler());
+  const lastResort: ErrorRequestHandler = (_err, _req, res, _next) =>
+    void res.status(500).json({ error: "INTERNAL" });
+  app.use(lastResort);
+  return app;
+}
+
+/** The `Set-Cookie` line for one cookie name, or undefined. */
+export function setCookie(res: { headers: Record<string, unknown> }, name: string): string | undefined {
+  const lines = (res.headers["set-cookie"] as string[] | undefined) ?? [];
+  return lines.filter((line) => line.startsWith(`${name}=`)).at(-1);
+}
+
+/** Step 1: start the login; returns the response and the Bitbucket authorize URL. */
+export async function beginLogin(agent: Agent, query = "") {
+  const res = await agent.get(`/login/bitbucket${query}`);
+  return { res, authorizeUrl: res.headers.location as string };
+}
+
+/** Step 2: the fake Bitbucket approves (or denies); returns the callback path with its query. */
+export async function approveAtFake(authorizeUrl: string): Promise<string> {
+  const res = await fetch(authorizeUrl, { redirect: "manual" });
+  const location = res.headers.get("location");
+  if (res.status !== 302 || !location) throw new Error(`fake authorize answered ${res.status}`);
+  const url = new URL(location);
+  return url.pathname + url.search;
+}
+
+/** A whole login through the real routes, the fake and back; returns the callback response. */
+export async function login(agent: Agent, query = "") {
+  const { authorizeUrl } = await beginLogin(agent, query);
+  const callback = await approveAtFake(authorizeUrl);
+  return agent.get(callback);
+}
