@@ -22,6 +22,8 @@ export interface AppDatabase {
   readonly kind: "sqlite" | "postgres";
   readonly adapter: InitializeAdapter<Adapter>;
   counts(): Promise<RowCounts>;
+  /** Runs raw SQL (tests use it to inject database faults with triggers). */
+  exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ function openSqlite(path: string): AppDatabase {
       keys: count(TABLES.key),
       sessions: count(TABLES.session),
     }),
+    exec: async (sql) => void db.exec(sql),
     close: async () => void db.close(),
   };
 }
@@ -74,6 +77,7 @@ async function openPostgres(url: string): Promise<AppDatabase> {
       keys: await count(TABLES.key),
       sessions: await count(TABLES.session),
     }),
+    exec: async (sql) => void (await pool.query(sql)),
     close: () => pool.end(),
   };
 }

@@ -67,7 +67,8 @@ export async function fromThrown(err: unknown, fallback: Endpoint): Promise<Bitb
     const body = await response.text().catch(() => "");
     return fromHttpError(endpoint, response.status, body);
   }
-  if (err instanceof SyntaxError) {
+  // Matched by name: the error may come from another realm (undici, or a test sandbox).
+  if ((err as { name?: unknown } | undefined)?.name === "SyntaxError") {
     return new BitbucketAuthError(
       "BITBUCKET_UNAVAILABLE",
       "Bitbucket answered with a body that is not JSON.",
@@ -106,7 +107,7 @@ export async function fetchJson(
 // The provider's error class is matched by shape: a copy of @lucia-auth/oauth loaded twice must still match.
 function oauthRequestFailure(err: unknown): { request?: Request; response: Response } | undefined {
   const candidate = err as { message?: unknown; request?: Request; response?: unknown } | undefined;
-  if (candidate?.message === "OAUTH_REQUEST_FAILED" && candidate.response instanceof Object) {
+  if (candidate?.message === "OAUTH_REQUEST_FAILED" && typeof candidate.response === "object" && candidate.response !== null) {
     return { request: candidate.request, response: candidate.response as Response };
   }
   return undefined;

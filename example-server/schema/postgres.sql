@@ -14,5 +14,6 @@ CREATE TABLE IF NOT EXISTS user_session (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL REFERENCES auth_user(id),
   active_expires BIGINT NOT NULL,
-  idle_expires BIGINT NOT NULL
+  idle_expires BIGINT NOT NULL,
+  user_agent TEXT
 );

@@ -15,5 +15,6 @@ CREATE TABLE IF NOT EXISTS user_session (
   id TEXT NOT NULL PRIMARY KEY,
   user_id TEXT NOT NULL REFERENCES auth_user(id),
   active_expires INTEGER NOT NULL,
-  idle_expires INTEGER NOT NULL
+  idle_expires INTEGER NOT NULL,
+  user_agent TEXT
 );

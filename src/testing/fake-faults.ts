@@ -45,8 +45,15 @@ export function takeFault(box: FaultBox, endpoint: FakeEndpoint): FakeFault | un
 export async function applyFault(fault: FakeFault, res: ServerResponse): Promise<boolean> {
   switch (fault.kind) {
     case "slow":
-      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      return res.destroyed;
+      // Ends early when the client gives up, so a closed fake leaves no timer behind.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, fault.delayMs);
+        res.once("close", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return res.destroyed || res.writableEnded;
     case "status": {
       const preset =
         fault.endpoint === "token" ? TOKEN_STATUS_BODIES[fault.status] : STATUS_BODIES[fault.status];
