@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { login, startHarness, type Harness } from "./helpers/harness.js";
+import { safeReturnTo } from "../src/return-to.js";
+
+describe("safeReturnTo", () => {
+  it.each(["/", "/dashboard", "/a/b?c=d&e=%2F#top", "/@user", "/%2F%2Fevil.example"])("accepts %j", (path) => {
+    expect(safeReturnTo(path)).toBe(path);
+  });
+  it.each([
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/ok\u0000",
+    "",
+    "/" + "a".repeat(2048),
+  ])("refuses %j", (path) => {
+    expect(safeReturnTo(path)).toBeNull();
+  });
+  it("refuses non-strings (arrays and objects from the query parser)", () => {
+    expect(safeReturnTo(["/a", "/b"])).toBeNull();
+    expect(safeReturnTo({ a: "/b" })).toBeNull();
+  });
+});
+
+describe("?returnTo through a whole login", () => {
+  let h: Harness;
+  beforeAll(async () => (h = await startHarness({ router: { successRedirect: "/home" } })));
+  afterAll(() => h.close());
+
+  it("lands on a safe returnTo", async () => {
+    const res = await login(h.agent(), `?returnTo=${encodeURIComponent("/projects/42?tab=pr")}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe("/projects/42?tab=pr");
+  });
+
+  it.each(["//evil.example", "/\\evil.example", "https://evil.example", "/\t/evil.example"])(
+    "ignores the unsafe %j and lands on successRedirect",
+    async (target) => {
+      const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe("/home");
+    },
+  );
+});
