@@ -12,6 +12,7 @@ export function createAuth(adapter: InitializeAdapter<Adapter>, env: "DEV" | "PR
       avatarUrl: (row.avatar_url as string | null) ?? null,
       email: (row.email as string | null) ?? null,
     }),
+    getSessionAttributes: (row) => ({ userAgent: (row.user_agent as string | null) ?? null }),
   });
 }
 

@@ -107,7 +107,11 @@ export async function fetchJson(
 // The provider's error class is matched by shape: a copy of @lucia-auth/oauth loaded twice must still match.
 function oauthRequestFailure(err: unknown): { request?: Request; response: Response } | undefined {
   const candidate = err as { message?: unknown; request?: Request; response?: unknown } | undefined;
-  if (candidate?.message === "OAUTH_REQUEST_FAILED" && typeof candidate.response === "object" && candidate.response !== null) {
+  if (
+    candidate?.message === "OAUTH_REQUEST_FAILED" &&
+    typeof candidate.response === "object" &&
+    candidate.response !== null
+  ) {
     return { request: candidate.request, response: candidate.response as Response };
   }
   return undefined;

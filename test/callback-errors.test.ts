@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { approveAtFake, beginLogin, login, startHarness, type Harness, type HarnessOptions } from "./helpers/harness.js";
+import {
+  approveAtFake,
+  beginLogin,
+  login,
+  startHarness,
+  type Harness,
+  type HarnessOptions,
+} from "./helpers/harness.js";
 import { expectRefused } from "./helpers/assertions.js";
 import { startFakeBitbucket } from "../src/testing/index.js";
 
@@ -30,7 +37,10 @@ describe("the state check", () => {
 
   it("refuses a missing or repeated state parameter", async () => {
     await start();
-    for (const mutate of [(u: URL) => u.searchParams.delete("state"), (u: URL) => u.searchParams.append("state", "x")]) {
+    for (const mutate of [
+      (u: URL) => u.searchParams.delete("state"),
+      (u: URL) => u.searchParams.append("state", "x"),
+    ]) {
       const { agent, callback } = await approvedCallback();
       mutate(callback);
       await expectRefused(h, await agent.get(callback.pathname + callback.search), "STATE_MISMATCH", 400);
@@ -87,7 +97,12 @@ describe("the token exchange and the user call", () => {
     await start();
     const { agent, callback } = await approvedCallback();
     callback.searchParams.set("code", "not-a-code-the-fake-issued");
-    await expectRefused(h, await agent.get(callback.pathname + callback.search), "TOKEN_EXCHANGE_FAILED", 400);
+    await expectRefused(
+      h,
+      await agent.get(callback.pathname + callback.search),
+      "TOKEN_EXCHANGE_FAILED",
+      400,
+    );
     expect(h.fake.hits.token).toBe(1);
   });
 
@@ -113,7 +128,12 @@ describe("the token exchange and the user call", () => {
     const { routeBitbucketTo } = await import("../src/testing/index.js");
     const unroute = routeBitbucketTo(dead.url);
     try {
-      await expectRefused(h, await agent.get(callback.pathname + callback.search), "BITBUCKET_UNAVAILABLE", 502);
+      await expectRefused(
+        h,
+        await agent.get(callback.pathname + callback.search),
+        "BITBUCKET_UNAVAILABLE",
+        502,
+      );
     } finally {
       unroute();
     }

@@ -1,9 +1,16 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import express from "express";
-import cookieParser from "cookie-parser";
 import request from "supertest";
 import signature from "cookie-signature";
-import { beginLogin, approveAtFake, login, setCookie, startHarness, STATE_COOKIE, type Harness } from "./helpers/harness.js";
+import {
+  beginLogin,
+  approveAtFake,
+  login,
+  setCookie,
+  startHarness,
+  STATE_COOKIE,
+  type Harness,
+} from "./helpers/harness.js";
 
 let h: Harness;
 afterEach(() => h.close());
@@ -41,7 +48,9 @@ describe("the state cookie", () => {
     h = await startHarness({ cookieSecret: null, router: { cookieSecret: "option-secret" } });
     const agent = h.agent();
     const { res } = await beginLogin(agent);
-    const value = decodeURIComponent(/^bitbucket_oauth_state=([^;]+)/.exec(setCookie(res, STATE_COOKIE) ?? "")?.[1] ?? "");
+    const value = decodeURIComponent(
+      /^bitbucket_oauth_state=([^;]+)/.exec(setCookie(res, STATE_COOKIE) ?? "")?.[1] ?? "",
+    );
     expect(signature.unsign(value.slice(2), "option-secret")).not.toBe(false);
     const done = await agent.get(await approveAtFake(res.headers.location as string));
     expect(done.status).toBe(302);
@@ -61,7 +70,13 @@ describe("the state cookie", () => {
     h = await startHarness();
     const { bitbucketRouter, bitbucketErrorHandler } = await import("../src/index.js");
     const bare = express()
-      .use(bitbucketRouter(h.auth, { clientId: "id", clientSecret: "s", redirectUri: "http://app.test/login/bitbucket/callback" }))
+      .use(
+        bitbucketRouter(h.auth, {
+          clientId: "id",
+          clientSecret: "s",
+          redirectUri: "http://app.test/login/bitbucket/callback",
+        }),
+      )
       .use(bitbucketErrorHandler());
     const res = await request(bare).get("/login/bitbucket/callback?state=a&code=b");
     expect(res.body.error).toBe("COOKIE_SECRET_MISSING");
@@ -89,8 +104,13 @@ describe("the state cookie", () => {
     const callback = await approveAtFake(authorizeUrl);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     // supertest's jar drops expired cookies as a browser does, so replay the signed value by hand.
-    const value = signature.sign(JSON.stringify([new URL(callback, "http://x").searchParams.get("state"), Date.now() - 1100, null]), "test-cookie-secret-0123456789");
-    const res = await request(h.app).get(callback).set("Cookie", `${STATE_COOKIE}=${encodeURIComponent(`s:${value}`)}`);
+    const value = signature.sign(
+      JSON.stringify([new URL(callback, "http://x").searchParams.get("state"), Date.now() - 1100, null]),
+      "test-cookie-secret-0123456789",
+    );
+    const res = await request(h.app)
+      .get(callback)
+      .set("Cookie", `${STATE_COOKIE}=${encodeURIComponent(`s:${value}`)}`);
     expect(res.status).toBe(400);
     expect(res.body.error).toBe("STATE_EXPIRED");
     expect(await h.db.counts()).toEqual({ users: 0, keys: 0, sessions: 0 });

@@ -3,9 +3,12 @@ import { login, startHarness, type Harness } from "./helpers/harness.js";
 import { safeReturnTo } from "../src/return-to.js";
 
 describe("safeReturnTo", () => {
-  it.each(["/", "/dashboard", "/a/b?c=d&e=%2F#top", "/@user", "/%2F%2Fevil.example"])("accepts %j", (path) => {
-    expect(safeReturnTo(path)).toBe(path);
-  });
+  it.each(["/", "/dashboard", "/a/b?c=d&e=%2F#top", "/@user", "/%2F%2Fevil.example"])(
+    "accepts %j",
+    (path) => {
+      expect(safeReturnTo(path)).toBe(path);
+    },
+  );
   it.each([
     "//evil.example",
     "/\\evil.example",
