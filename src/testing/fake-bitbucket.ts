@@ -44,6 +44,12 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://fake.invalid");
+    if (req.method === "POST" && url.pathname === "/_fake/decision") {
+      const value = (await readBody(req)).trim();
+      if (value !== "auto" && value !== "approve" && value !== "deny") return json(res, 400, { error: "auto, approve or deny" });
+      decision = value;
+      return json(res, 200, { decision });
+    }
     const endpoint = endpointOf(req.method ?? "GET", url.pathname);
     if (!endpoint) return json(res, 404, { type: "error", error: { message: "Resource not found" } });
     hits[endpoint]++;

@@ -1,0 +1,92 @@
+import type { Server } from "node:http";
+import express, { type ErrorRequestHandler } from "express";
+import cookieParser from "cookie-parser";
+import { bitbucketRouter, BitbucketAuthError } from "express-lucia-bitbucket";
+import { rewriteBitbucketRedirects, routeBitbucketTo, startFakeBitbucket } from "express-lucia-bitbucket/testing";
+import { loadConfig } from "./config.js";
+import { openDatabase } from "./database.js";
+import { createAuth } from "./lucia.js";
+import { errorPage, homePage } from "./pages.js";
+
+const config = loadConfig();
+for (const warning of config.warnings) console.warn(`warning: ${warning}`);
+
+const db = await openDatabase(config);
+const auth = createAuth(db.adapter, config.production ? "PROD" : "DEV");
+
+// Offline unless real credentials are given: the shipped fake Bitbucket stands in at the network edge.
+const fake = config.bitbucket || config.fakeUrl ? null : await startFakeBitbucket({ port: config.fakePort });
+const fakeUrl = config.fakeUrl ?? fake?.url;
+const bitbucket = config.bitbucket ?? {
+  clientId: "fake-client-id",
+  clientSecret: "fake-client-secret",
+  redirectUri: process.env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${config.port}/login/bitbucket/callback`,
+};
+if (fakeUrl) routeBitbucketTo(fakeUrl);
+
+const app = express();
+app.set("trust proxy", process.env.TRUST_PROXY === "1" ? 1 : false);
+app.use(cookieParser(config.cookieSecret));
+if (fakeUrl) app.use(rewriteBitbucketRedirects(fakeUrl));
+app.use(
+  bitbucketRouter(auth, {
+    ...bitbucket,
+    fetchEmail: Boolean(fakeUrl) || process.env.BITBUCKET_FETCH_EMAIL === "1",
+    logoutPath: "/logout",
+    getUserAttributes: (bitbucketUser, { email }) => ({
+      display_name: bitbucketUser.display_name,
+      avatar_url: "href" in bitbucketUser.links.avatar ? bitbucketUser.links.avatar.href : null,
+      email,
+    }),
+    getSessionAttributes: ({ req }) => ({ user_agent: req.get("user-agent")?.slice(0, 200) ?? null }),
+  }),
+);
+
+app.get("/", async (req, res) => {
+  const session = await auth.handleRequest(req, res).validate();
+  res.type("html").send(homePage(session?.user ?? null));
+});
+
+app.get("/me", async (req, res) => {
+  const session = await auth.handleRequest(req, res).validate();
+  if (!session) return void res.status(401).json({ error: "UNAUTHENTICATED", message: "Nobody is signed in." });
+  res.json(session.user);
+});
+
+// Failures answer as JSON for curl and as a readable page for browsers; never a stack trace.
+const onError: ErrorRequestHandler = (err, req, res, _next) => {
+  const known = err instanceof BitbucketAuthError;
+  const status = known ? err.status : 500;
+  const code = known ? err.code : "INTERNAL";
+  const message = known ? err.message : "Something went wrong.";
+  if (!known) console.error(err);
+  res.status(status).format({
+    html: () => res.send(errorPage(status, code, message)),
+    default: () => res.json({ error: code, message }),
+  });
+};
+app.use(onError);
+
+const server: Server = app.listen(config.port, () => {
+  const base = `http://localhost:${config.port}`;
+  console.log(`example server on ${base} (${db.kind}; ${config.bitbucket ? "real Bitbucket" : `fake Bitbucket at ${fakeUrl}`})`);
+  if (fakeUrl) {
+    console.log(`
+Try it with curl (offline, against the fake Bitbucket):
+  curl -sS -c jar -b jar -L ${base}/login/bitbucket
+  curl -sS -b jar ${base}/me
+  curl -sS -c jar -b jar -X POST ${base}/logout
+Or open ${base}/ in a browser.`);
+  }
+});
+
+async function shutdown(signal: string) {
+  console.log(`${signal}: shutting down`);
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await fake?.close();
+  await db.close();
+  process.exit(0);
+}
+process.once("SIGINT", () => void shutdown("SIGINT"));
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
