@@ -22,9 +22,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
   const warnings: string[] = [];
   let cookieSecret = env.COOKIE_SECRET;
   if (!cookieSecret) {
-    if (production) throw new Error("COOKIE_SECRET is required when NODE_ENV=production (a long random string).");
+    if (production)
+      throw new Error("COOKIE_SECRET is required when NODE_ENV=production (a long random string).");
     cookieSecret = randomBytes(32).toString("hex");
-    warnings.push("COOKIE_SECRET is not set: using a random one for this run; logins in progress will not survive a restart.");
+    warnings.push(
+      "COOKIE_SECRET is not set: using a random one for this run; logins in progress will not survive a restart.",
+    );
   }
   const clientId = env.BITBUCKET_CLIENT_ID;
   const clientSecret = env.BITBUCKET_CLIENT_SECRET;

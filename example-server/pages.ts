@@ -1,7 +1,10 @@
 import type { User } from "lucia";
 
 const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
 
 const layout = (body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>express-lucia-bitbucket example</title>` +
@@ -13,7 +16,10 @@ const layout = (body: string) =>
   `</head><body><h1>express-lucia-bitbucket</h1>${body}</body></html>`;
 
 export function homePage(user: User | null): string {
-  if (!user) return layout(`<p>You are not signed in.</p><p><a class="login" href="/login/bitbucket">Log in with Bitbucket</a></p>`);
+  if (!user)
+    return layout(
+      `<p>You are not signed in.</p><p><a class="login" href="/login/bitbucket">Log in with Bitbucket</a></p>`,
+    );
   const name = escape(user.displayName ?? "Bitbucket user");
   const avatar = user.avatarUrl ? `<img src="${escape(user.avatarUrl)}" alt="avatar of ${name}">` : "";
   return layout(

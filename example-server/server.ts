@@ -2,7 +2,11 @@ import type { Server } from "node:http";
 import express, { type ErrorRequestHandler } from "express";
 import cookieParser from "cookie-parser";
 import { bitbucketRouter, BitbucketAuthError } from "express-lucia-bitbucket";
-import { rewriteBitbucketRedirects, routeBitbucketTo, startFakeBitbucket } from "express-lucia-bitbucket/testing";
+import {
+  rewriteBitbucketRedirects,
+  routeBitbucketTo,
+  startFakeBitbucket,
+} from "express-lucia-bitbucket/testing";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { createAuth } from "./lucia.js";
@@ -20,7 +24,8 @@ const fakeUrl = config.fakeUrl ?? fake?.url;
 const bitbucket = config.bitbucket ?? {
   clientId: "fake-client-id",
   clientSecret: "fake-client-secret",
-  redirectUri: process.env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${config.port}/login/bitbucket/callback`,
+  redirectUri:
+    process.env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${config.port}/login/bitbucket/callback`,
 };
 if (fakeUrl) routeBitbucketTo(fakeUrl);
 
@@ -49,7 +54,8 @@ app.get("/", async (req, res) => {
 
 app.get("/me", async (req, res) => {
   const session = await auth.handleRequest(req, res).validate();
-  if (!session) return void res.status(401).json({ error: "UNAUTHENTICATED", message: "Nobody is signed in." });
+  if (!session)
+    return void res.status(401).json({ error: "UNAUTHENTICATED", message: "Nobody is signed in." });
   res.json(session.user);
 });
 
@@ -60,16 +66,17 @@ const onError: ErrorRequestHandler = (err, req, res, _next) => {
   const code = known ? err.code : "INTERNAL";
   const message = known ? err.message : "Something went wrong.";
   if (!known) console.error(err);
-  res.status(status).format({
-    html: () => res.send(errorPage(status, code, message)),
-    default: () => res.json({ error: code, message }),
-  });
+  res.status(status);
+  if (req.accepts(["json", "html"]) === "html") res.type("html").send(errorPage(status, code, message));
+  else res.json({ error: code, message });
 };
 app.use(onError);
 
 const server: Server = app.listen(config.port, () => {
   const base = `http://localhost:${config.port}`;
-  console.log(`example server on ${base} (${db.kind}; ${config.bitbucket ? "real Bitbucket" : `fake Bitbucket at ${fakeUrl}`})`);
+  console.log(
+    `example server on ${base} (${db.kind}; ${config.bitbucket ? "real Bitbucket" : `fake Bitbucket at ${fakeUrl}`})`,
+  );
   if (fakeUrl) {
     console.log(`
 Try it with curl (offline, against the fake Bitbucket):

@@ -46,7 +46,8 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     const url = new URL(req.url ?? "/", "http://fake.invalid");
     if (req.method === "POST" && url.pathname === "/_fake/decision") {
       const value = (await readBody(req)).trim();
-      if (value !== "auto" && value !== "approve" && value !== "deny") return json(res, 400, { error: "auto, approve or deny" });
+      if (value !== "auto" && value !== "approve" && value !== "deny")
+        return json(res, 400, { error: "auto, approve or deny" });
       decision = value;
       return json(res, 200, { decision });
     }

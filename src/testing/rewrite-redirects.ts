@@ -15,7 +15,8 @@ export function rewriteBitbucketRedirects(fakeUrl: string): RequestHandler {
   const target = new URL("/site/oauth2/authorize", fakeUrl).href;
   return (_req, res, next) => {
     const location = res.location.bind(res);
-    res.location = (url: string) => location(url.startsWith(AUTHORIZE) ? target + url.slice(AUTHORIZE.length) : url);
+    res.location = (url: string) =>
+      location(url.startsWith(AUTHORIZE) ? target + url.slice(AUTHORIZE.length) : url);
     next();
   };
 }

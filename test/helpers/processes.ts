@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A spawned process (in its own process group) and what it printed. */
+export interface Spawned {
+  readonly child: ChildProcess;
+  output(): string;
+  /** SIGTERM to the whole group; resolves with the exit code, or the signal's name. */
+  stop(): Promise<number | string | null>;
+}
+
+/**
+ * Spawns a command and waits until its output matches `ready`. Fails with the output when it exits
+ * first or takes longer than `timeoutMs`.
+ */
+export async function spawnUntil(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs?: number; cwd?: string },
+): Promise<Spawned> {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NODE_OPTIONS: "", ...options.env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal)),
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${options.ready}:\n${output}`)),
+      options.timeoutMs ?? 30_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (options.ready.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.pid) {
+        try {
+          process.kill(-child.pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+      return exited;
+    },
+  };
+}
+
+/** Starts the example server the way the README does (`npm start`), on `port`. */
+export function startExample(port: number, env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
+  return spawnUntil("npm", ["start"], {
+    env: { PORT: String(port), FAKE_BITBUCKET_PORT: "0", NODE_ENV: "development", ...env },
+    ready: /example server on http/,
+  });
+}
+
+/** The fake Bitbucket's URL as the example server printed it. */
+export function fakeUrlFrom(output: string): string {
+  const match = /fake Bitbucket at (http:\/\/[^\s)]+)/.exec(output);
+  if (!match?.[1]) throw new Error(`no fake URL in:\n${output}`);
+  return match[1];
+}
