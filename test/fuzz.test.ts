@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import fc from "fast-check";
+import signature from "cookie-signature";
+import { ERROR_STATUS } from "../src/index.js";
+import {
+  approveAtFake,
+  COOKIE_SECRET,
+  REDIRECT_URI,
+  startHarness,
+  STATE_COOKIE,
+  type Harness,
+} from "./helpers/harness.js";
+
+// `npm test` runs 1,000 callback cases and 300 returnTo logins; `npm run fuzz` sets FUZZ_RUNS=100000.
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
+const CODES = new Set(Object.keys(ERROR_STATUS));
+
+let h: Harness;
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  h = await startHarness();
+  server = h.app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await h.close();
+});
+
+/** A real login start: the state and the signed cookie value the app issued. */
+async function startLogin(query = ""): Promise<{ state: string; cookie: string; authorizeUrl: string }> {
+  const res = await fetch(`${base}/login/bitbucket${query}`, { redirect: "manual" });
+  const authorizeUrl = res.headers.get("location") ?? "";
+  const cookie = /bitbucket_oauth_state=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1] ?? "";
+  return { state: new URL(authorizeUrl).searchParams.get("state") ?? "", cookie, authorizeUrl };
+}
+
+const oddString = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 20 }),
+  fc.constantFrom(
+    "",
+    " ",
+    "%00",
+    "../../etc/passwd",
+    "<script>",
+    "a".repeat(5000),
+    "' OR 1=1 --",
+    "\u0000",
+    "%E0%A4%A",
+  ),
+);
+const param = (name: string, valid: fc.Arbitrary<string>) =>
+  fc.oneof(
+    fc.constant([] as string[]),
+    valid.map((v) => [v]),
+    fc.array(fc.oneof(valid, oddString), { minLength: 2, maxLength: 3 }),
+    oddString.map((v) => [v]),
+    fc.constant([`${name}[a]`]),
+  );
+
+type CookieKind =
+  "none" | "valid" | "truncated" | "tampered" | "resigned" | "duplicated" | "garbage" | "unsigned";
+
+describe("fuzzing the callback", () => {
+  it(`holds its invariants over ${RUNS} generated requests`, async () => {
+    const before = await h.db.counts();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          code: param("code", fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/)),
+          state: fc.oneof(fc.constant("real"), fc.constant("absent"), fc.constant("truncated"), oddString),
+          extraState: fc.boolean(),
+          error: param("error", fc.constantFrom("access_denied", "server_error", "invalid_scope")),
+          cookie: fc.constantFrom<CookieKind>(
+            "none",
+            "valid",
+            "truncated",
+            "tampered",
+            "resigned",
+            "duplicated",
+            "garbage",
+            "unsigned",
+          ),
+          garbage: oddString,
+        }),
+        async (input) => {
+          const login = await startLogin();
+          const query = new URLSearchParams();
+          for (const v of input.code) query.append(input.code[0] === "code[a]" ? "code[a]" : "code", v);
+          for (const v of input.error) query.append("error", v);
+          if (input.state === "real") query.append("state", login.state);
+          else if (input.state === "truncated") query.append("state", login.state.slice(0, 20));
+          else if (input.state !== "absent") query.append("state", input.state);
+          if (input.extraState) query.append("state", login.state);
+          const cookie = cookieFor(input.cookie, login, input.garbage);
+          const res = await fetch(`${base}/login/bitbucket/callback?${query}`, {
+            redirect: "manual",
+            headers: cookie === undefined ? {} : { cookie },
+          });
+          const body = (await res.json()) as { error?: string };
+          expect(res.status).toBeGreaterThanOrEqual(400);
+          expect(res.status).toBeLessThan(500);
+          expect(CODES.has(body.error ?? "")).toBe(true);
+          expect(res.headers.get("set-cookie") ?? "").toMatch(
+            /bitbucket_oauth_state=;.*Expires=Thu, 01 Jan 1970/,
+          );
+          expect(res.headers.get("set-cookie") ?? "").not.toMatch(/auth_session=[a-z0-9]/);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(await h.db.counts()).toEqual(before);
+  });
+});
+
+function cookieFor(
+  kind: CookieKind,
+  login: { cookie: string; state: string },
+  garbage: string,
+): string | undefined {
+  const decoded = decodeURIComponent(login.cookie);
+  const name = STATE_COOKIE;
+  switch (kind) {
+    case "none":
+      return undefined;
+    case "valid":
+      return `${name}=${login.cookie}`;
+    case "truncated":
+      return `${name}=${login.cookie.slice(0, Math.max(1, login.cookie.length - 7))}`;
+    case "tampered": {
+      const i = decoded.indexOf(login.state);
+      return `${name}=${encodeURIComponent(decoded.slice(0, i) + "X" + decoded.slice(i + 1))}`;
+    }
+    case "resigned":
+      return `${name}=${encodeURIComponent(`s:${signature.sign(JSON.stringify([login.state, Date.now(), null]), "attacker-secret")}`)}`;
+    case "duplicated":
+      return `${name}=${encodeURIComponent(`s:${signature.sign("x", COOKIE_SECRET)}`)}; ${name}=${login.cookie}`;
+    case "garbage":
+      return `${name}=${encodeURIComponent(garbage)}`;
+    case "unsigned":
+      return `${name}=${encodeURIComponent(JSON.stringify([login.state, Date.now(), null]))}`;
+  }
+}
+
+describe("fuzzing returnTo", () => {
+  const appOrigin = new URL(REDIRECT_URI).origin;
+  it(`always lands on the app's own origin over ${Math.ceil(RUNS / 3)} whole logins`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          oddString,
+          fc.webUrl(),
+          fc
+            .tuple(
+              fc.constantFrom("//", "/\\", "/\t/", "\\\\", "/%2F/", "https:", "http:/", "/../", " /", "/\n/"),
+              fc.domain(),
+            )
+            .map(([p, d]) => p + d),
+        ),
+        async (returnTo) => {
+          const login = await startLogin(`?returnTo=${encodeURIComponent(returnTo)}`);
+          const callback = await approveAtFake(login.authorizeUrl);
+          const res = await fetch(`${base}${callback}`, {
+            redirect: "manual",
+            headers: { cookie: `${STATE_COOKIE}=${login.cookie}` },
+          });
+          expect(res.status).toBe(302);
+          const location = res.headers.get("location") ?? "";
+          expect(new URL(location, appOrigin).origin).toBe(appOrigin);
+          expect(location.startsWith("/") && !location.startsWith("//") && !location.includes("\\")).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 3) },
+    );
+  });
+});
