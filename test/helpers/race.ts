@@ -1,0 +1,34 @@
+import type { BitbucketRouterOptions } from "../../src/index.js";
+import type { AppAuth } from "../../example-server/lucia.js";
+import { approveAtFake, beginLogin, type Harness } from "./harness.js";
+
+/**
+ * Hooks for an N-way first-login race. A barrier in the app's attributes hook holds every callback
+ * until all N have seen "no user yet", so all N really try to create the user and N-1 must lose on
+ * the duplicate key. `onSuccess` counts who ended up creating it.
+ */
+export function raceHooks(n: number) {
+  const stats = { arrived: 0, created: 0 };
+  let release: () => void = () => undefined;
+  const allArrived = new Promise<void>((resolve) => (release = resolve));
+  const router: Partial<BitbucketRouterOptions<AppAuth>> = {
+    getUserAttributes: async () => {
+      if (++stats.arrived === n) release();
+      await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      return {};
+    },
+    onSuccess: ({ isNewUser }) => void (stats.created += isNewUser ? 1 : 0),
+  };
+  return { router, stats };
+}
+
+/** N browsers each start a login and get a code; then all N callbacks fire at once. */
+export async function concurrentCallbacks(h: Harness, n: number) {
+  const pending = [];
+  for (let i = 0; i < n; i++) {
+    const agent = h.agent();
+    pending.push({ agent, callback: await approveAtFake((await beginLogin(agent)).authorizeUrl) });
+  }
+  const results = await Promise.all(pending.map(({ agent, callback }) => agent.get(callback)));
+  return { agents: pending.map((p) => p.agent), statuses: results.map((r) => r.status) };
+}
