@@ -16,6 +16,8 @@ import {
 // `npm test` runs 1,000 callback cases and 300 returnTo logins; `npm run fuzz` sets FUZZ_RUNS=100000.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 const CODES = new Set(Object.keys(ERROR_STATUS));
+// Generous per-test deadline that grows with the run count (a case takes a few milliseconds).
+const DEADLINE = 60_000 + RUNS * 20;
 
 let h: Harness;
 let server: Server;
@@ -68,55 +70,59 @@ type CookieKind =
   "none" | "valid" | "truncated" | "tampered" | "resigned" | "duplicated" | "garbage" | "unsigned";
 
 describe("fuzzing the callback", () => {
-  it(`holds its invariants over ${RUNS} generated requests`, async () => {
-    const before = await h.db.counts();
-    await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          code: param("code", fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/)),
-          state: fc.oneof(fc.constant("real"), fc.constant("absent"), fc.constant("truncated"), oddString),
-          extraState: fc.boolean(),
-          error: param("error", fc.constantFrom("access_denied", "server_error", "invalid_scope")),
-          cookie: fc.constantFrom<CookieKind>(
-            "none",
-            "valid",
-            "truncated",
-            "tampered",
-            "resigned",
-            "duplicated",
-            "garbage",
-            "unsigned",
-          ),
-          garbage: oddString,
-        }),
-        async (input) => {
-          const login = await startLogin();
-          const query = new URLSearchParams();
-          for (const v of input.code) query.append(input.code[0] === "code[a]" ? "code[a]" : "code", v);
-          for (const v of input.error) query.append("error", v);
-          if (input.state === "real") query.append("state", login.state);
-          else if (input.state === "truncated") query.append("state", login.state.slice(0, 20));
-          else if (input.state !== "absent") query.append("state", input.state);
-          if (input.extraState) query.append("state", login.state);
-          const cookie = cookieFor(input.cookie, login, input.garbage);
-          const res = await fetch(`${base}/login/bitbucket/callback?${query}`, {
-            redirect: "manual",
-            headers: cookie === undefined ? {} : { cookie },
-          });
-          const body = (await res.json()) as { error?: string };
-          expect(res.status).toBeGreaterThanOrEqual(400);
-          expect(res.status).toBeLessThan(500);
-          expect(CODES.has(body.error ?? "")).toBe(true);
-          expect(res.headers.get("set-cookie") ?? "").toMatch(
-            /bitbucket_oauth_state=;.*Expires=Thu, 01 Jan 1970/,
-          );
-          expect(res.headers.get("set-cookie") ?? "").not.toMatch(/auth_session=[a-z0-9]/);
-        },
-      ),
-      { numRuns: RUNS },
-    );
-    expect(await h.db.counts()).toEqual(before);
-  });
+  it(
+    `holds its invariants over ${RUNS} generated requests`,
+    async () => {
+      const before = await h.db.counts();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            code: param("code", fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/)),
+            state: fc.oneof(fc.constant("real"), fc.constant("absent"), fc.constant("truncated"), oddString),
+            extraState: fc.boolean(),
+            error: param("error", fc.constantFrom("access_denied", "server_error", "invalid_scope")),
+            cookie: fc.constantFrom<CookieKind>(
+              "none",
+              "valid",
+              "truncated",
+              "tampered",
+              "resigned",
+              "duplicated",
+              "garbage",
+              "unsigned",
+            ),
+            garbage: oddString,
+          }),
+          async (input) => {
+            const login = await startLogin();
+            const query = new URLSearchParams();
+            for (const v of input.code) query.append(input.code[0] === "code[a]" ? "code[a]" : "code", v);
+            for (const v of input.error) query.append("error", v);
+            if (input.state === "real") query.append("state", login.state);
+            else if (input.state === "truncated") query.append("state", login.state.slice(0, 20));
+            else if (input.state !== "absent") query.append("state", input.state);
+            if (input.extraState) query.append("state", login.state);
+            const cookie = cookieFor(input.cookie, login, input.garbage);
+            const res = await fetch(`${base}/login/bitbucket/callback?${query}`, {
+              redirect: "manual",
+              headers: cookie === undefined ? {} : { cookie },
+            });
+            const body = (await res.json()) as { error?: string };
+            expect(res.status).toBeGreaterThanOrEqual(400);
+            expect(res.status).toBeLessThan(500);
+            expect(CODES.has(body.error ?? "")).toBe(true);
+            expect(res.headers.get("set-cookie") ?? "").toMatch(
+              /bitbucket_oauth_state=;.*Expires=Thu, 01 Jan 1970/,
+            );
+            expect(res.headers.get("set-cookie") ?? "").not.toMatch(/auth_session=[a-z0-9]/);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+      expect(await h.db.counts()).toEqual(before);
+    },
+    DEADLINE,
+  );
 });
 
 function cookieFor(
@@ -150,35 +156,50 @@ function cookieFor(
 
 describe("fuzzing returnTo", () => {
   const appOrigin = new URL(REDIRECT_URI).origin;
-  it(`always lands on the app's own origin over ${Math.ceil(RUNS / 3)} whole logins`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          oddString,
-          fc.webUrl(),
-          fc
-            .tuple(
-              fc.constantFrom("//", "/\\", "/\t/", "\\\\", "/%2F/", "https:", "http:/", "/../", " /", "/\n/"),
-              fc.domain(),
-            )
-            .map(([p, d]) => p + d),
+  it(
+    `always lands on the app's own origin over ${Math.ceil(RUNS / 3)} whole logins`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            oddString,
+            fc.webUrl(),
+            fc
+              .tuple(
+                fc.constantFrom(
+                  "//",
+                  "/\\",
+                  "/\t/",
+                  "\\\\",
+                  "/%2F/",
+                  "https:",
+                  "http:/",
+                  "/../",
+                  " /",
+                  "/\n/",
+                ),
+                fc.domain(),
+              )
+              .map(([p, d]) => p + d),
+          ),
+          async (returnTo) => {
+            const login = await startLogin(`?returnTo=${encodeURIComponent(returnTo)}`);
+            const callback = await approveAtFake(login.authorizeUrl);
+            const res = await fetch(`${base}${callback}`, {
+              redirect: "manual",
+              headers: { cookie: `${STATE_COOKIE}=${login.cookie}` },
+            });
+            expect(res.status).toBe(302);
+            const location = res.headers.get("location") ?? "";
+            expect(new URL(location, appOrigin).origin).toBe(appOrigin);
+            expect(location.startsWith("/") && !location.startsWith("//") && !location.includes("\\")).toBe(
+              true,
+            );
+          },
         ),
-        async (returnTo) => {
-          const login = await startLogin(`?returnTo=${encodeURIComponent(returnTo)}`);
-          const callback = await approveAtFake(login.authorizeUrl);
-          const res = await fetch(`${base}${callback}`, {
-            redirect: "manual",
-            headers: { cookie: `${STATE_COOKIE}=${login.cookie}` },
-          });
-          expect(res.status).toBe(302);
-          const location = res.headers.get("location") ?? "";
-          expect(new URL(location, appOrigin).origin).toBe(appOrigin);
-          expect(location.startsWith("/") && !location.startsWith("//") && !location.includes("\\")).toBe(
-            true,
-          );
-        },
-      ),
-      { numRuns: Math.ceil(RUNS / 3) },
-    );
-  });
+        { numRuns: Math.ceil(RUNS / 3) },
+      );
+    },
+    DEADLINE,
+  );
 });

@@ -1,0 +1,51 @@
+import { cookieHeader, get, percentile } from "./http.js";
+
+export interface LoginLoadResult {
+  loginsPerSecond: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+/**
+ * Full logins for `seconds`, by `concurrency` simulated browsers, each: start → the fake's
+ * authorize (approve) → callback → session cookie. The authorize URL's bitbucket.org origin is
+ * pointed at the fake, as a browser's hop would be.
+ */
+export async function loginLoad(
+  app: string,
+  paths: { start: string; sessionCookie: string },
+  fakeUrl: string,
+  seconds: number,
+  concurrency: number,
+): Promise<LoginLoadResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const began = performance.now();
+      try {
+        const start = await get(app + paths.start);
+        const authorize = start.location.replace("https://bitbucket.org", fakeUrl);
+        const approved = await get(authorize);
+        const done = await get(approved.location, cookieHeader(start));
+        if (done.status !== 302 || !cookieHeader(done).includes(`${paths.sessionCookie}=`))
+          throw new Error(`status ${done.status}`);
+        latencies.push(performance.now() - began);
+      } catch {
+        failures++;
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    loginsPerSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failures,
+  };
+}

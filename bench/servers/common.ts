@@ -1,0 +1,18 @@
+import type { Express } from "express";
+
+/** Every bench server: listen on PORT, report RSS after a GC, and say "ready" on stdout. */
+export function serve(app: Express): void {
+  app.get("/__rss", (_req, res) => {
+    globalThis.gc?.();
+    res.json({ rss: process.memoryUsage().rss });
+  });
+  const server = app.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
+    const address = server.address();
+    process.stdout.write(`ready ${typeof address === "object" && address ? address.port : ""}\n`);
+  });
+  process.once("SIGTERM", () => process.exit(0));
+}
+
+export const SECRET = "bench-cookie-secret-0123456789abcdef";
+export const FAKE_URL = process.env.FAKE_URL ?? "http://127.0.0.1:4000";
+export const CALLBACK = (port: string | undefined, path: string) => `http://127.0.0.1:${port}${path}`;

@@ -1,0 +1,73 @@
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { BitbucketAuthError, refreshBitbucketTokens, type BitbucketTokens } from "../src/index.js";
+import { login, startHarness, type Harness } from "./helpers/harness.js";
+
+let h: Harness;
+let tokens: BitbucketTokens;
+const client = { clientId: "fake-client-id", clientSecret: "fake-client-secret" };
+
+async function startWithTokens(fake: Parameters<typeof startHarness>[0] = {}) {
+  h = await startHarness({ ...fake, router: { onSuccess: (ctx) => void (tokens = ctx.bitbucketTokens) } });
+  await login(h.agent());
+}
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "resolved",
+    (err: unknown) => (err instanceof BitbucketAuthError ? err.code : String(err)),
+  );
+
+afterEach(() => h.close());
+
+describe("refreshBitbucketTokens", () => {
+  beforeEach(() => startWithTokens());
+
+  it("returns new tokens, and the new refresh token works while the old one is spent", async () => {
+    const fresh = await refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken });
+    expect(fresh).toEqual({
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      accessTokenExpiresIn: 7200,
+      scopes: ["account", "email"],
+    });
+    expect(fresh.refreshToken).not.toBe(tokens.refreshToken);
+    expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken }))).toBe(
+      "REFRESH_TOKEN_INVALID",
+    );
+    expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: fresh.refreshToken }))).toBe(
+      "resolved",
+    );
+  });
+
+  it("tells a wrong client secret apart from a bad refresh token", async () => {
+    expect(
+      await codeOf(
+        refreshBitbucketTokens({ ...client, clientSecret: "nope", refreshToken: tokens.refreshToken }),
+      ),
+    ).toBe("CLIENT_CREDENTIALS_REJECTED");
+  });
+
+  it.each([
+    [{ endpoint: "token", kind: "status", status: 503 } as const, "BITBUCKET_UNAVAILABLE"],
+    [{ endpoint: "token", kind: "non-json" } as const, "BITBUCKET_UNAVAILABLE"],
+    [{ endpoint: "token", kind: "slow", delayMs: 1500 } as const, "BITBUCKET_TIMEOUT"],
+  ])("maps %j to %s", async (fault, code) => {
+    h.fake.setFault(fault);
+    expect(
+      await codeOf(refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken, timeout: 200 })),
+    ).toBe(code);
+  });
+
+  it("names a missing argument with a TypeError", async () => {
+    await expect(refreshBitbucketTokens({ ...client, refreshToken: "" })).rejects.toThrow(
+      /"refreshToken" is required/,
+    );
+  });
+});
+
+describe("refreshBitbucketTokens with Bitbucket's current `scope` field", () => {
+  it("reads `scope` as well as `scopes`", async () => {
+    await startWithTokens({ fake: { scopeField: "scope" } });
+    const fresh = await refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken });
+    expect(fresh.scopes).toEqual(["account", "email"]);
+  });
+});
