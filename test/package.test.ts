@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./helpers/processes.js";
+
+// The consumers live under the repo so that the peers (express, lucia, ...) resolve from its node_modules,
+// as they would from a user's; the package itself comes only from the packed tarball.
+let work: string;
+let tarball: string;
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+
+function consumer(name: string): string {
+  const dir = join(work, name);
+  cpSync(join(ROOT, "test/fixtures", name), dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type: "module" }));
+  run(
+    "npm",
+    [
+      "install",
+      "--prefer-offline",
+      "--no-save",
+      "--legacy-peer-deps",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      tarball,
+    ],
+    dir,
+  );
+  return dir;
+}
+
+beforeAll(() => {
+  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
+  work = mkdtempSync(join(ROOT, ".tmp", "pack-"));
+  run("npm", ["pack", "--pack-destination", work], ROOT);
+  tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")) ?? "");
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("the packed tarball", () => {
+  it("ships dist with types and no sources or tests", () => {
+    const files = run("tar", ["-tzf", tarball], work).split("\n");
+    expect(files).toContain("package/dist/index.d.ts");
+    expect(files).toContain("package/dist/testing/index.d.ts");
+    expect(files).toContain("package/dist/testing/cli.js");
+    expect(files.filter((f) => /^package\/(src|test|bench|example-server)\//.test(f))).toEqual([]);
+  });
+
+  it("type-checks and logs in from a TypeScript project (module NodeNext)", () => {
+    const dir = consumer("consumer-ts");
+    run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
+    const out = JSON.parse(run(process.execPath, ["dist/app.js"], dir));
+    expect(out).toEqual({ status: 302, user: "Ada Fake", isError: true });
+  }, 120_000);
+
+  it("imports both entry points from a plain ESM JavaScript project", () => {
+    const out = JSON.parse(run(process.execPath, ["app.mjs"], consumer("consumer-js")));
+    expect(out.exports).toEqual(
+      expect.arrayContaining([
+        "bitbucketRouter",
+        "BitbucketAuthError",
+        "ERROR_STATUS",
+        "refreshBitbucketTokens",
+        "bitbucketErrorHandler",
+      ]),
+    );
+    expect(out.testing).toEqual(
+      expect.arrayContaining(["startFakeBitbucket", "routeBitbucketTo", "rewriteBitbucketRedirects"]),
+    );
+    expect(out).toMatchObject({ authorize: 302, code: true, refreshed: "REFRESH_TOKEN_INVALID" });
+  }, 120_000);
+
+  it("passes publint and Are the Types Wrong (ESM-only profile)", () => {
+    const publint = run(
+      process.execPath,
+      [join(ROOT, "node_modules/publint/src/cli.js"), "run", "--strict", "--pack", "false"],
+      ROOT,
+    );
+    expect(publint).toContain("All good");
+    // attw exits non-zero on any problem outside the ignored CommonJS resolutions, which throws here.
+    const attw = run(
+      join(ROOT, "node_modules/.bin/attw"),
+      [tarball, "--profile", "esm-only", "--format", "table-flipped"],
+      ROOT,
+    );
+    expect(attw).toContain("node16 (from ESM)");
+    expect(attw).not.toContain("❌");
+  }, 120_000);
+});
