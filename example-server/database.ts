@@ -39,6 +39,8 @@ export async function openDatabase(config: {
 function openSqlite(path: string): AppDatabase {
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
+  // WAL with synchronous=NORMAL: durable across crashes of the app, and no fsync per login.
+  db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.exec(schema("sqlite"));
   const count = (table: string) =>

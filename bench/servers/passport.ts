@@ -11,6 +11,7 @@ import { CALLBACK, FAKE_URL, SECRET, serve } from "./common.js";
 // with users in the same kind of SQLite file, against the same fake Bitbucket.
 const db = new Database(process.env.DATABASE_PATH ?? ":memory:");
 db.pragma("journal_mode = WAL");
+db.pragma("synchronous = NORMAL");
 db.exec(
   "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, bitbucket_id TEXT UNIQUE NOT NULL, display_name TEXT)",
 );

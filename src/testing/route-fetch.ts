@@ -1,9 +1,9 @@
-const BITBUCKET_HOSTS = new Set(["bitbucket.org", "api.bitbucket.org"]);
+const BITBUCKET_HOSTS = /^https:\/\/(api\.)?bitbucket\.org\//;
 
 /**
  * Sends every `fetch` to bitbucket.org and api.bitbucket.org to the fake instead: the network edge,
  * where the real `@lucia-auth/oauth` provider (which takes no base URL) makes its calls. Other
- * requests pass through. Returns a function that restores the original `fetch`.
+ * requests pass through untouched. Returns a function that restores the original `fetch`.
  *
  * Inside Jest, call it from the test file: Jest's sandbox has its own `globalThis`.
  * @example
@@ -13,11 +13,12 @@ export function routeBitbucketTo(fakeUrl: string, scope: { fetch: typeof fetch }
   const original = scope.fetch;
   const base = new URL(fakeUrl);
   const routed: typeof fetch = async (input, init) => {
+    const href = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (!BITBUCKET_HOSTS.test(href)) return original(input, init);
     const request = new Request(input, init);
-    const url = new URL(request.url);
-    if (!BITBUCKET_HOSTS.has(url.hostname)) return original(input, init);
-    const body =
-      request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    const url = new URL(href);
+    // A Request's body is a stream; buffering it lets the copy go to another origin without `duplex`.
+    const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
     return original(new URL(url.pathname + url.search, base), {
       method: request.method,
       headers: request.headers,
