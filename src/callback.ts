@@ -9,7 +9,7 @@ import type { BitbucketLoginContext, ResolvedOptions } from "./options.js";
 import { safeReturnTo } from "./return-to.js";
 import { currentSession, endSession, replaceSession } from "./session.js";
 import type { StateCookie } from "./state-cookie.js";
-import { fromThrown, withTimeout } from "./upstream.js";
+import { fromThrown, withDeadline } from "./upstream.js";
 import { resolveUser } from "./user.js";
 
 // Bitbucket's codes are short URL-safe tokens; anything else never reaches the token endpoint.
@@ -35,9 +35,9 @@ export function createCallbackHandler<_Auth extends Auth>(
       if (typeof code !== "string" || !CODE_SHAPE.test(code)) throw new BitbucketAuthError("CODE_INVALID");
 
       log("callback: state checked, exchanging the code");
-      const bitbucketUserAuth = await withTimeout(options.timeout, () =>
-        provider.validateCallback(code),
-      ).catch(async (err: unknown) => Promise.reject(await fromThrown(err, "token")));
+      const bitbucketUserAuth = await withDeadline(options.timeout, provider.validateCallback(code)).catch(
+        async (err: unknown) => Promise.reject(await fromThrown(err, "token")),
+      );
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
       if (typeof bitbucketUser?.uuid !== "string" || bitbucketUser.uuid.length === 0) {
         throw new BitbucketAuthError("BITBUCKET_USER_INVALID");

@@ -4,24 +4,24 @@ import { BitbucketAuthError, type BitbucketAuthErrorCode } from "./errors.js";
 export type Endpoint = "token" | "refresh" | "user" | "emails";
 
 /**
- * Runs one Bitbucket call under a deadline. The provider's `fetch` takes no signal, so its request
- * may run on after the deadline; that is harmless because nothing is written until it resolves,
- * and a late answer is dropped here.
+ * Puts a deadline on a call that takes no signal (the provider's `fetch` has no injection point).
+ * Its request may run on after the deadline; that is harmless because nothing is written until it
+ * resolves, and a late answer is dropped here.
  */
-export async function withTimeout<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
+export async function withDeadline<T>(ms: number, call: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new BitbucketAuthError("BITBUCKET_TIMEOUT", `Bitbucket did not answer within ${ms} ms.`));
-    }, ms);
+    timer = setTimeout(() => reject(timeoutError(ms)), ms);
   });
   try {
-    return await Promise.race([run(controller.signal), deadline]);
+    return await Promise.race([call, deadline]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+function timeoutError(ms: number): BitbucketAuthError {
+  return new BitbucketAuthError("BITBUCKET_TIMEOUT", `Bitbucket did not answer within ${ms} ms.`);
 }
 
 /** Maps a non-2xx answer onto a code. Only Bitbucket's short `error` field is kept, never a token. */
@@ -93,13 +93,13 @@ export async function fetchJson(
   timeoutMs: number,
 ): Promise<unknown> {
   try {
-    return await withTimeout(timeoutMs, async (signal) => {
-      const response = await fetch(url, { ...init, signal });
-      const body = await response.text();
-      if (!response.ok) throw fromHttpError(endpoint, response.status, body);
-      return JSON.parse(body) as unknown;
-    });
+    // The signal also covers reading the body, so a stalled body times out too.
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const body = await response.text();
+    if (!response.ok) throw fromHttpError(endpoint, response.status, body);
+    return JSON.parse(body) as unknown;
   } catch (err) {
+    if ((err as { name?: unknown } | undefined)?.name === "TimeoutError") throw timeoutError(timeoutMs);
     throw await fromThrown(err, endpoint);
   }
 }

@@ -11,6 +11,7 @@ export function serve(app: Express): void {
     process.stdout.write(`ready ${typeof address === "object" && address ? address.port : ""}\n`);
   });
   process.once("SIGTERM", () => process.exit(0));
+  process.once("SIGINT", () => process.exit(0));
 }
 
 export const SECRET = "bench-cookie-secret-0123456789abcdef";

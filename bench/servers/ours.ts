@@ -1,13 +1,13 @@
 import express from "express";
 import cookieParser from "cookie-parser";
 import { bitbucketRouter } from "express-lucia-bitbucket";
-import { routeBitbucketTo } from "express-lucia-bitbucket/testing";
 import { openDatabase } from "../../example-server/database.js";
 import { createAuth } from "../../example-server/lucia.js";
 import { CALLBACK, FAKE_URL, SECRET, serve } from "./common.js";
+import { routeBitbucketByDispatcher } from "./edge.js";
 
 // This package as the README tells users to mount it, with Lucia on a SQLite file.
-routeBitbucketTo(FAKE_URL);
+routeBitbucketByDispatcher(FAKE_URL);
 const db = await openDatabase({ databasePath: process.env.DATABASE_PATH ?? ":memory:" });
 const auth = createAuth(db.adapter, "DEV");
 const app = express();

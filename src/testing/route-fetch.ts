@@ -18,7 +18,8 @@ export function routeBitbucketTo(fakeUrl: string, scope: { fetch: typeof fetch }
     const request = new Request(input, init);
     const url = new URL(href);
     // A Request's body is a stream; buffering it lets the copy go to another origin without `duplex`.
-    const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    const body =
+      request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
     return original(new URL(url.pathname + url.search, base), {
       method: request.method,
       headers: request.headers,
