@@ -11,6 +11,7 @@ import { currentSession, endSession, replaceSession } from "./session.js";
 import type { StateCookie } from "./state-cookie.js";
 import { fromThrown, withDeadline } from "./upstream.js";
 import { resolveUser } from "./user.js";
+import { redirect } from "./redirect.js";
 
 // Bitbucket's codes are short URL-safe tokens; anything else never reaches the token endpoint.
 const CODE_SHAPE = /^[A-Za-z0-9._~+/=-]{1,512}$/;
@@ -88,7 +89,7 @@ export function createCallbackHandler<_Auth extends Auth>(
         }
         if (res.headersSent) return;
       }
-      res.redirect(302, redirectTo);
+      redirect(res, 302, redirectTo);
     } catch (err) {
       fail(err, res, next);
     }

@@ -2,6 +2,7 @@ import type { NextFunction, Response } from "express";
 import { BitbucketAuthError } from "./errors.js";
 import { log } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
+import { redirect } from "./redirect.js";
 
 /** Sends a failure to `failureRedirect?error=CODE` when set, otherwise to `next(err)`. */
 export type FailureHandler = (err: unknown, res: Response, next: NextFunction) => void;
@@ -13,7 +14,7 @@ export function createFailureHandler(options: ResolvedOptions): FailureHandler {
     const code = err instanceof BitbucketAuthError ? err.code : "UNEXPECTED";
     log("login failed: %s", code);
     if (target && err instanceof BitbucketAuthError && !res.headersSent) {
-      res.redirect(302, `${target}${separator}error=${code}`);
+      redirect(res, 302, `${target}${separator}error=${code}`);
       return;
     }
     next(err);

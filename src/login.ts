@@ -5,6 +5,7 @@ import type { FailureHandler } from "./failure.js";
 import { log } from "./log.js";
 import { safeReturnTo } from "./return-to.js";
 import type { StateCookie } from "./state-cookie.js";
+import { redirect } from "./redirect.js";
 
 /** `GET /login/bitbucket`: a fresh state in the signed cookie, then 302 to Bitbucket. */
 export function createLoginHandler<_Auth extends Auth>(
@@ -16,9 +17,8 @@ export function createLoginHandler<_Auth extends Auth>(
     try {
       const [url, state] = await provider.getAuthorizationUrl();
       stateCookie.issue(req, res, state, safeReturnTo(req.query.returnTo));
-      res.setHeader("Cache-Control", "no-store");
       log("login: redirecting to Bitbucket");
-      res.redirect(302, url.href);
+      redirect(res, 302, url.href);
     } catch (err) {
       fail(err, res, next);
     }

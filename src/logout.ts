@@ -5,6 +5,7 @@ import type { FailureHandler } from "./failure.js";
 import { log } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
 import { endSession } from "./session.js";
+import { redirect } from "./redirect.js";
 
 /**
  * `POST <logoutPath>`: invalidates the Lucia session and clears its cookie. A browser always sends
@@ -24,7 +25,7 @@ export function createLogoutHandler(
       if (sessionId) await endSession(auth, res, sessionId);
       log("logout: session ended");
       res.setHeader("Cache-Control", "no-store");
-      res.redirect(303, options.logoutRedirect);
+      redirect(res, 303, options.logoutRedirect);
     } catch (err) {
       fail(err, res, next);
     }

@@ -59,7 +59,7 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
 
   return {
     issue(req, res, state, returnTo) {
-      write(res, JSON.stringify([state, Date.now(), returnTo]), req);
+      write(res, encodePending({ state, issuedAt: Date.now(), returnTo }), req);
     },
     consume(req, res) {
       res.clearCookie(name, clearAttributes);
@@ -76,19 +76,23 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
   };
 }
 
+/**
+ * `state.issuedAt(base 36).returnTo(base64url)`: compact, since it rides on the hot login start, and
+ * free of characters a cookie would have to escape. The signature covers all of it.
+ */
+export function encodePending({ state, issuedAt, returnTo }: PendingLogin): string {
+  return `${state}.${issuedAt.toString(36)}.${returnTo === null ? "" : Buffer.from(returnTo).toString("base64url")}`;
+}
+
 function decode(value: string): PendingLogin | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
-  const [state, issuedAt, returnTo] = parsed as unknown[];
-  if (typeof state !== "string" || state.length === 0 || state.length > 256) return undefined;
-  if (typeof issuedAt !== "number" || !Number.isFinite(issuedAt)) return undefined;
-  if (returnTo !== null && typeof returnTo !== "string") return undefined;
-  return { state, issuedAt, returnTo };
+  const [state, issued, returnTo, extra] = value.split(".");
+  if (extra !== undefined || !state || !issued || returnTo === undefined) return undefined;
+  if (state.length > 256 || !/^[0-9a-z]{1,12}$/.test(issued)) return undefined;
+  return {
+    state,
+    issuedAt: parseInt(issued, 36),
+    returnTo: returnTo === "" ? null : Buffer.from(returnTo, "base64url").toString(),
+  };
 }
 
 function sameState(expected: string, given: unknown): boolean {

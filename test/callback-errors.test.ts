@@ -8,6 +8,7 @@ import {
   type HarnessOptions,
 } from "./helpers/harness.js";
 import { expectRefused } from "./helpers/assertions.js";
+import { encodePending } from "../src/state-cookie.js";
 
 let h: Harness;
 const start = async (options?: HarnessOptions) => (h = await startHarness(options));
@@ -50,7 +51,9 @@ describe("the state check", () => {
     await start();
     const { callback } = await approvedCallback();
     const state = callback.searchParams.get("state");
-    const forged = encodeURIComponent(JSON.stringify([state, Date.now(), null]));
+    const forged = encodeURIComponent(
+      encodePending({ state: state ?? "", issuedAt: Date.now(), returnTo: null }),
+    );
     for (const value of [forged, `s%3A${forged}.bad-signature`]) {
       const res = await h
         .agent()

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import express from "express";
 import request from "supertest";
 import signature from "cookie-signature";
+import { encodePending } from "../src/state-cookie.js";
 import {
+  COOKIE_SECRET,
   beginLogin,
   approveAtFake,
   login,
@@ -102,11 +104,11 @@ describe("the state cookie", () => {
     const agent = h.agent();
     const { authorizeUrl } = await beginLogin(agent);
     const callback = await approveAtFake(authorizeUrl);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    // supertest's jar drops expired cookies as a browser does, so replay the signed value by hand.
+    // supertest's jar drops expired cookies as a browser does, so replay a validly signed, old value by hand.
+    const state = new URL(callback, "http://x").searchParams.get("state") ?? "";
     const value = signature.sign(
-      JSON.stringify([new URL(callback, "http://x").searchParams.get("state"), Date.now() - 1100, null]),
-      "test-cookie-secret-0123456789",
+      encodePending({ state, issuedAt: Date.now() - 1100, returnTo: null }),
+      COOKIE_SECRET,
     );
     const res = await request(h.app)
       .get(callback)

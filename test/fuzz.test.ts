@@ -12,6 +12,7 @@ import {
   STATE_COOKIE,
   type Harness,
 } from "./helpers/harness.js";
+import { encodePending } from "../src/state-cookie.js";
 
 // `npm test` runs 1,000 callback cases and 300 returnTo logins; `npm run fuzz` sets FUZZ_RUNS=100000.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
@@ -144,13 +145,13 @@ function cookieFor(
       return `${name}=${encodeURIComponent(decoded.slice(0, i) + "X" + decoded.slice(i + 1))}`;
     }
     case "resigned":
-      return `${name}=${encodeURIComponent(`s:${signature.sign(JSON.stringify([login.state, Date.now(), null]), "attacker-secret")}`)}`;
+      return `${name}=${encodeURIComponent(`s:${signature.sign(encodePending({ state: login.state, issuedAt: Date.now(), returnTo: null }), "attacker-secret")}`)}`;
     case "duplicated":
       return `${name}=${encodeURIComponent(`s:${signature.sign("x", COOKIE_SECRET)}`)}; ${name}=${login.cookie}`;
     case "garbage":
       return `${name}=${encodeURIComponent(garbage)}`;
     case "unsigned":
-      return `${name}=${encodeURIComponent(JSON.stringify([login.state, Date.now(), null]))}`;
+      return `${name}=${encodeURIComponent(encodePending({ state: login.state, issuedAt: Date.now(), returnTo: null }))}`;
   }
 }
 
