@@ -5,18 +5,12 @@ import { join } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { hasChromium, launchChromium, CHROMIUM } from "./helpers/chromium.js";
 import { ROOT, startExample, type Spawned } from "./helpers/processes.js";
+import { requireTool } from "./helpers/requirements.js";
 
 const PORT = 3101;
 const APP = `http://localhost:${PORT}`;
 
-if (!hasChromium) {
-  it(`SKIPPED: the browser test needs Chromium at ${CHROMIUM} (apt-get install -y chromium)`, () => {
-    console.warn(
-      `\n*** SKIPPED the Chromium end-to-end test: ${CHROMIUM} is missing. CI installs it and never skips. ***\n`,
-    );
-    expect(process.env.CI).not.toBe("true");
-  });
-} else {
+if (requireTool(hasChromium, `Chromium at ${CHROMIUM}`, "apt-get install -y chromium")) {
   describe("a real browser logs in through the fake Bitbucket's approve page", () => {
     let server: Spawned;
     let browser: { context: BrowserContext; close(): Promise<void> };

@@ -2,15 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/glob
 import { login, startHarness, type Harness } from "./helpers/harness.js";
 import { concurrentCallbacks, raceHooks } from "./helpers/race.js";
 import { hasPostgres, startPostgres, type ThrowawayPostgres } from "./helpers/postgres.js";
+import { requireTool } from "./helpers/requirements.js";
 
-if (!hasPostgres()) {
-  it("SKIPPED: the PostgreSQL suite needs initdb and pg_ctl on PATH", () => {
-    console.warn(
-      "\n*** SKIPPED the PostgreSQL suite: initdb/pg_ctl are missing. CI has them and never skips. ***\n",
-    );
-    expect(process.env.CI).not.toBe("true");
-  });
-} else {
+if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get install -y postgresql")) {
   describe("the login on real PostgreSQL 15", () => {
     let server: ThrowawayPostgres;
     let h: Harness;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { hasPostgres, startPostgres, type ThrowawayPostgres } from "./helpers/postgres.js";
 import { spawnUntil, startExample, type Spawned } from "./helpers/processes.js";
+import { requireTool } from "./helpers/requirements.js";
 
 const A = 3201;
 const B = 3202;
@@ -13,14 +14,7 @@ const cookiesOf = (res: Response) =>
     .map((line) => line.split(";")[0] ?? "")
     .filter((pair) => !pair.endsWith("="));
 
-if (!hasPostgres()) {
-  it("SKIPPED: the two-instance test needs initdb and pg_ctl on PATH", () => {
-    console.warn(
-      "\n*** SKIPPED the two-instance test: PostgreSQL is missing. CI has it and never skips. ***\n",
-    );
-    expect(process.env.CI).not.toBe("true");
-  });
-} else {
+if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get install -y postgresql")) {
   describe("two example-server instances behind no sticky sessions", () => {
     let pg: ThrowawayPostgres;
     let fake: Spawned;
