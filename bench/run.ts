@@ -66,7 +66,9 @@ const fake = await startFakeBitbucket({ port: 0 });
 console.log(
   `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
 );
-console.log(`mode: ${smoke ? "smoke (short)" : "full"}; both contenders stay up and take ${ROUNDS} turns each; medians reported\n`);
+console.log(
+  `mode: ${smoke ? "smoke (short)" : "full"}; both contenders stay up and take ${ROUNDS} turns each; medians reported\n`,
+);
 
 // 1. Start of login against the limit (a bare route with one signed cookie and a 302).
 {
@@ -99,8 +101,12 @@ console.log(`mode: ${smoke ? "smoke (short)" : "full"}; both contenders stay up 
     ours: { start: "/login/bitbucket", sessionCookie: "auth_session" },
     passport: { start: "/auth/bitbucket", sessionCookie: "connect.sid" },
   };
-  const servers = { ours: await startServer("ours", fake.url, port++), passport: await startServer("passport", fake.url, port++) };
-  for (const name of ["ours", "passport"] as const) await loginLoad(servers[name].url, paths[name], fake.url, 2, 8); // warm-up
+  const servers = {
+    ours: await startServer("ours", fake.url, port++),
+    passport: await startServer("passport", fake.url, port++),
+  };
+  for (const name of ["ours", "passport"] as const)
+    await loginLoad(servers[name].url, paths[name], fake.url, 2, 8); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of ["ours", "passport"] as const) {
       results[name].push(await loginLoad(servers[name].url, paths[name], fake.url, LOGIN_SECONDS, 16));
