@@ -12,7 +12,13 @@ import { openDatabase } from "./database.js";
 import { createAuth } from "./lucia.js";
 import { errorPage, homePage } from "./pages.js";
 
-const config = loadConfig();
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (err) {
+  console.error(`example server: ${(err as Error).message}`);
+  process.exit(1);
+}
 for (const warning of config.warnings) console.warn(`warning: ${warning}`);
 
 const db = await openDatabase(config);

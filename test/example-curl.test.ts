@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { execSync } from "node:child_process";
+import { execFileSync, execSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fakeUrlFrom, startExample, type Spawned } from "./helpers/processes.js";
+import { fakeUrlFrom, ROOT, startExample, type Spawned } from "./helpers/processes.js";
 
 // The README's curl walkthrough, run literally against a spawned `npm start` on port 3000.
 describe("the README's curl walkthrough against `npm start`", () => {
@@ -64,5 +64,25 @@ describe("the README's curl walkthrough against `npm start`", () => {
     expect([0, "SIGTERM"]).toContain(await server.stop());
     expect(server.output()).toContain("SIGTERM: shutting down");
     expect(server.output()).not.toMatch(/Error|at .*:\d+:\d+/);
+  });
+});
+
+describe("the example server's configuration", () => {
+  it("refuses to start in production without COOKIE_SECRET, saying why", () => {
+    let failure: { status?: number; stderr?: string } = {};
+    try {
+      execFileSync("npm", ["start"], {
+        cwd: ROOT,
+        env: { ...process.env, NODE_OPTIONS: "", NODE_ENV: "production", COOKIE_SECRET: "", PORT: "3099" },
+        stdio: "pipe",
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+    } catch (err) {
+      failure = err as typeof failure;
+    }
+    expect(failure.status).toBe(1);
+    expect(failure.stderr).toContain("COOKIE_SECRET is required when NODE_ENV=production");
+    expect(failure.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,0 +1,156 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { consentPage, errorPage } from "./fake-pages.js";
+import { html, json, readBody, redirectBack } from "./fake-http.js";
+import { userJson, type FakeStore } from "./fake-store.js";
+import type { FakeBitbucketUser, FakeDecision } from "./fake-types.js";
+
+/** What the endpoints share with the server that hosts them. */
+export interface FakeContext {
+  readonly store: FakeStore;
+  readonly scopeField: "scope" | "scopes";
+  readonly accessTokenTtl: number;
+  decision(): FakeDecision;
+}
+
+const MISCONFIGURED = "This integration is misconfigured. Contact the vendor for assistance.";
+const API_ERRORS = {
+  invalid: "Token is invalid, expired, or not supported for this endpoint.",
+  expired: "Access token expired. Use your refresh token to obtain a new access token.",
+} as const;
+
+/** `GET|POST /site/oauth2/authorize`: HTML errors for a bad consumer, else a 302 back with a code or an error. */
+export async function authorize(ctx: FakeContext, req: IncomingMessage, res: ServerResponse, url: URL) {
+  const query = req.method === "POST" ? new URLSearchParams(await readBody(req)) : url.searchParams;
+  const client = ctx.store.clients.get(query.get("client_id") ?? "");
+  if (!client) return html(res, 400, errorPage("Invalid client_id", MISCONFIGURED));
+  const redirectUri = query.get("redirect_uri") ?? undefined;
+  const target = redirectUri ?? client.callbackUrl;
+  if (!target)
+    return html(res, 400, errorPage("Invalid redirect_uri", "No callback uri defined for the OAuth client."));
+  // Bitbucket checks a prefix of the registered callback URL, not an exact match.
+  if (
+    redirectUri !== undefined &&
+    client.callbackUrl !== undefined &&
+    !redirectUri.startsWith(client.callbackUrl)
+  ) {
+    return html(res, 400, errorPage("Invalid redirect_uri", MISCONFIGURED));
+  }
+  if (query.get("response_type") !== "code") {
+    return redirectBack(res, target, query, { error: "unsupported_response_type" });
+  }
+  const uuid = ctx.store.defaultUser;
+  const user = uuid === undefined ? undefined : ctx.store.users.get(uuid);
+  const choice = req.method === "POST" ? query.get("decision") : ctx.decision();
+  if (choice === "auto" && (req.headers.accept ?? "").includes("text/html") && user) {
+    return html(res, 200, consentPage(query, client.clientId, user.display_name ?? user.uuid));
+  }
+  if (choice === "deny" || !user) {
+    return redirectBack(res, target, query, {
+      error: "access_denied",
+      error_description: "The user denied access.",
+    });
+  }
+  redirectBack(res, target, query, { code: ctx.store.issueCode(client, redirectUri, user.uuid) });
+}
+
+/** `POST /site/oauth2/access_token`: Basic client auth, form body, `authorization_code` and `refresh_token` grants. */
+export async function token(ctx: FakeContext, req: IncomingMessage, res: ServerResponse) {
+  const client = basicClient(req.headers.authorization, ctx.store);
+  if (!client) {
+    return json(res, 401, {
+      error_description: "Requests must be authenticated using OAuth client credentials",
+      error: "unauthorized_client",
+    });
+  }
+  if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+    return json(res, 400, {
+      error: "invalid_request",
+      error_description: "Body must be application/x-www-form-urlencoded.",
+    });
+  }
+  const form = new URLSearchParams(await readBody(req));
+  const grantType = form.get("grant_type");
+  let grant;
+  if (grantType === "authorization_code") {
+    grant = ctx.store.redeemCode(
+      form.get("code") ?? "",
+      client.clientId,
+      form.get("redirect_uri") ?? undefined,
+    );
+    if (!grant)
+      return json(res, 400, {
+        error: "invalid_grant",
+        error_description: "Invalid or expired authorization code.",
+      });
+  } else if (grantType === "refresh_token") {
+    grant = ctx.store.redeemRefreshToken(form.get("refresh_token") ?? "", client.clientId);
+    if (!grant)
+      return json(res, 400, { error_description: "Invalid refresh_token", error: "invalid_request" });
+  } else {
+    return json(res, 400, {
+      error: "unsupported_grant_type",
+      error_description: `Unsupported grant type: ${grantType ?? ""}`,
+    });
+  }
+  const tokens = ctx.store.issueTokens({ clientId: client.clientId, uuid: grant.uuid, scopes: grant.scopes });
+  json(res, 200, {
+    access_token: tokens.accessToken,
+    [ctx.scopeField]: grant.scopes.join(" "),
+    expires_in: ctx.accessTokenTtl,
+    refresh_token: tokens.refreshToken,
+    token_type: "bearer",
+    state: grantType,
+  });
+}
+
+/** `GET /2.0/user` and `/2.0/user/emails`: Bearer only, with the `account` / `email` permission checks. */
+export function api(
+  ctx: FakeContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  endpoint: "user" | "emails",
+  url: URL,
+) {
+  const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  const grant = bearer === undefined ? undefined : ctx.store.grantFor(bearer);
+  if (grant === undefined) return json(res, 401, { type: "error", error: { message: API_ERRORS.invalid } });
+  if (grant === "expired") return json(res, 401, { type: "error", error: { message: API_ERRORS.expired } });
+  const needed = endpoint === "user" ? "account" : "email";
+  if (!grant.scopes.includes(needed)) {
+    return json(res, 403, {
+      type: "error",
+      error: {
+        message: "Your credentials lack one or more required privilege scopes.",
+        detail: { required: [needed], granted: grant.scopes },
+      },
+    });
+  }
+  const user = ctx.store.users.get(grant.uuid);
+  if (!user) return json(res, 404, { type: "error", error: { message: "User not found" } });
+  if (endpoint === "user") return json(res, 200, userJson(user));
+  json(res, 200, emailsPage(user.emails ?? [], url.searchParams));
+}
+
+function emailsPage(all: NonNullable<FakeBitbucketUser["emails"]>, query: URLSearchParams) {
+  const pagelen = Math.min(Math.max(Number(query.get("pagelen")) || 10, 1), 100);
+  const page = Math.max(Number(query.get("page")) || 1, 1);
+  const values = all.slice((page - 1) * pagelen, page * pagelen).map((e) => ({
+    ...e,
+    type: "email",
+    links: { self: { href: `https://api.bitbucket.org/2.0/user/emails/${encodeURIComponent(e.email)}` } },
+  }));
+  const next =
+    page * pagelen < all.length
+      ? { next: `https://api.bitbucket.org/2.0/user/emails?page=${page + 1}&pagelen=${pagelen}` }
+      : {};
+  return { pagelen, values, page, size: all.length, ...next };
+}
+
+function basicClient(header: string | undefined, store: FakeStore) {
+  const encoded = /^Basic (.+)$/i.exec(header ?? "")?.[1];
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, "base64").toString();
+  const colon = decoded.indexOf(":");
+  const client = store.clients.get(decoded.slice(0, colon));
+  return client && colon > 0 && client.clientSecret === decoded.slice(colon + 1) ? client : undefined;
+}
