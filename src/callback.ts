@@ -24,6 +24,9 @@ export function createCallbackHandler<_Auth extends Auth>(
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {
+  const emailOf = options.fetchEmail
+    ? (accessToken: string) => fetchPrimaryEmail(accessToken, options.timeout)
+    : async () => null;
   return async (req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
     try {
@@ -43,9 +46,7 @@ export function createCallbackHandler<_Auth extends Auth>(
       if (typeof bitbucketUser?.uuid !== "string" || bitbucketUser.uuid.length === 0) {
         throw new BitbucketAuthError("BITBUCKET_USER_INVALID");
       }
-      const email = options.fetchEmail
-        ? await fetchPrimaryEmail(bitbucketTokens.accessToken, options.timeout)
-        : null;
+      const email = await emailOf(bitbucketTokens.accessToken);
       const context: BitbucketLoginContext<_Auth> = {
         bitbucketUser,
         bitbucketTokens,

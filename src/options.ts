@@ -77,7 +77,10 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
   readonly cookieSecret?: string | readonly string[];
   /** Name of the state cookie. Default `"bitbucket_oauth_state"`. */
   readonly stateCookieName?: string;
-  /** Lifetime of the state cookie in milliseconds (Express units). Default `600_000` (10 minutes); at most 1 hour. */
+  /**
+   * Lifetime of the state cookie in milliseconds (Express units). Default `600_000` (10 minutes); at most 1 hour.
+   * WARNING: a longer window keeps a started login (and its state) usable for longer.
+   */
   readonly stateMaxAge?: number;
   /** Deadline in milliseconds for each Bitbucket call (the provider has none). Default `10_000`. */
   readonly timeout?: number;
@@ -158,8 +161,7 @@ export interface ResolvedOptions<_Auth extends Auth = Auth> {
   readonly fetchEmail: boolean;
   readonly logoutPath: string | false;
   readonly logoutRedirect: string;
-  readonly getUserAttributes: NonNullable<BitbucketRouterOptions<_Auth>["getUserAttributes"]>;
-  readonly createUser: BitbucketRouterOptions<_Auth>["createUser"];
+  readonly createUser: NonNullable<BitbucketRouterOptions<_Auth>["createUser"]>;
   readonly getSessionAttributes: NonNullable<BitbucketRouterOptions<_Auth>["getSessionAttributes"]>;
   readonly onSuccess: BitbucketRouterOptions<_Auth>["onSuccess"];
 }

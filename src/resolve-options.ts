@@ -130,6 +130,7 @@ export function resolveOptions<_Auth extends Auth>(
     (v) => v === false || isPath(v),
     'false or a path starting with "/"',
   );
+  const getUserAttributes = input.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes);
   const isMs = (max: number) => (v: unknown) =>
     typeof v === "number" && Number.isInteger(v) && v > 0 && v <= max;
 
@@ -181,8 +182,13 @@ export function resolveOptions<_Auth extends Auth>(
     fetchEmail: optional(options, "fetchEmail", false, (v) => typeof v === "boolean", "a boolean"),
     logoutPath,
     logoutRedirect: optional(options, "logoutRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
-    getUserAttributes: input.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes),
-    createUser: input.createUser,
+    // The default creation is the provider's createUser with the attributes hook's columns.
+    createUser:
+      input.createUser ??
+      (async (context) =>
+        context.bitbucketUserAuth.createUser({
+          attributes: await getUserAttributes(context.bitbucketUser, context),
+        })),
     getSessionAttributes: input.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
     onSuccess: input.onSuccess,
   };

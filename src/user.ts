@@ -39,11 +39,7 @@ export async function resolveUser<_Auth extends Auth>(
   if (existing) return { user: existing, isNewUser: false, isLinked: false };
 
   try {
-    const user = options.createUser
-      ? await options.createUser(context)
-      : await providerUser.createUser({
-          attributes: await options.getUserAttributes(context.bitbucketUser, context),
-        });
+    const user = await options.createUser(context);
     if (user === null) throw new BitbucketAuthError("SIGN_UP_REFUSED");
     log("created a new user");
     return { user, isNewUser: true, isLinked: false };

@@ -6,10 +6,12 @@ import { FakeStore } from "./fake-store.js";
 import { applyFault, takeFault, type FaultBox } from "./fake-faults.js";
 import type { FakeBitbucket, FakeBitbucketOptions, FakeDecision, FakeEndpoint } from "./fake-types.js";
 
+/** The consumer the fake knows by default; it accepts any `redirect_uri`. */
 export const DEFAULT_FAKE_CLIENT = {
   clientId: "fake-client-id",
   clientSecret: "fake-client-secret",
 } as const;
+/** The account that approves by default: "Ada Fake", with one primary, confirmed address. */
 export const DEFAULT_FAKE_USER = {
   uuid: "{4a2f6c1e-8b7d-4e0a-9c3f-1d2e3f4a5b6c}",
   display_name: "Ada Fake",
