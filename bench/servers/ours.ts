@@ -7,7 +7,7 @@ import { CALLBACK, FAKE_URL, SECRET, serve } from "./common.js";
 import { routeBitbucketByDispatcher } from "./edge.js";
 
 // This package as the README tells users to mount it, with Lucia on a SQLite file.
-routeBitbucketByDispatcher(FAKE_URL);
+await routeBitbucketByDispatcher(FAKE_URL);
 const db = await openDatabase({ databasePath: process.env.DATABASE_PATH ?? ":memory:" });
 const auth = createAuth(db.adapter, "DEV");
 const app = express();
