@@ -14,7 +14,11 @@ describe("the README stays in step with the code", () => {
 
   it("documents every option with its default", async () => {
     const source = readFileSync(join(ROOT, "src/resolve-options.ts"), "utf8");
-    const known = /const KNOWN = \[([\s\S]*?)\]/.exec(source)?.[1]?.match(/"(\w+)"/g)?.map((s) => s.slice(1, -1)) ?? [];
+    const known =
+      /const KNOWN = \[([\s\S]*?)\]/
+        .exec(source)?.[1]
+        ?.match(/"(\w+)"/g)
+        ?.map((s) => s.slice(1, -1)) ?? [];
     expect(known.length).toBeGreaterThan(10);
     for (const option of known) expect(readme).toMatch(new RegExp(`^\\| \`${option}\` \\| [^|]+ \\|`, "m"));
   });
