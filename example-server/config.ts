@@ -5,14 +5,20 @@ import { fileURLToPath } from "node:url";
 export interface ExampleConfig {
   readonly port: number;
   readonly cookieSecret: string;
-  /** Real Bitbucket when set; otherwise the shipped fake. */
-  readonly bitbucket: { clientId: string; clientSecret: string; redirectUri: string } | null;
+  /** The consumer: real Bitbucket's when its credentials are set, otherwise the shipped fake's. */
+  readonly bitbucket: { clientId: string; clientSecret: string; redirectUri: string };
+  /** True when `BITBUCKET_CLIENT_ID` and `BITBUCKET_CLIENT_SECRET` select real Bitbucket. */
+  readonly real: boolean;
   /** An already-running fake to share; otherwise the server starts its own. */
   readonly fakeUrl: string | undefined;
   readonly fakePort: number;
   readonly databaseUrl: string | undefined;
   readonly databasePath: string;
   readonly production: boolean;
+  /** Always with the fake (it grants `email`); with real Bitbucket only when `BITBUCKET_FETCH_EMAIL=1`. */
+  readonly fetchEmail: boolean;
+  /** `TRUST_PROXY=1`: one TLS-terminating proxy in front, so `req.protocol` reads X-Forwarded-Proto. */
+  readonly trustProxy: boolean;
   readonly warnings: readonly string[];
 }
 
@@ -35,18 +41,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
   return {
     port,
     cookieSecret,
-    bitbucket: real
-      ? {
-          clientId: clientId as string,
-          clientSecret: clientSecret as string,
-          redirectUri: env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${port}/login/bitbucket/callback`,
-        }
-      : null,
+    bitbucket: {
+      clientId: real ? (clientId as string) : "fake-client-id",
+      clientSecret: real ? (clientSecret as string) : "fake-client-secret",
+      redirectUri: env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${port}/login/bitbucket/callback`,
+    },
+    real,
     fakeUrl: env.BITBUCKET_FAKE_URL,
     fakePort: Number(env.FAKE_BITBUCKET_PORT ?? 4000),
     databaseUrl: env.DATABASE_URL,
     databasePath: env.DATABASE_PATH ?? fileURLToPath(new URL("./example.sqlite", import.meta.url)),
     production,
+    trustProxy: env.TRUST_PROXY === "1",
+    fetchEmail: !real || env.BITBUCKET_FETCH_EMAIL === "1",
     warnings,
   };
 }

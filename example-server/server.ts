@@ -25,24 +25,18 @@ const db = await openDatabase(config);
 const auth = createAuth(db.adapter, config.production ? "PROD" : "DEV");
 
 // Offline unless real credentials are given: the shipped fake Bitbucket stands in at the network edge.
-const fake = config.bitbucket || config.fakeUrl ? null : await startFakeBitbucket({ port: config.fakePort });
-const fakeUrl = config.fakeUrl ?? fake?.url;
-const bitbucket = config.bitbucket ?? {
-  clientId: "fake-client-id",
-  clientSecret: "fake-client-secret",
-  redirectUri:
-    process.env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${config.port}/login/bitbucket/callback`,
-};
+const fake = config.real || config.fakeUrl ? null : await startFakeBitbucket({ port: config.fakePort });
+const fakeUrl = config.real ? undefined : (config.fakeUrl ?? fake?.url);
 if (fakeUrl) routeBitbucketTo(fakeUrl);
 
 const app = express();
-app.set("trust proxy", process.env.TRUST_PROXY === "1" ? 1 : false);
+app.set("trust proxy", config.trustProxy ? 1 : false);
 app.use(cookieParser(config.cookieSecret));
 if (fakeUrl) app.use(rewriteBitbucketRedirects(fakeUrl));
 app.use(
   bitbucketRouter(auth, {
-    ...bitbucket,
-    fetchEmail: Boolean(fakeUrl) || process.env.BITBUCKET_FETCH_EMAIL === "1",
+    ...config.bitbucket,
+    fetchEmail: config.fetchEmail,
     logoutPath: "/logout",
     getUserAttributes: (bitbucketUser, { email }) => ({
       display_name: bitbucketUser.display_name,
@@ -81,7 +75,7 @@ app.use(onError);
 const server: Server = app.listen(config.port, () => {
   const base = `http://localhost:${config.port}`;
   console.log(
-    `example server on ${base} (${db.kind}; ${config.bitbucket ? "real Bitbucket" : `fake Bitbucket at ${fakeUrl}`})`,
+    `example server on ${base} (${db.kind}; ${config.real ? "real Bitbucket" : `fake Bitbucket at ${fakeUrl}`})`,
   );
   if (fakeUrl) {
     console.log(`
