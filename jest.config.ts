@@ -4,8 +4,6 @@ const config: JestConfigWithTsJest = {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: {
-    "^express-lucia-bitbucket$": "<rootDir>/src/index.ts",
-    "^express-lucia-bitbucket/testing$": "<rootDir>/src/testing/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: {

@@ -23,8 +23,8 @@ export interface StateCookie {
 
 export function createStateCookie(options: ResolvedOptions): StateCookie {
   const { name, path, secure, maxAge } = options.stateCookie;
-  const attributes: CookieOptions = { httpOnly: true, sameSite: "lax", secure, path, maxAge };
   const clearAttributes: CookieOptions = { httpOnly: true, sameSite: "lax", secure, path };
+  const attributes: CookieOptions = { ...clearAttributes, maxAge };
   const secrets = options.cookieSecrets;
 
   // With our own secrets the cookie is signed here and read from the raw header, because an app's

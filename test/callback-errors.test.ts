@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import {
-  approveAtFake,
-  beginLogin,
+  approvedCallback,
   login,
   startHarness,
   type Harness,
@@ -14,10 +13,9 @@ let h: Harness;
 const start = async (options?: HarnessOptions) => (h = await startHarness(options));
 afterEach(() => h.close());
 
-/** Begins a login and returns the approved callback path, so one part can be changed. */
-async function approvedCallback(agent = h.agent()) {
-  const { authorizeUrl } = await beginLogin(agent);
-  return { agent, callback: new URL(await approveAtFake(authorizeUrl), "http://app.test") };
+/** An approved callback as a URL, so one part of it can be changed. */
+async function editableCallback(agent = h.agent()) {
+  return { agent, callback: new URL(await approvedCallback(agent), "http://app.test") };
 }
 
 describe("the state check", () => {
@@ -30,7 +28,7 @@ describe("the state check", () => {
 
   it("refuses a state that differs from the cookie", async () => {
     await start();
-    const { agent, callback } = await approvedCallback();
+    const { agent, callback } = await editableCallback();
     callback.searchParams.set("state", "a".repeat(43));
     await expectRefused(h, await agent.get(callback.pathname + callback.search), "STATE_MISMATCH", 400);
   });
@@ -41,7 +39,7 @@ describe("the state check", () => {
       (u: URL) => u.searchParams.delete("state"),
       (u: URL) => u.searchParams.append("state", "x"),
     ]) {
-      const { agent, callback } = await approvedCallback();
+      const { agent, callback } = await editableCallback();
       mutate(callback);
       await expectRefused(h, await agent.get(callback.pathname + callback.search), "STATE_MISMATCH", 400);
     }
@@ -49,7 +47,7 @@ describe("the state check", () => {
 
   it("refuses a tampered or unsigned state cookie", async () => {
     await start();
-    const { callback } = await approvedCallback();
+    const { callback } = await editableCallback();
     const state = callback.searchParams.get("state");
     const forged = encodeURIComponent(
       encodePending({ state: state ?? "", issuedAt: Date.now(), returnTo: null }),
@@ -74,7 +72,7 @@ describe("Bitbucket's answer on the redirect", () => {
 
   it("reports any other ?error as AUTHORIZATION_FAILED", async () => {
     await start();
-    const { agent, callback } = await approvedCallback();
+    const { agent, callback } = await editableCallback();
     callback.searchParams.set("error", "server_error");
     await expectRefused(h, await agent.get(callback.pathname + callback.search), "AUTHORIZATION_FAILED", 400);
     expect(h.fake.hits.token).toBe(0);
@@ -87,7 +85,7 @@ describe("Bitbucket's answer on the redirect", () => {
     ["with odd characters", (u: URL) => u.searchParams.set("code", "abc def<script>")],
   ])("refuses a %s code without calling Bitbucket", async (_name, mutate) => {
     await start();
-    const { agent, callback } = await approvedCallback();
+    const { agent, callback } = await editableCallback();
     mutate(callback);
     await expectRefused(h, await agent.get(callback.pathname + callback.search), "CODE_INVALID", 400);
     expect(h.fake.hits.token).toBe(0);

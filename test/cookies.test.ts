@@ -3,8 +3,11 @@ import express from "express";
 import request from "supertest";
 import signature from "cookie-signature";
 import { encodePending } from "../src/state-cookie.js";
+import { bitbucketErrorHandler, bitbucketRouter } from "../src/index.js";
 import {
   COOKIE_SECRET,
+  approvedCallback,
+  buildApp,
   beginLogin,
   approveAtFake,
   login,
@@ -70,7 +73,6 @@ describe("the state cookie", () => {
 
   it("refuses to start when cookie-parser is not mounted at all", async () => {
     h = await startHarness();
-    const { bitbucketRouter, bitbucketErrorHandler } = await import("../src/index.js");
     const bare = express()
       .use(
         bitbucketRouter(h.auth, {
@@ -89,7 +91,6 @@ describe("the state cookie", () => {
     const { res } = await beginLogin(h.agent());
     const stateCookie = (setCookie(res, STATE_COOKIE) ?? "").split(";")[0] ?? "";
     const callback = await approveAtFake(res.headers.location as string);
-    const { buildApp } = await import("./helpers/harness.js");
     const rotated = buildApp(h.auth, { cookieSecret: ["new-secret", "old-secret"] });
     const done = await request(rotated).get(callback).set("Cookie", stateCookie);
     expect(done.status).toBe(302);
@@ -102,8 +103,7 @@ describe("the state cookie", () => {
   it("expires: a cookie older than stateMaxAge is refused with STATE_EXPIRED", async () => {
     h = await startHarness({ router: { stateMaxAge: 1000 } });
     const agent = h.agent();
-    const { authorizeUrl } = await beginLogin(agent);
-    const callback = await approveAtFake(authorizeUrl);
+    const callback = await approvedCallback(agent);
     // supertest's jar drops expired cookies as a browser does, so replay a validly signed, old value by hand.
     const state = new URL(callback, "http://x").searchParams.get("state") ?? "";
     const value = signature.sign(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { format } from "node:util";
 import createDebug from "debug";
-import { approveAtFake, beginLogin, startHarness, type Harness } from "./helpers/harness.js";
+import { approvedCallback, startHarness, type Harness } from "./helpers/harness.js";
 
 describe("DEBUG=express-lucia-bitbucket*", () => {
   const lines: string[] = [];
@@ -21,7 +21,7 @@ describe("DEBUG=express-lucia-bitbucket*", () => {
 
   it("shows each step of a login, without secrets, codes or tokens", async () => {
     const agent = h.agent();
-    const callback = new URL(await approveAtFake((await beginLogin(agent)).authorizeUrl), "http://x");
+    const callback = new URL(await approvedCallback(agent), "http://x");
     expect((await agent.get(callback.pathname + callback.search)).status).toBe(302);
     expect(lines.join("\n")).toMatch(
       /login: redirecting[\s\S]*state checked[\s\S]*created a new user[\s\S]*signed in/,

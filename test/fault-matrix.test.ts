@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { login, startHarness, type Harness, type HarnessOptions } from "./helpers/harness.js";
+import {
+  approvedCallback,
+  login,
+  startHarness,
+  type Harness,
+  type HarnessOptions,
+} from "./helpers/harness.js";
 import { expectRefused } from "./helpers/assertions.js";
 import { routeBitbucketTo, startFakeBitbucket, type FakeFault } from "../src/testing/index.js";
 
@@ -80,10 +86,8 @@ describe("Bitbucket faults, through the fake's fault modes", () => {
     const dead = await startFakeBitbucket();
     await dead.close();
     await start();
-    h.fake.setFault({ endpoint: "token", kind: "slow", delayMs: 1 });
     const agent = h.agent();
-    const { beginLogin, approveAtFake } = await import("./helpers/harness.js");
-    const callback = await approveAtFake((await beginLogin(agent)).authorizeUrl);
+    const callback = await approvedCallback(agent);
     const unroute = routeBitbucketTo(dead.url);
     try {
       await expectRefused(h, await agent.get(callback), "BITBUCKET_UNAVAILABLE", 502);

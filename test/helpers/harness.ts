@@ -108,9 +108,12 @@ export async function approveAtFake(authorizeUrl: string): Promise<string> {
   return url.pathname + url.search;
 }
 
+/** Steps 1 and 2: a started and approved login; returns the callback path, ready to be called. */
+export async function approvedCallback(agent: Agent, query = ""): Promise<string> {
+  return approveAtFake((await beginLogin(agent, query)).authorizeUrl);
+}
+
 /** A whole login through the real routes, the fake and back; returns the callback response. */
 export async function login(agent: Agent, query = "") {
-  const { authorizeUrl } = await beginLogin(agent, query);
-  const callback = await approveAtFake(authorizeUrl);
-  return agent.get(callback);
+  return agent.get(await approvedCallback(agent, query));
 }

@@ -1,6 +1,6 @@
 import type { BitbucketRouterOptions } from "../../src/index.js";
 import type { AppAuth } from "../../example-server/lucia.js";
-import { approveAtFake, beginLogin, type Harness } from "./harness.js";
+import { approvedCallback, type Harness } from "./harness.js";
 
 /**
  * Hooks for an N-way first-login race. A barrier in the app's attributes hook holds every callback
@@ -27,7 +27,7 @@ export async function concurrentCallbacks(h: Harness, n: number) {
   const pending = [];
   for (let i = 0; i < n; i++) {
     const agent = h.agent();
-    pending.push({ agent, callback: await approveAtFake((await beginLogin(agent)).authorizeUrl) });
+    pending.push({ agent, callback: await approvedCallback(agent) });
   }
   const results = await Promise.all(pending.map(({ agent, callback }) => agent.get(callback)));
   return { agents: pending.map((p) => p.agent), statuses: results.map((r) => r.status) };
