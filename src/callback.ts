@@ -1,15 +1,17 @@
 import type { RequestHandler } from "express";
 import type { Auth } from "lucia";
 import type { BitbucketAuth } from "@lucia-auth/oauth/providers";
+import { createFetchBitbucket } from "./bitbucket-api.js";
 import { BitbucketAuthError } from "./errors.js";
 import { fetchPrimaryEmail } from "./email.js";
 import type { FailureHandler } from "./failure.js";
+import { createAccessCheck, refuse, runAuthorizeHook } from "./gate.js";
 import { log } from "./log.js";
 import type { BitbucketLoginContext, ResolvedOptions } from "./options.js";
 import { safeReturnTo } from "./return-to.js";
 import { currentSession, endSession, replaceSession } from "./session.js";
-import type { StateCookie } from "./state-cookie.js";
-import { fromThrown, withDeadline } from "./upstream.js";
+import { sameSecret, sessionTag, type StateCookie } from "./state-cookie.js";
+import { createDeadline, fromThrown } from "./upstream.js";
 import { resolveUser } from "./user.js";
 import { redirect } from "./redirect.js";
 
@@ -24,13 +26,12 @@ export function createCallbackHandler<_Auth extends Auth>(
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {
-  const emailOf = options.fetchEmail
-    ? (accessToken: string) => fetchPrimaryEmail(accessToken, options.timeout)
-    : async () => null;
+  const checkAccess = createAccessCheck(options);
+  const emailOf = options.fetchEmail ? fetchPrimaryEmail : async () => null;
   return async (req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
     try {
-      // One-time use: consume() clears the cookie before anything can fail.
+      // One-time use: consume() clears this login's cookie before anything can fail.
       const pending = stateCookie.consume(req, res);
       const { error, code } = req.query;
       if (error !== undefined) {
@@ -39,29 +40,49 @@ export function createCallbackHandler<_Auth extends Auth>(
       if (typeof code !== "string" || !CODE_SHAPE.test(code)) throw new BitbucketAuthError("CODE_INVALID");
 
       log("callback: state checked, exchanging the code");
-      const bitbucketUserAuth = await withDeadline(options.timeout, provider.validateCallback(code)).catch(
-        async (err: unknown) => Promise.reject(await fromThrown(err, "token")),
+      // One deadline for every Bitbucket call below, error bodies included.
+      const deadline = createDeadline(options.timeout);
+      const bitbucketUserAuth = await deadline.race(
+        provider
+          .validateCallback(code)
+          .catch(async (err: unknown) => Promise.reject(await fromThrown(err, "token", deadline))),
       );
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
       if (typeof bitbucketUser?.uuid !== "string" || bitbucketUser.uuid.length === 0) {
         throw new BitbucketAuthError("BITBUCKET_USER_INVALID");
       }
-      const email = await emailOf(bitbucketTokens.accessToken);
+
+      // The gate and the email run side by side: at most one more round trip for the login.
+      const fetchBitbucket = createFetchBitbucket(bitbucketTokens.accessToken, deadline);
+      const [accessResult, emailResult] = await Promise.allSettled([
+        checkAccess(fetchBitbucket),
+        emailOf(bitbucketTokens.accessToken, deadline),
+      ]);
+      if (accessResult.status === "rejected") throw accessResult.reason;
+      const access = accessResult.value;
+      if (access && !access.allowed) await refuse(auth, bitbucketUserAuth, access.reason ?? "", access);
+      if (emailResult.status === "rejected") throw emailResult.reason;
       const context: BitbucketLoginContext<_Auth> = {
         bitbucketUser,
         bitbucketTokens,
-        email,
+        email: emailResult.value,
+        access,
         bitbucketUserAuth,
         req,
       };
+      const refusal = await runAuthorizeHook(options, context, fetchBitbucket);
+      if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null);
 
+      // Only now is anything read: the session, then the user.
       const previous = await currentSession(auth, req);
-      const { user, isNewUser, isLinked } = await resolveUser(
-        auth,
-        context,
-        options,
-        previous?.user.userId ?? null,
-      );
+      let linkTo: string | null = null;
+      if (pending.link !== null) {
+        // A link counts only under the very session that asked for it.
+        if (!previous || !sameSecret(pending.link, sessionTag(previous.sessionId)))
+          throw new BitbucketAuthError("LINK_SESSION_MISMATCH");
+        linkTo = previous.user.userId;
+      }
+      const { user, isNewUser, isLinked } = await resolveUser(auth, context, options, linkTo);
       const session = await replaceSession(auth, res, previous, async () =>
         auth.createSession({
           userId: user.userId,
@@ -83,9 +104,7 @@ export function createCallbackHandler<_Auth extends Auth>(
           throw new BitbucketAuthError(
             "SESSION_CREATION_FAILED",
             "The onSuccess hook failed; the new session was revoked.",
-            {
-              cause: err,
-            },
+            { cause: err },
           );
         }
         if (res.headersSent) return;

@@ -1,4 +1,4 @@
-import { fetchJson } from "./upstream.js";
+import { fetchJson, type Deadline } from "./upstream.js";
 
 const EMAILS_URL = "https://api.bitbucket.org/2.0/user/emails?pagelen=100";
 const API_ORIGIN = "https://api.bitbucket.org/";
@@ -14,11 +14,11 @@ interface EmailEntry {
  * The primary, confirmed address from the paginated `/2.0/user/emails`, or `null`. Only `next` links
  * on Bitbucket's own API origin are followed, so a forged page can never receive the token.
  */
-export async function fetchPrimaryEmail(accessToken: string, timeoutMs: number): Promise<string | null> {
+export async function fetchPrimaryEmail(accessToken: string, deadline: Deadline): Promise<string | null> {
   const headers = { Authorization: `Bearer ${accessToken}`, Accept: "application/json" };
   let url: string | undefined = EMAILS_URL;
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const body = (await fetchJson("emails", url, { headers }, timeoutMs)) as {
+    const body = (await fetchJson("emails", url, { headers }, deadline)) as {
       values?: unknown;
       next?: unknown;
     } | null;

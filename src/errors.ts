@@ -50,6 +50,16 @@ export const ERROR_STATUS = {
   REFRESH_TOKEN_INVALID: 400,
   /** The logout route was called cross-site (its `Origin` is not the app's own). */
   LOGOUT_ORIGIN_REJECTED: 403,
+  /** The person is signed in to Bitbucket but fails a rule of `allow` (or the `authorize` hook said no). */
+  ACCESS_NOT_ALLOWED: 403,
+  /** The `authorize` hook threw instead of answering true or false. */
+  ACCESS_CHECK_FAILED: 500,
+  /** The link route was called without a valid Lucia session: sign in first. */
+  LINK_REQUIRES_SESSION: 401,
+  /** The link route was called cross-site (its `Origin` is not the app's own). */
+  LINK_ORIGIN_REJECTED: 403,
+  /** A link flow came back to the callback under another session (or none) than the one that started it. */
+  LINK_SESSION_MISMATCH: 403,
 } as const;
 
 /** A stable error code, one of the keys of {@link ERROR_STATUS}. */
@@ -81,6 +91,12 @@ const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
     "No secret to sign the login state cookie: mount app.use(cookieParser(secret)) before bitbucketRouter(), or pass the cookieSecret option.",
   REFRESH_TOKEN_INVALID: "Bitbucket refused the refresh token.",
   LOGOUT_ORIGIN_REJECTED: "Cross-site logout requests are refused.",
+  ACCESS_NOT_ALLOWED: "This Bitbucket account is not allowed to sign in here.",
+  ACCESS_CHECK_FAILED: "The authorize hook failed; nobody was signed in.",
+  LINK_REQUIRES_SESSION: "Sign in first: linking a Bitbucket account needs a signed-in user.",
+  LINK_ORIGIN_REJECTED: "Cross-site link requests are refused.",
+  LINK_SESSION_MISMATCH:
+    "This link was started under another session; nothing was linked. Start the link again while signed in.",
 };
 
 /**

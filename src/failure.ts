@@ -8,13 +8,18 @@ import { redirect } from "./redirect.js";
 export type FailureHandler = (err: unknown, res: Response, next: NextFunction) => void;
 
 export function createFailureHandler(options: ResolvedOptions): FailureHandler {
-  const target = options.failureRedirect;
-  const separator = target?.includes("?") ? "&" : "?";
+  // `?error=` goes before any #fragment, or the browser would keep it out of the query.
+  const [base = "", fragment] = (options.failureRedirect ?? "").split(/#(.*)/s);
+  const separator = base.includes("?") ? "&" : "?";
+  const target = (code: string) => `${base}${separator}error=${code}${fragment === undefined ? "" : `#${fragment}`}`;
   return (err, res, next) => {
-    const code = err instanceof BitbucketAuthError ? err.code : "UNEXPECTED";
-    log("login failed: %s", code);
-    if (target && err instanceof BitbucketAuthError && !res.headersSent) {
-      redirect(res, 302, `${target}${separator}error=${code}`);
+    const known = err instanceof BitbucketAuthError;
+    const code = known ? err.code : "UNEXPECTED";
+    // A misconfiguration says how to fix it in the log too, not only in the answer.
+    if (code === "COOKIE_SECRET_MISSING") log("login failed: %s: %s", code, (err as Error).message);
+    else log("login failed: %s", code);
+    if (options.failureRedirect && known && !res.headersSent) {
+      redirect(res, 302, target(code));
       return;
     }
     next(err);

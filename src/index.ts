@@ -6,5 +6,17 @@ export {
   type RefreshBitbucketTokensOptions,
   type RefreshedBitbucketTokens,
 } from "./refresh.js";
-export type { BitbucketRouterOptions, BitbucketLoginContext, BitbucketSuccessContext } from "./options.js";
+export {
+  checkBitbucketAccess,
+  type CheckBitbucketAccessOptions,
+} from "./check-access.js";
+export type { BitbucketAccess, BitbucketWorkspace } from "./access.js";
+export type { BitbucketAllow, BitbucketWorkspaceRole } from "./allow.js";
+export type { FetchBitbucket } from "./bitbucket-api.js";
+export type {
+  BitbucketRouterOptions,
+  BitbucketLoginContext,
+  BitbucketAuthorizeContext,
+  BitbucketSuccessContext,
+} from "./options.js";
 export type { BitbucketUser, BitbucketTokens, BitbucketUserAuth } from "@lucia-auth/oauth/providers";

@@ -7,16 +7,18 @@ import { safeReturnTo } from "./return-to.js";
 import type { StateCookie } from "./state-cookie.js";
 import { redirect } from "./redirect.js";
 
-/** `GET /login/bitbucket`: a fresh state in the signed cookie, then 302 to Bitbucket. */
+/** `GET /login/bitbucket`: a fresh state in its own signed cookie, then 302 to Bitbucket. */
 export function createLoginHandler<_Auth extends Auth>(
   provider: BitbucketAuth<_Auth>,
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {
   return async (req, res, next) => {
+    // Every start must reach the server: a cached redirect would replay an old state.
+    res.setHeader("Cache-Control", "no-store");
     try {
       const [url, state] = await provider.getAuthorizationUrl();
-      stateCookie.issue(req, res, state, safeReturnTo(req.query.returnTo));
+      stateCookie.issue(req, res, { state, returnTo: safeReturnTo(req.query.returnTo), link: null });
       log("login: redirecting to Bitbucket");
       redirect(res, 302, url.href);
     } catch (err) {

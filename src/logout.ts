@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from "express";
+import type { RequestHandler } from "express";
 import type { Auth } from "lucia";
 import { BitbucketAuthError } from "./errors.js";
 import type { FailureHandler } from "./failure.js";
@@ -6,12 +6,9 @@ import { log } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
 import { endSession } from "./session.js";
 import { redirect } from "./redirect.js";
+import { isSameOrigin } from "./same-origin.js";
 
-/**
- * `POST <logoutPath>`: invalidates the Lucia session and clears its cookie. A browser always sends
- * `Origin` on a cross-site POST, so a foreign `Origin` (or `Sec-Fetch-Site: cross-site`) is refused;
- * a request with neither header comes from a non-browser client such as curl and is allowed.
- */
+/** `POST <logoutPath>`: invalidates the Lucia session and clears its cookie; cross-site requests are refused. */
 export function createLogoutHandler(
   auth: Auth,
   options: ResolvedOptions,
@@ -30,12 +27,4 @@ export function createLogoutHandler(
       fail(err, res, next);
     }
   };
-}
-
-function isSameOrigin(req: Request, appOrigin: string): boolean {
-  const fetchSite = req.get("sec-fetch-site");
-  if (fetchSite === "cross-site" || fetchSite === "same-site") return false;
-  const origin = req.get("origin");
-  if (origin === undefined) return true;
-  return origin === appOrigin || origin === `${req.protocol}://${req.get("host")}`;
 }

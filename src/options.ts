@@ -7,6 +7,9 @@ import type {
 } from "lucia";
 import type { BitbucketTokens, BitbucketUser, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
 import type { Request, Response } from "express";
+import type { BitbucketAccess } from "./access.js";
+import type { BitbucketAllow, ResolvedAllow } from "./allow.js";
+import type { FetchBitbucket } from "./bitbucket-api.js";
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -18,10 +21,24 @@ export interface BitbucketLoginContext<_Auth extends Auth = Auth> {
   readonly bitbucketTokens: BitbucketTokens;
   /** The primary, confirmed address when `fetchEmail` is on; otherwise, or when there is none, `null`. */
   readonly email: string | null;
+  /**
+   * What the `allow` rules found (the workspace's slug, uuid and name, the role, the readable
+   * repository), or `null` when `allow` is not set. By the time a hook runs, `access.allowed` is true.
+   */
+  readonly access: BitbucketAccess | null;
   /** The provider's handle: `getExistingUser()`, `createUser({ attributes })`, `createKey(userId)`. */
   readonly bitbucketUserAuth: BitbucketUserAuth<_Auth>;
   /** The callback request. */
   readonly req: Request;
+}
+
+/** What the `authorize` hook receives: the login so far, and a way to ask Bitbucket more. */
+export interface BitbucketAuthorizeContext<_Auth extends Auth = Auth> extends BitbucketLoginContext<_Auth> {
+  /**
+   * `GET https://api.bitbucket.org<path>` with this login's token, under the login's deadline:
+   * the JSON on 200, `null` on 404 or a "no access" 403, a coded `BitbucketAuthError` on an outage.
+   */
+  readonly fetchBitbucket: FetchBitbucket;
 }
 
 /** What `onSuccess` receives once the session exists. */
@@ -30,7 +47,7 @@ export interface BitbucketSuccessContext<_Auth extends Auth = Auth> extends Bitb
   readonly session: Session;
   /** True when this login created the user. */
   readonly isNewUser: boolean;
-  /** True when this login linked the Bitbucket account to the already signed-in user. */
+  /** True when this login (a link flow started at `linkPath`) linked the Bitbucket account to the signed-in user. */
   readonly isLinked: boolean;
   /** Where the router will redirect unless the hook answers itself: the safe `returnTo`, or `successRedirect`. */
   readonly redirectTo: string;
@@ -75,21 +92,37 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
    * One of the two must exist; the router never sets an unsigned state cookie.
    */
   readonly cookieSecret?: string | readonly string[];
-  /** Name of the state cookie. Default `"bitbucket_oauth_state"`. */
+  /**
+   * Stem of the state cookies' names. Default `"bitbucket_oauth_state"`. Each login start sets its
+   * own cookie, `<name>.<tag>` (at most 5 at once, so several tabs can log in), and on an https
+   * `redirectUri` the name starts with `__Host-`, so a sibling subdomain cannot plant one.
+   */
   readonly stateCookieName?: string;
   /**
-   * Lifetime of the state cookie in milliseconds (Express units). Default `600_000` (10 minutes); at most 1 hour.
+   * Lifetime of the state cookie in milliseconds (Express units). Default `600_000` (10 minutes); from 1000 (1 second) to 3_600_000 (1 hour).
    * WARNING: a longer window keeps a started login (and its state) usable for longer.
    */
   readonly stateMaxAge?: number;
-  /** Deadline in milliseconds for each Bitbucket call (the provider has none). Default `10_000`. */
+  /**
+   * Deadline in milliseconds for all the Bitbucket calls of one callback together (code exchange,
+   * `allow` checks, email), error bodies included; at least 1000. Default `10_000`.
+   */
   readonly timeout?: number;
   /**
-   * Link the Bitbucket account to the signed-in user (with `createKey`) when a valid Lucia session
-   * comes back to the callback. Default `true`. An account linked to another user is refused with
-   * `ACCOUNT_ALREADY_LINKED`.
+   * Who may sign in: workspace membership (by slug or `{uuid}`), a minimum role, readable
+   * repositories. Checked right after the code exchange, before any user, key or session is read or
+   * written; a refusal is `ACCESS_NOT_ALLOWED` (403), and also ends every session of a user who no
+   * longer qualifies. Default: anyone with a Bitbucket account.
+   * @example allow: { workspaces: ["acme"], role: "owner" }
    */
-  readonly linkAccounts?: boolean;
+  readonly allow?: BitbucketAllow;
+  /**
+   * Path of the `POST` route that links a Bitbucket account to the signed-in user. It needs a valid
+   * Lucia session (else `LINK_REQUIRES_SESSION`), refuses cross-site requests, and the callback links
+   * only under that same session (else `LINK_SESSION_MISMATCH`). An ordinary login never links.
+   * `false` turns linking off. Default `"/login/bitbucket/link"`.
+   */
+  readonly linkPath?: string | false;
   /**
    * Fetch `/2.0/user/emails` and hand the primary, confirmed address to the hooks. Default `false`,
    * because it needs the consumer's `email` permission.
@@ -124,6 +157,16 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
    */
   readonly createUser?: (context: BitbucketLoginContext<_Auth>) => MaybePromise<User | null>;
   /**
+   * Rules of the app's own, after `allow` holds and before any user is read or written. Return
+   * `true` to let the person in; anything else refuses with `ACCESS_NOT_ALLOWED` (and ends the
+   * sessions of an existing user, as `allow` does). A throw fails with `ACCESS_CHECK_FAILED`, or
+   * with the coded error `fetchBitbucket` threw.
+   * @example
+   * authorize: async ({ fetchBitbucket }) =>
+   *   (await fetchBitbucket("/2.0/repositories/acme/ops")) !== null
+   */
+  readonly authorize?: (context: BitbucketAuthorizeContext<_Auth>) => MaybePromise<boolean>;
+  /**
    * Attributes of the new session. Default `{}`.
    * @example getSessionAttributes: ({ req }) => ({ user_agent: req.get("user-agent") ?? "" })
    */
@@ -151,13 +194,16 @@ export interface ResolvedOptions<_Auth extends Auth = Auth> {
   readonly failureRedirect: string | undefined;
   readonly cookieSecrets: readonly string[] | undefined;
   readonly stateCookie: {
+    /** The name's stem; each login start adds `.<tag>`. `__Host-` first on https. */
     readonly name: string;
     readonly path: string;
     readonly secure: boolean;
     readonly maxAge: number;
   };
   readonly timeout: number;
-  readonly linkAccounts: boolean;
+  readonly allow: ResolvedAllow | null;
+  readonly authorize: BitbucketRouterOptions<_Auth>["authorize"];
+  readonly linkPath: string | false;
   readonly fetchEmail: boolean;
   readonly logoutPath: string | false;
   readonly logoutRedirect: string;

@@ -1,5 +1,8 @@
+import { checkAccess, type BitbucketAccess } from "./access.js";
+import { resolveAllow, type BitbucketAllow } from "./allow.js";
+import { createFetchBitbucket } from "./bitbucket-api.js";
 import { BitbucketAuthError } from "./errors.js";
-import { fetchJson } from "./upstream.js";
+import { createDeadline, fetchJson } from "./upstream.js";
 
 const TOKEN_URL = "https://bitbucket.org/site/oauth2/access_token";
 
@@ -9,8 +12,13 @@ export interface RefreshBitbucketTokensOptions {
   readonly clientSecret: string;
   /** The refresh token stored from the last exchange or refresh. */
   readonly refreshToken: string;
-  /** Deadline in milliseconds. Default `10_000`. */
+  /** Deadline in milliseconds for the refresh and the re-check together. Default `10_000`. */
   readonly timeout?: number;
+  /**
+   * Re-check these rules (the router's `allow`) with the fresh access token; the answer is in
+   * `access`. Default: no check.
+   */
+  readonly allow?: BitbucketAllow;
 }
 
 /** New tokens. Store `refreshToken`: Bitbucket rotates it, and the old one no longer works. */
@@ -21,10 +29,23 @@ export interface RefreshedBitbucketTokens {
   readonly refreshToken: string;
   /** Granted scopes, from `scope` or the older `scopes` field. */
   readonly scopes: readonly string[];
+  /**
+   * With `allow`: whether the person still qualifies (`access.allowed`), and the workspace and role
+   * found. `null` without `allow`. Store the new tokens either way: the old refresh token is spent.
+   */
+  readonly access: BitbucketAccess | null;
+  /**
+   * With `allow`, when Bitbucket could not answer the re-check (an outage, never a refusal): its
+   * coded error, and `access` is `null`. The tokens are still valid and must still be stored; retry
+   * the check later with `checkBitbucketAccess`. Otherwise `null`.
+   */
+  readonly accessCheckError: BitbucketAuthError | null;
 }
 
 /**
  * Exchanges a refresh token for new tokens (HTTP Basic client auth, form body, under a timeout).
+ *
+ * With `allow`, the fresh token re-checks who may stay signed in (see `checkBitbucketAccess`).
  *
  * @throws BitbucketAuthError `REFRESH_TOKEN_INVALID` when Bitbucket refuses the refresh token,
  * `CLIENT_CREDENTIALS_REJECTED`, `BITBUCKET_UNAVAILABLE`, `BITBUCKET_RATE_LIMITED` or `BITBUCKET_TIMEOUT`.
@@ -36,10 +57,16 @@ export async function refreshBitbucketTokens(
   options: RefreshBitbucketTokensOptions,
 ): Promise<RefreshedBitbucketTokens> {
   const { clientId, clientSecret, refreshToken, timeout = 10_000 } = options;
+  const fail = (message: string): never => {
+    throw new TypeError(`refreshBitbucketTokens: ${message}`);
+  };
   for (const [name, value] of Object.entries({ clientId, clientSecret, refreshToken })) {
-    if (typeof value !== "string" || value === "")
-      throw new TypeError(`refreshBitbucketTokens: "${name}" is required.`);
+    if (typeof value !== "string" || value === "") fail(`"${name}" is required.`);
   }
+  if (!Number.isInteger(timeout) || timeout < 1000)
+    fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
+  const allow = options.allow === undefined ? null : resolveAllow(options.allow, fail);
+  const deadline = createDeadline(timeout);
   const body = await fetchJson(
     "refresh",
     TOKEN_URL,
@@ -52,7 +79,7 @@ export async function refreshBitbucketTokens(
       },
       body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }).toString(),
     },
-    timeout,
+    deadline,
   );
   const tokens = (body ?? {}) as Record<string, unknown>;
   if (typeof tokens.access_token !== "string" || typeof tokens.refresh_token !== "string") {
@@ -60,10 +87,23 @@ export async function refreshBitbucketTokens(
   }
   const scope =
     typeof tokens.scope === "string" ? tokens.scope : typeof tokens.scopes === "string" ? tokens.scopes : "";
+  const accessToken = tokens.access_token;
+  // The old refresh token is spent now: an outage in the re-check must not lose the new ones.
+  let access: BitbucketAccess | null = null;
+  let accessCheckError: BitbucketAuthError | null = null;
+  if (allow) {
+    try {
+      access = await checkAccess(allow, createFetchBitbucket(accessToken, deadline));
+    } catch (err) {
+      accessCheckError = err instanceof BitbucketAuthError ? err : new BitbucketAuthError("BITBUCKET_UNAVAILABLE");
+    }
+  }
   return {
-    accessToken: tokens.access_token,
+    accessToken,
     accessTokenExpiresIn: typeof tokens.expires_in === "number" ? tokens.expires_in : 7200,
     refreshToken: tokens.refresh_token,
     scopes: scope.split(/\s+/).filter(Boolean),
+    access,
+    accessCheckError,
   };
 }

@@ -1,6 +1,7 @@
 import type { Auth, GlobalDatabaseSessionAttributes, GlobalDatabaseUserAttributes } from "lucia";
 import type { BitbucketRouterOptions, ResolvedOptions } from "./options.js";
 import { didYouMean } from "./did-you-mean.js";
+import { resolveAllow } from "./allow.js";
 
 const KNOWN = [
   "clientId",
@@ -14,17 +15,24 @@ const KNOWN = [
   "stateCookieName",
   "stateMaxAge",
   "timeout",
-  "linkAccounts",
+  "allow",
+  "linkPath",
   "fetchEmail",
   "logoutPath",
   "logoutRedirect",
   "getUserAttributes",
   "createUser",
+  "authorize",
   "getSessionAttributes",
   "onSuccess",
 ] as const satisfies readonly (keyof BitbucketRouterOptions)[];
 
-const HOOKS = ["getUserAttributes", "createUser", "getSessionAttributes", "onSuccess"] as const;
+const HOOKS = ["getUserAttributes", "createUser", "authorize", "getSessionAttributes", "onSuccess"] as const;
+// Options of earlier 0.x releases, with what replaced them.
+const REMOVED: Readonly<Record<string, string>> = {
+  linkAccounts:
+    'option "linkAccounts" was removed in 0.2: an ordinary login never links any more. Link on purpose with a POST to "linkPath" (default "/login/bitbucket/link") while signed in.',
+};
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function fail(message: string): never {
@@ -66,6 +74,8 @@ export function resolveOptions<_Auth extends Auth>(
     fail("options must be an object with clientId, clientSecret and redirectUri.");
   const options = input as unknown as Record<string, unknown>;
   for (const key of Object.keys(options)) {
+    const removed = REMOVED[key];
+    if (removed) fail(removed);
     if (!(KNOWN as readonly string[]).includes(key)) {
       const hint = didYouMean(key, KNOWN);
       fail(`unknown option "${key}".${hint ? ` Did you mean "${hint}"?` : ""}`);
@@ -111,7 +121,16 @@ export function resolveOptions<_Auth extends Auth>(
         `Bitbucket would send people to a route the router does not mount. Set callbackPath to match.`,
     );
   }
+  const linkPath = optional<string | false>(
+    options,
+    "linkPath",
+    "/login/bitbucket/link",
+    (v) => v === false || isPath(v),
+    'false or a path starting with "/"',
+  );
   if (loginPath === callbackPath) fail(`options "loginPath" and "callbackPath" must differ.`);
+  if (linkPath === loginPath || linkPath === callbackPath)
+    fail(`option "linkPath" must differ from "loginPath" and "callbackPath".`);
 
   const secretCheck = (v: unknown) =>
     (typeof v === "string" && v.length > 0) ||
@@ -131,8 +150,22 @@ export function resolveOptions<_Auth extends Auth>(
     'false or a path starting with "/"',
   );
   const getUserAttributes = input.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes);
+  // Below one second is almost surely seconds given by mistake (600 for ten minutes): every state
+  // cookie would be born expired and every login fail with nothing to say why.
   const isMs = (max: number) => (v: unknown) =>
-    typeof v === "number" && Number.isInteger(v) && v > 0 && v <= max;
+    typeof v === "number" && Number.isInteger(v) && v >= 1000 && v <= max;
+  const secure = redirect.protocol === "https:";
+  const cookieName = optional(
+    options,
+    "stateCookieName",
+    "bitbucket_oauth_state",
+    (v) => typeof v === "string" && COOKIE_NAME.test(v) && !v.startsWith("__"),
+    'a valid cookie name (without a "__Host-" or "__Secure-" prefix, which is added on https)',
+  );
+  // The routes that read or write the state cookies share this path: the mount prefix (what
+  // redirectUri's path has before callbackPath) plus the routes' common leading segments.
+  const mount = redirect.pathname.slice(0, redirect.pathname.length - callbackPath.length);
+  const cookiePath = secure ? "/" : mount + commonPath([loginPath, callbackPath, ...(linkPath ? [linkPath] : [])]);
 
   return {
     provider: { clientId, clientSecret, redirectUri },
@@ -153,22 +186,16 @@ export function resolveOptions<_Auth extends Auth>(
           ? [cookieSecret]
           : [...cookieSecret],
     stateCookie: {
-      name: optional(
-        options,
-        "stateCookieName",
-        "bitbucket_oauth_state",
-        (v) => typeof v === "string" && COOKIE_NAME.test(v),
-        "a valid cookie name",
-      ),
-      // Scoped to the callback, the only route that reads it: it is never sent anywhere else.
-      path: redirect.pathname,
-      secure: redirect.protocol === "https:",
+      // __Host-: Secure, Path=/ and no Domain, so no sibling subdomain or plain-http page can set it.
+      name: secure ? `__Host-${cookieName}` : cookieName,
+      path: cookiePath === "" ? "/" : cookiePath,
+      secure,
       maxAge: optional(
         options,
         "stateMaxAge",
         600_000,
         isMs(3_600_000),
-        "a whole number of milliseconds, at most 3600000",
+        "a whole number of milliseconds (not seconds), from 1000 to 3600000",
       ),
     },
     timeout: optional(
@@ -176,9 +203,11 @@ export function resolveOptions<_Auth extends Auth>(
       "timeout",
       10_000,
       isMs(120_000),
-      "a whole number of milliseconds, at most 120000",
+      "a whole number of milliseconds (not seconds), from 1000 to 120000",
     ),
-    linkAccounts: optional(options, "linkAccounts", true, (v) => typeof v === "boolean", "a boolean"),
+    allow: options.allow === undefined ? null : resolveAllow(options.allow, fail),
+    authorize: input.authorize,
+    linkPath,
     fetchEmail: optional(options, "fetchEmail", false, (v) => typeof v === "boolean", "a boolean"),
     logoutPath,
     logoutRedirect: optional(options, "logoutRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
@@ -192,4 +221,13 @@ export function resolveOptions<_Auth extends Auth>(
     getSessionAttributes: input.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
     onSuccess: input.onSuccess,
   };
+}
+
+/** The longest run of whole leading segments that the paths share, e.g. "/login/bitbucket". */
+function commonPath(paths: readonly string[]): string {
+  const split = paths.map((p) => p.split("/").slice(1));
+  const first = split[0] ?? [];
+  let n = 0;
+  while (n < first.length && split.every((segments) => segments[n] === first[n])) n++;
+  return first.slice(0, n).map((s) => `/${s}`).join("");
 }

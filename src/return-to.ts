@@ -1,12 +1,16 @@
 const PROBE_ORIGIN = "http://return-to.invalid";
+/** In UTF-8 bytes: the state cookie carries it base64-encoded and must stay well under 4 KB. */
+export const MAX_RETURN_TO_BYTES = 1024;
 
 /**
  * Accepts only a same-site relative path: one leading "/", no scheme, no authority ("//host",
- * "/\host"), no backslashes and no control characters. Anything else is `null`, and the caller
- * uses its default, so a crafted link can never send someone off-site after login.
+ * "/\host"), no backslashes and no control characters, at most 1,024 UTF-8 bytes, and no path that
+ * resolves to "//…" (such as "/.//evil.com"). Anything else is `null`, and the caller uses its
+ * default, so a crafted link can never send someone off-site after login.
  */
 export function safeReturnTo(value: unknown): string | null {
-  if (typeof value !== "string" || value.length === 0 || value.length > 2048) return null;
+  if (typeof value !== "string" || value.length === 0) return null;
+  if (Buffer.byteLength(value) > MAX_RETURN_TO_BYTES) return null;
   if (!value.startsWith("/") || value.startsWith("//")) return null;
   // Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" or "/\t/evil" would leave the site.
   for (let i = 0; i < value.length; i++) {
@@ -15,7 +19,7 @@ export function safeReturnTo(value: unknown): string | null {
   }
   try {
     const resolved = new URL(value, PROBE_ORIGIN);
-    return resolved.origin === PROBE_ORIGIN ? value : null;
+    return resolved.origin === PROBE_ORIGIN && !resolved.pathname.startsWith("//") ? value : null;
   } catch {
     return null;
   }

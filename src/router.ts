@@ -3,6 +3,7 @@ import type { Auth } from "lucia";
 import { bitbucket } from "@lucia-auth/oauth/providers";
 import { createCallbackHandler } from "./callback.js";
 import { createFailureHandler } from "./failure.js";
+import { createLinkHandler } from "./link.js";
 import { createLoginHandler } from "./login.js";
 import { createLogoutHandler } from "./logout.js";
 import type { BitbucketRouterOptions } from "./options.js";
@@ -10,9 +11,9 @@ import { resolveOptions } from "./resolve-options.js";
 import { createStateCookie } from "./state-cookie.js";
 
 /**
- * "Log in with Bitbucket" for an Express app that uses Lucia 2. Mounts `GET /login/bitbucket` and
- * `GET /login/bitbucket/callback` (and, when `logoutPath` is set, `POST <logoutPath>`); every other
- * request passes on with `next()`. Mount `cookieParser(secret)` first, or pass `cookieSecret`.
+ * "Log in with Bitbucket" for an Express app that uses Lucia 2. Mounts `GET /login/bitbucket`,
+ * `GET /login/bitbucket/callback` and `POST /login/bitbucket/link` (and, when `logoutPath` is set,
+ * `POST <logoutPath>`); every other request passes on with `next()`. Mount `cookieParser(secret)` first, or pass `cookieSecret`.
  * Works on Express 4 and 5, at the root or under a prefix (`app.use("/auth", bitbucketRouter(...))`).
  *
  * @throws TypeError at construction when an option is missing, malformed or unknown.
@@ -24,6 +25,12 @@ export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
   options: BitbucketRouterOptions<_Auth>,
 ): RequestHandler {
+  // `app.use(bitbucketRouter)` without the call: Express then calls it with (req, res, next).
+  if (typeof (options as { setHeader?: unknown } | undefined)?.setHeader === "function") {
+    throw new TypeError(
+      "bitbucketRouter was mounted without being called: use app.use(bitbucketRouter(auth, options)), not app.use(bitbucketRouter).",
+    );
+  }
   if (!auth || typeof (auth as Partial<Auth>).createSession !== "function") {
     throw new TypeError(
       "bitbucketRouter: the first argument must be a Lucia 2 instance (the result of lucia({...})).",
@@ -34,12 +41,14 @@ export function bitbucketRouter<_Auth extends Auth>(
   const stateCookie = createStateCookie(resolved);
   const fail = createFailureHandler(resolved);
 
-  // Three fixed routes: an exact lookup is all the matching they need, and it keeps the login
+  // A few fixed routes: an exact lookup is all the matching they need, and it keeps the login
   // start close to a bare route's speed (see the README's benchmarks).
   const routes = new Map<string, RequestHandler>([
     [`GET ${resolved.loginPath}`, createLoginHandler(provider, stateCookie, fail)],
     [`GET ${resolved.callbackPath}`, createCallbackHandler(auth, provider, resolved, stateCookie, fail)],
   ]);
+  if (resolved.linkPath)
+    routes.set(`POST ${resolved.linkPath}`, createLinkHandler(auth, provider, resolved, stateCookie, fail));
   if (resolved.logoutPath)
     routes.set(`POST ${resolved.logoutPath}`, createLogoutHandler(auth, resolved, fail));
 

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, Response, CookieOptions } from "express";
 import signature from "cookie-signature";
 import { BitbucketAuthError } from "./errors.js";
@@ -7,39 +7,48 @@ import type { ResolvedOptions } from "./options.js";
 // cookie-parser's additions to the request; typed here so the package needs no @types/cookie-parser.
 type ParsedRequest = Request & { secret?: string; signedCookies?: Record<string, unknown> };
 
-/** What the state cookie carries, signed: the OAuth state, where to land, and when it was issued. */
+/** What a state cookie carries, signed: the OAuth state, where to land, when, and for a link, whose session. */
 export interface PendingLogin {
   readonly state: string;
   readonly returnTo: string | null;
   readonly issuedAt: number;
+  /** For a link flow, {@link sessionTag} of the session that asked for it; `null` for a login. */
+  readonly link: string | null;
 }
 
-/** Issues and consumes the signed, one-time state cookie. Built once per router. */
+/** Issues and consumes the signed, one-time state cookies. Built once per router. */
 export interface StateCookie {
-  issue(req: Request, res: Response, state: string, returnTo: string | null): void;
-  /** Clears the cookie first, whatever follows, then checks it against `?state`. */
+  issue(req: Request, res: Response, pending: Omit<PendingLogin, "issuedAt">): void;
+  /** Clears this login's cookie first, whatever follows, then checks it against `?state`. */
   consume(req: Request, res: Response): PendingLogin;
 }
 
+/** At most this many logins may be in flight in one browser; the oldest is dropped at the next start. */
+export const MAX_STATE_COOKIES = 5;
+
 export function createStateCookie(options: ResolvedOptions): StateCookie {
-  const { name, path, secure, maxAge } = options.stateCookie;
+  const { name: stem, path, secure, maxAge } = options.stateCookie;
+  const prefix = `${stem}.`;
   const clearAttributes: CookieOptions = { httpOnly: true, sameSite: "lax", secure, path };
   const attributes: CookieOptions = { ...clearAttributes, maxAge };
   const secrets = options.cookieSecrets;
+  // Each login has its own cookie, named after a hash of its state, so two tabs never overwrite
+  // each other and the callback finds its own from `?state` alone.
+  const nameOf = (state: string) => prefix + createHash("sha256").update(state).digest("base64url").slice(0, 10);
 
   // With our own secrets the cookie is signed here and read from the raw header, because an app's
   // cookieParser with a different secret would mark it invalid. Otherwise cookie-parser does both,
   // which also honours its secret rotation list.
   const write = secrets
-    ? (res: Response, value: string) =>
+    ? (res: Response, name: string, value: string) =>
         res.cookie(name, `s:${signature.sign(value, secrets[0] ?? "")}`, attributes)
-    : (res: Response, value: string, req: Request) => {
+    : (res: Response, name: string, value: string, req: Request) => {
         if (!(req as ParsedRequest).secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
         res.cookie(name, value, { ...attributes, signed: true });
       };
   const read = secrets
-    ? (req: Request): string | false | undefined => {
-        const raw = rawCookie(req.headers.cookie, name);
+    ? (req: Request, name: string): string | false | undefined => {
+        const raw = cookieEntries(req.headers.cookie).find(([n]) => n === name)?.[1];
         if (raw === undefined) return undefined;
         if (!raw.startsWith("s:")) return false;
         for (const secret of secrets) {
@@ -48,7 +57,7 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         }
         return false;
       }
-    : (req: Request): string | false | undefined => {
+    : (req: Request, name: string): string | false | undefined => {
         const { signedCookies: signed, secret } = req as ParsedRequest;
         if (!signed || !secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
         const value = signed[name];
@@ -56,63 +65,92 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         // Present but unsigned (or JSON-decoded by cookie-parser): not one we issued.
         return req.cookies?.[name] !== undefined || value !== undefined ? false : undefined;
       };
+  const pendingNames = (req: Request) =>
+    cookieEntries(req.headers.cookie).filter(([n]) => n.startsWith(prefix));
 
   return {
-    issue(req, res, state, returnTo) {
-      write(res, encodePending({ state, issuedAt: Date.now(), returnTo }), req);
+    issue(req, res, pending) {
+      const inFlight = pendingNames(req);
+      if (inFlight.length >= MAX_STATE_COOKIES) {
+        // Oldest first, by the issue time in the (unverified) value: only which to drop depends on it.
+        const oldest = inFlight
+          .map(([n, v]) => [n, parseInt(v.split(".")[1] ?? "", 36) || 0] as const)
+          .sort((a, b) => a[1] - b[1])
+          .slice(0, inFlight.length - MAX_STATE_COOKIES + 1);
+        for (const [n] of oldest) res.clearCookie(n, clearAttributes);
+      }
+      write(res, nameOf(pending.state), encodePending({ ...pending, issuedAt: Date.now() }), req);
     },
     consume(req, res) {
-      res.clearCookie(name, clearAttributes);
-      const value = read(req);
-      if (value === undefined) throw new BitbucketAuthError("STATE_COOKIE_MISSING");
+      const given = req.query.state;
+      const name = typeof given === "string" && given.length <= 256 ? nameOf(given) : undefined;
+      if (name) res.clearCookie(name, clearAttributes);
+      // Read even without a usable state, so a missing cookie secret is reported as such.
+      const value = read(req, name ?? prefix);
+      if (value === undefined || name === undefined) {
+        // None of ours for this state: a mismatch when the browser has others, else none at all.
+        throw new BitbucketAuthError(pendingNames(req).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING");
+      }
       const pending = value === false ? undefined : decode(value);
       if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
       const age = Date.now() - pending.issuedAt;
       if (age > maxAge) throw new BitbucketAuthError("STATE_EXPIRED");
       if (age < -60_000) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
-      if (!sameState(pending.state, req.query.state)) throw new BitbucketAuthError("STATE_MISMATCH");
+      if (!sameSecret(pending.state, given)) throw new BitbucketAuthError("STATE_MISMATCH");
       return pending;
     },
   };
 }
 
+/** A short, one-way tag of a session id: the state cookie names the session without carrying it. */
+export function sessionTag(sessionId: string): string {
+  return createHash("sha256").update(sessionId).digest("base64url").slice(0, 22);
+}
+
 /**
- * `state.issuedAt(base 36).returnTo(base64url)`: compact, since it rides on the hot login start, and
- * free of characters a cookie would have to escape. The signature covers all of it.
+ * `state.issuedAt(base 36).returnTo(base64url).link`: compact, since it rides on the hot login
+ * start, and free of characters a cookie would have to escape. The signature covers all of it.
  */
-export function encodePending({ state, issuedAt, returnTo }: PendingLogin): string {
-  return `${state}.${issuedAt.toString(36)}.${returnTo === null ? "" : Buffer.from(returnTo).toString("base64url")}`;
+export function encodePending({ state, issuedAt, returnTo, link }: PendingLogin): string {
+  const to = returnTo === null ? "" : Buffer.from(returnTo).toString("base64url");
+  return `${state}.${issuedAt.toString(36)}.${to}.${link ?? ""}`;
 }
 
 function decode(value: string): PendingLogin | undefined {
-  const [state, issued, returnTo, extra] = value.split(".");
-  if (extra !== undefined || !state || !issued || returnTo === undefined) return undefined;
+  const [state, issued, returnTo, link, extra] = value.split(".");
+  if (extra !== undefined || !state || !issued || returnTo === undefined || link === undefined) return undefined;
   if (state.length > 256 || !/^[0-9a-z]{1,12}$/.test(issued)) return undefined;
   return {
     state,
     issuedAt: parseInt(issued, 36),
     returnTo: returnTo === "" ? null : Buffer.from(returnTo, "base64url").toString(),
+    link: link === "" ? null : link,
   };
 }
 
-function sameState(expected: string, given: unknown): boolean {
+/** Constant-time equality of two strings (state, session tags). */
+export function sameSecret(expected: string, given: unknown): boolean {
   if (typeof given !== "string") return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function rawCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
+/** The Cookie header's `[name, value]` pairs, values URL-decoded as cookie-parser does. */
+function cookieEntries(header: string | undefined): [string, string][] {
+  if (!header) return [];
+  const entries: [string, string][] = [];
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    if (eq === -1) continue;
     const value = part.slice(eq + 1).trim();
+    let decoded = value;
     try {
-      return decodeURIComponent(value);
+      decoded = decodeURIComponent(value);
     } catch {
-      return value;
+      // kept as sent
     }
+    entries.push([part.slice(0, eq).trim(), decoded]);
   }
-  return undefined;
+  return entries;
 }

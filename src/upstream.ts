@@ -1,26 +1,38 @@
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "./errors.js";
 
 /** Which Bitbucket endpoint a call went to; it decides how an HTTP error is read. */
-export type Endpoint = "token" | "refresh" | "user" | "emails";
+export type Endpoint = "token" | "refresh" | "user" | "emails" | "api";
 
 /**
- * Puts a deadline on a call that takes no signal (the provider's `fetch` has no injection point).
- * Its request may run on after the deadline; that is harmless because nothing is written until it
- * resolves, and a late answer is dropped here.
+ * One deadline for every Bitbucket call of one callback (or one `checkBitbucketAccess`): the code
+ * exchange, the gate, the email fetch and reading any error body all end by it, so a callback always
+ * answers within about `timeout`. The timer behind `AbortSignal.timeout` is unref'd: nothing leaks.
  */
-export async function withDeadline<T>(ms: number, call: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError(ms)), ms);
-  });
-  try {
-    return await Promise.race([call, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+export interface Deadline {
+  readonly ms: number;
+  readonly signal: AbortSignal;
+  /** Settles with `call`, or rejects with `BITBUCKET_TIMEOUT` when the deadline passes first. */
+  race<T>(call: Promise<T>): Promise<T>;
 }
 
-function timeoutError(ms: number): BitbucketAuthError {
+export function createDeadline(ms: number): Deadline {
+  const signal = AbortSignal.timeout(ms);
+  return {
+    ms,
+    signal,
+    // The provider's fetch takes no signal: its request may run on after the deadline. That is
+    // harmless because nothing is written until it resolves, and a late answer is dropped here.
+    race: <T>(call: Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(timeoutError(ms));
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        call.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      }),
+  };
+}
+
+export function timeoutError(ms: number): BitbucketAuthError {
   return new BitbucketAuthError("BITBUCKET_TIMEOUT", `Bitbucket did not answer within ${ms} ms.`);
 }
 
@@ -44,9 +56,10 @@ export function fromHttpError(endpoint: Endpoint, status: number, body: string):
   }
   if (status === 403) {
     const required = requiredScopes(parsed) ?? (endpoint === "emails" ? ["email"] : ["account"]);
+    const labels = required.map((s) => `'${s}'${PERMISSION_LABELS[s] ? ` (${PERMISSION_LABELS[s]})` : ""}`);
     return fail(
       "SCOPE_MISSING",
-      `Bitbucket refused: the OAuth consumer lacks the ${required.map((s) => `'${s}'`).join(", ")} permission. ` +
+      `Bitbucket refused: the OAuth consumer lacks the ${labels.join(", ")} permission. ` +
         `Enable it in the consumer's settings in Bitbucket (Workspace settings → OAuth consumers → Permissions).`,
     );
   }
@@ -58,13 +71,18 @@ export function fromHttpError(endpoint: Endpoint, status: number, body: string):
  * Maps anything a Bitbucket call threw: the provider's `OAuthRequestError`, fetch's network
  * `TypeError`, a JSON `SyntaxError`, or our own errors (kept as they are).
  */
-export async function fromThrown(err: unknown, fallback: Endpoint): Promise<BitbucketAuthError> {
+export async function fromThrown(
+  err: unknown,
+  fallback: Endpoint,
+  deadline?: Deadline,
+): Promise<BitbucketAuthError> {
   if (err instanceof BitbucketAuthError) return err;
   const failed = oauthRequestFailure(err);
   if (failed) {
     const { request, response } = failed;
     const endpoint = endpointOf(request?.url ?? response.url) ?? fallback;
-    const body = await response.text().catch(() => "");
+    // An error body can stall as well: it is read under the same deadline, and cancelled at it.
+    const body = await readBody(response, deadline?.signal);
     return fromHttpError(endpoint, response.status, body);
   }
   // Matched by name: the error may come from another realm (undici, or a test sandbox).
@@ -85,22 +103,54 @@ export async function fromThrown(err: unknown, fallback: Endpoint): Promise<Bitb
   });
 }
 
-/** Fetches JSON from Bitbucket for our own calls (emails, refresh), with the same error mapping. */
+/**
+ * Fetches JSON from Bitbucket for our own calls (gate, emails, refresh), with the same error mapping.
+ * The deadline's signal covers the body too, so a stalled body times out as well. With
+ * `noAccessAsNull`, a 404 or a 403 that is not about the consumer's permissions resolves as `null`:
+ * Bitbucket's definite "no" (fail closed), as opposed to an outage.
+ */
 export async function fetchJson(
   endpoint: Endpoint,
   url: string,
   init: RequestInit,
-  timeoutMs: number,
+  deadline: Deadline,
+  noAccessAsNull = false,
 ): Promise<unknown> {
   try {
-    // The signal also covers reading the body, so a stalled body times out too.
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { ...init, signal: deadline.signal });
     const body = await response.text();
+    if (noAccessAsNull && (response.status === 404 || (response.status === 403 && !isScopeError(body))))
+      return null;
     if (!response.ok) throw fromHttpError(endpoint, response.status, body);
     return JSON.parse(body) as unknown;
   } catch (err) {
-    if ((err as { name?: unknown } | undefined)?.name === "TimeoutError") throw timeoutError(timeoutMs);
-    throw await fromThrown(err, endpoint);
+    if (deadline.signal.aborted && !(err instanceof BitbucketAuthError)) throw timeoutError(deadline.ms);
+    throw await fromThrown(err, endpoint, deadline);
+  }
+}
+
+/** Reads a body as text, giving up (and cancelling the stream) when `signal` aborts. */
+async function readBody(response: Response, signal: AbortSignal | undefined): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const cancel = () => void reader.cancel().catch(() => undefined);
+  if (signal?.aborted) {
+    cancel();
+    return "";
+  }
+  signal?.addEventListener("abort", cancel, { once: true });
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    return text;
+  } finally {
+    signal?.removeEventListener("abort", cancel);
   }
 }
 
@@ -132,6 +182,18 @@ function parseJson(body: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/** True when a 403's body is Bitbucket's "your credentials lack … privilege scopes" envelope. */
+function isScopeError(body: string): boolean {
+  return requiredScopes(parseJson(body)) !== undefined;
+}
+
+// Bitbucket's scope names, as its consumer settings page labels them.
+const PERMISSION_LABELS: Readonly<Record<string, string>> = {
+  account: "Account: Read",
+  email: "Account: Email",
+  repository: "Repositories: Read",
+};
 
 function requiredScopes(parsed: Record<string, unknown> | undefined): string[] | undefined {
   const error = parsed?.error as { detail?: { required?: unknown } } | undefined;

@@ -11,28 +11,29 @@ export interface ResolvedUser {
 }
 
 /**
- * Existing-or-new user, or a link to the signed-in user. Race-safe: when two callbacks for the same
- * new account both try to create it, the loser's duplicate-key failure is answered by reading the
+ * Existing-or-new user, or (for a link flow whose session was verified) a link to `linkTo`, the
+ * signed-in user. An ordinary login never links. Race-safe: when two callbacks for the same new
+ * account both try to create it, the loser's duplicate-key failure is answered by reading the
  * winner's user, so one account never becomes two users.
  */
 export async function resolveUser<_Auth extends Auth>(
   auth: _Auth,
   context: BitbucketLoginContext<_Auth>,
   options: ResolvedOptions<_Auth>,
-  signedInUserId: string | null,
+  linkTo: string | null,
 ): Promise<ResolvedUser> {
   const providerUser = context.bitbucketUserAuth;
   const existing = await step(() => providerUser.getExistingUser());
 
-  if (signedInUserId !== null && options.linkAccounts) {
-    if (existing) return sameOwner(existing, signedInUserId);
+  if (linkTo !== null) {
+    if (existing) return sameOwner(existing, linkTo);
     try {
-      await providerUser.createKey(signedInUserId);
+      await providerUser.createKey(linkTo);
       log("linked the Bitbucket account to the signed-in user");
-      return { user: await step(() => auth.getUser(signedInUserId)), isNewUser: false, isLinked: true };
+      return { user: await step(() => auth.getUser(linkTo)), isNewUser: false, isLinked: true };
     } catch (err) {
       const winner = await step(() => providerUser.getExistingUser());
-      if (winner) return sameOwner(winner, signedInUserId);
+      if (winner) return sameOwner(winner, linkTo);
       throw asAuthError(err, "USER_CREATION_FAILED");
     }
   }
@@ -54,8 +55,8 @@ export async function resolveUser<_Auth extends Auth>(
   }
 }
 
-function sameOwner(user: User, signedInUserId: string): ResolvedUser {
-  if (user.userId !== signedInUserId) throw new BitbucketAuthError("ACCOUNT_ALREADY_LINKED");
+function sameOwner(user: User, linkTo: string): ResolvedUser {
+  if (user.userId !== linkTo) throw new BitbucketAuthError("ACCOUNT_ALREADY_LINKED");
   return { user, isNewUser: false, isLinked: false };
 }
 

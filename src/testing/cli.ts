@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { startFakeBitbucket } from "./fake-bitbucket.js";
+import { DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER, startFakeBitbucket } from "./fake-bitbucket.js";
 import type { FakeDecision } from "./fake-types.js";
 
 // A command-line face for the fake, so several app servers (or a curl session) can share one.
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     "client-secret": { type: "string", default: "fake-client-secret" },
     "callback-url": { type: "string" },
     decision: { type: "string", default: "auto" },
+    latency: { type: "string", default: "0" },
     help: { type: "boolean", default: false },
   },
 });
@@ -19,9 +20,15 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     "Usage: fake-bitbucket [--port 4000] [--host 127.0.0.1] [--client-id ID] [--client-secret SECRET]\n" +
-      "                      [--callback-url URL] [--decision auto|approve|deny]\n",
+      "                      [--callback-url URL] [--decision auto|approve|deny] [--latency MS]\n" +
+      "Accounts: ada (member of fake-team, reads fake-team/handbook) approves by default; eve is in no workspace.\n",
   );
   process.exit(0);
+}
+const latencyMs = Number(values.latency);
+if (!Number.isInteger(latencyMs) || latencyMs < 0) {
+  process.stderr.write(`fake-bitbucket: --latency must be a whole number of milliseconds\n`);
+  process.exit(2);
 }
 if (!["auto", "approve", "deny"].includes(values.decision)) {
   process.stderr.write(`fake-bitbucket: --decision must be auto, approve or deny\n`);
@@ -32,6 +39,8 @@ const fake = await startFakeBitbucket({
   port: Number(values.port),
   host: values.host,
   decision: values.decision as FakeDecision,
+  latencyMs,
+  users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER],
   clients: [
     {
       clientId: values["client-id"],

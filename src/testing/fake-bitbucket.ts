@@ -1,23 +1,53 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { api, authorize, token, type FakeContext } from "./fake-endpoints.js";
+import { api } from "./fake-api.js";
+import { authorize, token, type FakeContext } from "./fake-endpoints.js";
+import { control } from "./fake-control.js";
 import { json, readBody } from "./fake-http.js";
 import { FakeStore } from "./fake-store.js";
 import { applyFault, takeFault, type FaultBox } from "./fake-faults.js";
 import type { FakeBitbucket, FakeBitbucketOptions, FakeDecision, FakeEndpoint } from "./fake-types.js";
+
+/** The workspace the default user owns: slug `fake-team`, name "Fake Team". */
+export const DEFAULT_FAKE_WORKSPACE = {
+  slug: "fake-team",
+  uuid: "{5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b}",
+  name: "Fake Team",
+} as const;
 
 /** The consumer the fake knows by default; it accepts any `redirect_uri`. */
 export const DEFAULT_FAKE_CLIENT = {
   clientId: "fake-client-id",
   clientSecret: "fake-client-secret",
 } as const;
-/** The account that approves by default: "Ada Fake", with one primary, confirmed address. */
+/**
+ * The account that approves by default: "Ada Fake", with one primary, confirmed address, a member of
+ * `fake-team` (role `member`) who can read `fake-team/handbook`.
+ */
 export const DEFAULT_FAKE_USER = {
   uuid: "{4a2f6c1e-8b7d-4e0a-9c3f-1d2e3f4a5b6c}",
   display_name: "Ada Fake",
   nickname: "ada",
   emails: [{ email: "ada@fake-bitbucket.test", is_primary: true, is_confirmed: true }],
+  workspaces: { "fake-team": "member" },
+  repositories: ["fake-team/handbook"],
 } as const;
+
+/** A second account, in no workspace and with no repository: the outsider of the examples. */
+export const FAKE_OUTSIDER_USER = {
+  uuid: "{9e8d7c6b-5a49-4382-a716-0f1e2d3c4b5a}",
+  display_name: "Eve Outsider",
+  nickname: "eve",
+  emails: [{ email: "eve@fake-bitbucket.test", is_primary: true, is_confirmed: true }],
+} as const;
+
+// Removed by Atlassian in 2026 (CHANGE-2770): they answer 410, and /2.0/teams 404.
+const RETIRED = new Set([
+  "/2.0/workspaces",
+  "/2.0/user/permissions/workspaces",
+  "/2.0/user/permissions/repositories",
+  "/2.0/repositories",
+]);
 
 /**
  * Starts a fake Bitbucket Cloud on loopback: authorize, `access_token` (Basic auth, form body,
@@ -33,6 +63,7 @@ export const DEFAULT_FAKE_USER = {
  */
 export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Promise<FakeBitbucket> {
   const store = new FakeStore((options.accessTokenTtl ?? 7200) * 1000);
+  for (const ws of options.workspaces ?? [DEFAULT_FAKE_WORKSPACE]) store.addWorkspace(ws);
   for (const client of options.clients ?? [DEFAULT_FAKE_CLIENT]) store.clients.set(client.clientId, client);
   for (const user of options.users ?? [DEFAULT_FAKE_USER]) store.addUser(user);
   let decision: FakeDecision = options.decision ?? "auto";
@@ -43,25 +74,48 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     decision: () => decision,
   };
   const faults: FaultBox = { current: [] };
-  const hits: Record<FakeEndpoint, number> = { authorize: 0, token: 0, user: 0, emails: 0 };
+  const hits: Record<FakeEndpoint | "retired", number> = {
+    authorize: 0,
+    token: 0,
+    user: 0,
+    emails: 0,
+    workspaces: 0,
+    permission: 0,
+    repository: 0,
+    retired: 0,
+  };
+  let latencyMs = options.latencyMs ?? 0;
+  const user = (id: string) => {
+    const found = store.findUser(id);
+    if (!found) throw new Error(`fake Bitbucket: no user ${id}`);
+    return found;
+  };
+  const setDecision = (value: FakeDecision) => void (decision = value);
+  const setDefaultUser = (id: string) => void (store.defaultUser = user(id).uuid);
+  const setWorkspaceRole: FakeBitbucket["setWorkspaceRole"] = (id, workspace, role) =>
+    store.setRole(user(id).uuid, workspace, role);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://fake.invalid");
-    if (req.method === "POST" && url.pathname === "/_fake/decision") {
-      const value = (await readBody(req)).trim();
-      if (value !== "auto" && value !== "approve" && value !== "deny")
-        return json(res, 400, { error: "auto, approve or deny" });
-      decision = value;
-      return json(res, 200, { decision });
+    if (url.pathname.startsWith("/_fake/")) {
+      return control({ setDecision, setDefaultUser, setWorkspaceRole }, req, res, url, await readBody(req));
     }
-    const endpoint = endpointOf(req.method ?? "GET", url.pathname);
+    const method = req.method ?? "GET";
+    if (method === "GET" && (RETIRED.has(url.pathname) || /^\/2\.0\/teams(\/|$)/.test(url.pathname))) {
+      hits.retired++;
+      return url.pathname.startsWith("/2.0/teams")
+        ? json(res, 404, { type: "error", error: { message: "Resource not found" } })
+        : json(res, 410, { type: "error", error: { message: "This API has been removed. See CHANGE-2770." } });
+    }
+    const endpoint = endpointOf(method, url.pathname);
     if (!endpoint) return json(res, 404, { type: "error", error: { message: "Resource not found" } });
     hits[endpoint]++;
+    if (latencyMs > 0) await wait(latencyMs, res);
     const fault = takeFault(faults, endpoint);
     if (fault && (await applyFault(fault, res))) return;
     if (endpoint === "authorize") return authorize(ctx, req, res, url);
     if (endpoint === "token") return token(ctx, req, res);
-    return api(ctx, req, res, endpoint, url);
+    return api(store, req, res, endpoint, url);
   };
 
   const server = createServer((req, res) => {
@@ -80,12 +134,11 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   return {
     url: `http://${host}:${address.port}`,
     hits,
-    addUser: (user) => store.addUser(user),
-    setDefaultUser: (uuid) => {
-      if (!store.users.has(uuid)) throw new Error(`fake Bitbucket: no user ${uuid}`);
-      store.defaultUser = uuid;
-    },
-    setDecision: (value) => void (decision = value),
+    addUser: (account) => store.addUser(account),
+    setDefaultUser,
+    setWorkspaceRole,
+    setLatency: (ms) => void (latencyMs = ms),
+    setDecision,
     setFault: (fault) =>
       void (faults.current = fault
         ? [...faults.current.filter((f) => f.endpoint !== fault.endpoint), { ...fault }]
@@ -102,7 +155,22 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
 function endpointOf(method: string, path: string): FakeEndpoint | undefined {
   if (path === "/site/oauth2/authorize" && (method === "GET" || method === "POST")) return "authorize";
   if (path === "/site/oauth2/access_token" && method === "POST") return "token";
-  if (path === "/2.0/user" && method === "GET") return "user";
-  if (path === "/2.0/user/emails" && method === "GET") return "emails";
+  if (method !== "GET") return undefined;
+  if (path === "/2.0/user") return "user";
+  if (path === "/2.0/user/emails") return "emails";
+  if (path === "/2.0/user/workspaces") return "workspaces";
+  if (/^\/2\.0\/user\/workspaces\/[^/]+\/permission$/.test(path)) return "permission";
+  if (/^\/2\.0\/repositories\/[^/]+\/[^/]+$/.test(path)) return "repository";
   return undefined;
+}
+
+/** Waits like a distant server, but ends early when the client gives up, leaving no timer behind. */
+function wait(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

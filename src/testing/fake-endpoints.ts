@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { consentPage, errorPage } from "./fake-pages.js";
 import { html, json, readBody, redirectBack } from "./fake-http.js";
-import { userJson, type FakeStore } from "./fake-store.js";
-import type { FakeBitbucketUser, FakeDecision } from "./fake-types.js";
+import type { FakeStore } from "./fake-store.js";
+import type { FakeDecision } from "./fake-types.js";
 
 /** What the endpoints share with the server that hosts them. */
 export interface FakeContext {
@@ -13,10 +13,6 @@ export interface FakeContext {
 }
 
 const MISCONFIGURED = "This integration is misconfigured. Contact the vendor for assistance.";
-const API_ERRORS = {
-  invalid: "Token is invalid, expired, or not supported for this endpoint.",
-  expired: "Access token expired. Use your refresh token to obtain a new access token.",
-} as const;
 
 /** `GET|POST /site/oauth2/authorize`: HTML errors for a bad consumer, else a 302 back with a code or an error. */
 export async function authorize(ctx: FakeContext, req: IncomingMessage, res: ServerResponse, url: URL) {
@@ -101,49 +97,6 @@ export async function token(ctx: FakeContext, req: IncomingMessage, res: ServerR
     token_type: "bearer",
     state: grantType,
   });
-}
-
-/** `GET /2.0/user` and `/2.0/user/emails`: Bearer only, with the `account` / `email` permission checks. */
-export function api(
-  ctx: FakeContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  endpoint: "user" | "emails",
-  url: URL,
-) {
-  const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-  const grant = bearer === undefined ? undefined : ctx.store.grantFor(bearer);
-  if (grant === undefined) return json(res, 401, { type: "error", error: { message: API_ERRORS.invalid } });
-  if (grant === "expired") return json(res, 401, { type: "error", error: { message: API_ERRORS.expired } });
-  const needed = endpoint === "user" ? "account" : "email";
-  if (!grant.scopes.includes(needed)) {
-    return json(res, 403, {
-      type: "error",
-      error: {
-        message: "Your credentials lack one or more required privilege scopes.",
-        detail: { required: [needed], granted: grant.scopes },
-      },
-    });
-  }
-  const user = ctx.store.users.get(grant.uuid);
-  if (!user) return json(res, 404, { type: "error", error: { message: "User not found" } });
-  if (endpoint === "user") return json(res, 200, userJson(user));
-  json(res, 200, emailsPage(user.emails ?? [], url.searchParams));
-}
-
-function emailsPage(all: NonNullable<FakeBitbucketUser["emails"]>, query: URLSearchParams) {
-  const pagelen = Math.min(Math.max(Number(query.get("pagelen")) || 10, 1), 100);
-  const page = Math.max(Number(query.get("page")) || 1, 1);
-  const values = all.slice((page - 1) * pagelen, page * pagelen).map((e) => ({
-    ...e,
-    type: "email",
-    links: { self: { href: `https://api.bitbucket.org/2.0/user/emails/${encodeURIComponent(e.email)}` } },
-  }));
-  const next =
-    page * pagelen < all.length
-      ? { next: `https://api.bitbucket.org/2.0/user/emails?page=${page + 1}&pagelen=${pagelen}` }
-      : {};
-  return { pagelen, values, page, size: all.length, ...next };
 }
 
 function basicClient(header: string | undefined, store: FakeStore) {

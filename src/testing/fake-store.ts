@@ -1,5 +1,10 @@
-import { randomBytes } from "node:crypto";
-import type { FakeBitbucketClient, FakeBitbucketUser } from "./fake-types.js";
+import { createHash, randomBytes } from "node:crypto";
+import type {
+  FakeBitbucketClient,
+  FakeBitbucketUser,
+  FakeWorkspace,
+  FakeWorkspaceRole,
+} from "./fake-types.js";
 
 interface PendingCode {
   readonly clientId: string;
@@ -22,6 +27,10 @@ const token = (bytes: number) => randomBytes(bytes).toString("base64url");
 export class FakeStore {
   readonly users = new Map<string, FakeBitbucketUser>();
   readonly clients = new Map<string, FakeBitbucketClient>();
+  /** Workspaces by slug. */
+  readonly workspaces = new Map<string, Required<FakeWorkspace>>();
+  /** Memberships by user uuid: workspace slug → role. Mutable, unlike the seeds. */
+  readonly memberships = new Map<string, Map<string, FakeWorkspaceRole>>();
   defaultUser: string | undefined;
   private readonly codes = new Map<string, PendingCode>();
   private readonly accessTokens = new Map<string, Grant>();
@@ -31,12 +40,49 @@ export class FakeStore {
 
   addUser(user: FakeBitbucketUser): void {
     this.users.set(user.uuid, user);
+    this.memberships.set(user.uuid, new Map());
+    for (const [slug, role] of Object.entries(user.workspaces ?? {})) this.setRole(user.uuid, slug, role);
     this.defaultUser ??= user.uuid;
+  }
+
+  addWorkspace(workspace: FakeWorkspace): Required<FakeWorkspace> {
+    const full = {
+      slug: workspace.slug,
+      uuid: workspace.uuid ?? uuidFrom(workspace.slug),
+      name: workspace.name ?? workspace.slug,
+    };
+    this.workspaces.set(full.slug, full);
+    return full;
+  }
+
+  /** A workspace by slug or `{uuid}` (case-insensitive), never by name. */
+  workspace(id: string): Required<FakeWorkspace> | undefined {
+    const wanted = id.toLowerCase();
+    for (const ws of this.workspaces.values()) {
+      if (ws.slug.toLowerCase() === wanted || ws.uuid.toLowerCase() === wanted) return ws;
+    }
+    return undefined;
+  }
+
+  setRole(uuid: string, slug: string, role: FakeWorkspaceRole | null): void {
+    if (!this.workspaces.has(slug)) this.addWorkspace({ slug });
+    const roles = this.memberships.get(uuid) ?? new Map<string, FakeWorkspaceRole>();
+    this.memberships.set(uuid, roles);
+    if (role === null) roles.delete(slug);
+    else roles.set(slug, role);
+  }
+
+  /** An account by uuid or nickname. */
+  findUser(uuidOrNickname: string): FakeBitbucketUser | undefined {
+    return (
+      this.users.get(uuidOrNickname) ??
+      [...this.users.values()].find((u) => u.nickname === uuidOrNickname)
+    );
   }
 
   issueCode(client: FakeBitbucketClient, redirectUri: string | undefined, uuid: string): string {
     const code = token(18);
-    const scopes = client.scopes ?? ["account", "email"];
+    const scopes = client.scopes ?? ["account", "email", "repository"];
     this.codes.set(code, {
       clientId: client.clientId,
       redirectUri,
@@ -114,4 +160,10 @@ function defaultAvatar(uuid: string): string {
   const hue = [...uuid].reduce((sum, c) => sum + c.charCodeAt(0), 0) % 360;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" rx="32" fill="hsl(${hue},60%,45%)"/></svg>`;
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`;
+}
+
+/** A stable uuid for a workspace slug, so the same seed gives the same uuid on every start. */
+function uuidFrom(slug: string): string {
+  const h = createHash("sha256").update(`workspace:${slug}`).digest("hex");
+  return `{${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}}`;
 }

@@ -14,6 +14,25 @@ export interface FakeBitbucketUser {
     readonly is_primary: boolean;
     readonly is_confirmed: boolean;
   }[];
+  /**
+   * Workspace memberships: slug → role, e.g. `{ "fake-team": "owner" }`. A slug the fake does not
+   * know yet is added to its workspaces with a generated uuid. Default: none.
+   */
+  readonly workspaces?: Readonly<Record<string, FakeWorkspaceRole>>;
+  /** Repositories this account can read, as `"workspace/repo_slug"`. Default: none. */
+  readonly repositories?: readonly string[];
+}
+
+/** A role in a workspace, as `/2.0/user/workspaces/{ws}/permission` reports it. */
+export type FakeWorkspaceRole = "member" | "collaborator" | "owner";
+
+/** A workspace of the fake: matched by `slug` or `uuid`; `name` is only for display. */
+export interface FakeWorkspace {
+  readonly slug: string;
+  /** With braces. Default: generated from the slug. */
+  readonly uuid?: string;
+  /** Display name. Default: the slug. Two workspaces may share one, as on Bitbucket. */
+  readonly name?: string;
 }
 
 /** An OAuth consumer the fake knows. */
@@ -22,12 +41,15 @@ export interface FakeBitbucketClient {
   readonly clientSecret: string;
   /** The registered callback URL: `redirect_uri` must start with it. Default: any `redirect_uri` is accepted. */
   readonly callbackUrl?: string;
-  /** Permissions granted to tokens. Default `["account", "email"]`. */
+  /** Permissions granted to tokens. Default `["account", "email", "repository"]`. */
   readonly scopes?: readonly string[];
 }
 
-/** Which endpoint a fault applies to. */
-export type FakeEndpoint = "authorize" | "token" | "user" | "emails";
+/**
+ * Which endpoint a fault applies to: `workspaces` is `GET /2.0/user/workspaces`, `permission` is
+ * `GET /2.0/user/workspaces/{ws}/permission`, `repository` is `GET /2.0/repositories/{ws}/{repo}`.
+ */
+export type FakeEndpoint = "authorize" | "token" | "user" | "emails" | "workspaces" | "permission" | "repository";
 
 /**
  * A fault injected into one endpoint, for testing failure paths:
@@ -69,6 +91,13 @@ export interface FakeBitbucketOptions {
   readonly scopeField?: "scope" | "scopes";
   /** Access token lifetime in seconds. Default `7200`. */
   readonly accessTokenTtl?: number;
+  /** Workspaces known up front (more are added from users' memberships). Default: `DEFAULT_FAKE_WORKSPACE`. */
+  readonly workspaces?: readonly FakeWorkspace[];
+  /**
+   * Milliseconds every Bitbucket endpoint waits before it answers, to stand where Bitbucket really is
+   * (tens of milliseconds away) in a benchmark. Default `0`.
+   */
+  readonly latencyMs?: number;
 }
 
 /** A running fake Bitbucket Cloud. */
@@ -77,14 +106,24 @@ export interface FakeBitbucket {
   readonly url: string;
   /** Adds (or replaces, by uuid) an account. */
   addUser(user: FakeBitbucketUser): void;
-  /** Makes this account the one that approves next. */
-  setDefaultUser(uuid: string): void;
+  /** Makes this account (by uuid or nickname) the one that approves next. */
+  setDefaultUser(uuidOrNickname: string): void;
+  /**
+   * Sets an account's role in a workspace (by slug), or removes the membership with `null`: the
+   * next `/permission` answer says so, as when an admin removes someone on Bitbucket.
+   */
+  setWorkspaceRole(uuidOrNickname: string, workspace: string, role: FakeWorkspaceRole | null): void;
   setDecision(decision: FakeDecision): void;
+  /** Changes `latencyMs` from now on. */
+  setLatency(ms: number): void;
   /** Injects a fault; `null` clears all. Faults with `times` expire after that many hits. */
   setFault(fault: FakeFault | null): void;
   /** Expires every access token issued so far (they answer 401 "Access token expired"). */
   expireAccessTokens(): void;
-  /** Counters of requests by endpoint, for assertions. */
-  readonly hits: Readonly<Record<FakeEndpoint, number>>;
+  /**
+   * Counters of requests by endpoint, for assertions; `retired` counts calls to the endpoints
+   * Bitbucket removed in 2026 (410) and `/2.0/teams` (404).
+   */
+  readonly hits: Readonly<Record<FakeEndpoint | "retired", number>>;
   close(): Promise<void>;
 }

@@ -1,4 +1,10 @@
-export { startFakeBitbucket, DEFAULT_FAKE_CLIENT, DEFAULT_FAKE_USER } from "./fake-bitbucket.js";
+export {
+  startFakeBitbucket,
+  DEFAULT_FAKE_CLIENT,
+  DEFAULT_FAKE_USER,
+  DEFAULT_FAKE_WORKSPACE,
+  FAKE_OUTSIDER_USER,
+} from "./fake-bitbucket.js";
 export { routeBitbucketTo } from "./route-fetch.js";
 export { rewriteBitbucketRedirects } from "./rewrite-redirects.js";
 export type {
@@ -9,4 +15,6 @@ export type {
   FakeDecision,
   FakeEndpoint,
   FakeFault,
+  FakeWorkspace,
+  FakeWorkspaceRole,
 } from "./fake-types.js";

@@ -1,0 +1,134 @@
+import { ROLE_RANK, type BitbucketWorkspaceRole, type ResolvedAllow } from "./allow.js";
+import type { FetchBitbucket } from "./bitbucket-api.js";
+import { BitbucketAuthError } from "./errors.js";
+
+/** A workspace as Bitbucket names it. Match on `slug` or `uuid`; `name` is for display only. */
+export interface BitbucketWorkspace {
+  readonly slug: string;
+  readonly uuid: string;
+  readonly name: string;
+}
+
+/** What the `allow` rules found. */
+export interface BitbucketAccess {
+  /** True when every rule of `allow` holds. */
+  readonly allowed: boolean;
+  /**
+   * The first workspace of `allow.workspaces` where the person holds at least `allow.role`; when
+   * none qualifies, the one with their highest role, or `null` when they are in none.
+   */
+  readonly workspace: BitbucketWorkspace | null;
+  /** The person's role in `workspace`. */
+  readonly role: BitbucketWorkspaceRole | null;
+  /** The first of `allow.repositories` they can read, or `null`. */
+  readonly repository: string | null;
+  /** When not allowed: the rule that failed, in words (never a token). Otherwise `null`. */
+  readonly reason: string | null;
+}
+
+interface Membership {
+  readonly workspace: BitbucketWorkspace;
+  readonly role: BitbucketWorkspaceRole;
+}
+
+type Outcome<T> =
+  | { readonly kind: "pass"; readonly found: T | null }
+  | { readonly kind: "fail"; readonly reason: string; readonly best: T | null }
+  | { readonly kind: "outage"; readonly error: unknown };
+
+/**
+ * Checks `allow` with the person's token. Every request runs at once (one round trip in all), and
+ * asks only about the workspaces and repositories named: no listing, so no pagination to get wrong.
+ * A rule that definitely fails makes the answer "not allowed"; otherwise an outage on any request
+ * throws its coded error (an outage is never taken for a refusal, nor for a pass).
+ */
+export async function checkAccess(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket): Promise<BitbucketAccess> {
+  const [workspaceRule, repositoryRule] = await Promise.all([
+    workspaceOutcome(allow, fetchBitbucket),
+    repositoryOutcome(allow, fetchBitbucket),
+  ]);
+  const membership = workspaceRule.kind === "pass" ? workspaceRule.found : workspaceRule.kind === "fail" ? workspaceRule.best : null;
+  const base = {
+    workspace: membership?.workspace ?? null,
+    role: membership?.role ?? null,
+    repository: repositoryRule.kind === "pass" ? repositoryRule.found : null,
+  };
+  const failed = [workspaceRule, repositoryRule].find((r) => r.kind === "fail");
+  if (failed?.kind === "fail") return { ...base, allowed: false, reason: failed.reason };
+  const outage = [workspaceRule, repositoryRule].find((r) => r.kind === "outage");
+  if (outage?.kind === "outage") throw outage.error;
+  return { ...base, allowed: true, reason: null };
+}
+
+async function workspaceOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket): Promise<Outcome<Membership>> {
+  if (allow.workspaces.length === 0) return { kind: "pass", found: null };
+  const answers = await Promise.allSettled(
+    allow.workspaces.map(async (id) => {
+      const body = await fetchBitbucket(`/2.0/user/workspaces/${encodeURIComponent(id)}/permission`);
+      return body === null ? null : membershipOf(id, body);
+    }),
+  );
+  const memberships = answers.flatMap((a) => (a.status === "fulfilled" && a.value ? [a.value] : []));
+  const found = memberships.find((m) => ROLE_RANK[m.role] >= ROLE_RANK[allow.role]);
+  if (found) return { kind: "pass", found };
+  const outage = answers.find((a) => a.status === "rejected");
+  if (outage?.status === "rejected") return { kind: "outage", error: outage.reason };
+  const names = allow.workspaces.map((w) => `'${w}'`).join(", ");
+  const best = memberships.sort((a, b) => ROLE_RANK[b.role] - ROLE_RANK[a.role])[0] ?? null;
+  return {
+    kind: "fail",
+    best,
+    reason: best
+      ? `the role '${best.role}' in workspace '${best.workspace.slug}' is below the required '${allow.role}'`
+      : `not a member of the workspace${allow.workspaces.length > 1 ? "s" : ""} ${names}`,
+  };
+}
+
+async function repositoryOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket): Promise<Outcome<string>> {
+  if (allow.repositories.length === 0) return { kind: "pass", found: null };
+  const answers = await Promise.allSettled(
+    allow.repositories.map(async (fullName) => {
+      const [workspace = "", repo = ""] = fullName.split("/");
+      const body = await fetchBitbucket(`/2.0/repositories/${encodeURIComponent(workspace)}/${encodeURIComponent(repo)}`);
+      return body !== null && typeof body === "object";
+    }),
+  );
+  const index = answers.findIndex((a) => a.status === "fulfilled" && a.value);
+  const found = allow.repositories[index];
+  if (found !== undefined) return { kind: "pass", found };
+  const outage = answers.find((a) => a.status === "rejected");
+  if (outage?.status === "rejected") return { kind: "outage", error: outage.reason };
+  return {
+    kind: "fail",
+    best: null,
+    reason:
+      `cannot read any of the repositories ${allow.repositories.map((r) => `'${r}'`).join(", ")} ` +
+      `(the check needs the OAuth consumer's Repositories: Read permission)`,
+  };
+}
+
+/**
+ * Reads `/2.0/user/workspaces/{id}/permission`. It must carry a known role and, when it names its
+ * workspace, be about the one asked for, by slug or uuid (never by name); anything else is a
+ * malformed answer, not a pass.
+ */
+function membershipOf(id: string, body: unknown): Membership {
+  const answer = body as { permission?: unknown; workspace?: { slug?: unknown; uuid?: unknown; name?: unknown } };
+  const role = answer?.permission;
+  const ws = answer?.workspace;
+  const askedUuid = id.startsWith("{");
+  const slug = typeof ws?.slug === "string" ? ws.slug : askedUuid ? "" : id;
+  const uuid = typeof ws?.uuid === "string" ? ws.uuid : askedUuid ? id : "";
+  const same = slug.toLowerCase() === id.toLowerCase() || uuid.toLowerCase() === id.toLowerCase();
+  if (typeof role !== "string" || !(role in ROLE_RANK) || !same) {
+    throw new BitbucketAuthError(
+      "BITBUCKET_UNAVAILABLE",
+      "Bitbucket's workspace permission answer is malformed.",
+      { cause: new Error(`Bitbucket's permission endpoint for workspace '${id}' sent an unexpected body`) },
+    );
+  }
+  return {
+    workspace: { slug, uuid, name: typeof ws?.name === "string" ? ws.name : slug },
+    role: role as BitbucketWorkspaceRole,
+  };
+}

@@ -1,0 +1,27 @@
+import { fetchJson, type Deadline } from "./upstream.js";
+
+const API_ORIGIN = "https://api.bitbucket.org";
+const API_PATH = /^\/2\.0\/[^\s?#]*(\?[^\s#]*)?$/;
+
+/**
+ * `GET https://api.bitbucket.org<path>` with the login's access token (Bearer header only: Bitbucket
+ * refuses `?access_token=` since 2026), under the login's deadline. Resolves with the JSON on 200,
+ * with `null` on a 404 or a 403 that means "no access", and throws a coded `BitbucketAuthError`
+ * otherwise (`BITBUCKET_UNAVAILABLE`, `BITBUCKET_RATE_LIMITED`, `BITBUCKET_TIMEOUT`,
+ * `BITBUCKET_TOKEN_REJECTED`, or `SCOPE_MISSING` naming the permission to enable).
+ *
+ * @example
+ * authorize: async ({ fetchBitbucket }) =>
+ *   (await fetchBitbucket("/2.0/repositories/acme/deploy-keys")) !== null
+ */
+export type FetchBitbucket = (path: string) => Promise<unknown>;
+
+export function createFetchBitbucket(accessToken: string, deadline: Deadline): FetchBitbucket {
+  const headers = { Authorization: `Bearer ${accessToken}`, Accept: "application/json" };
+  return async (path) => {
+    // Only paths on Bitbucket's own API: the token must never be sent to another host.
+    if (typeof path !== "string" || !API_PATH.test(path))
+      throw new TypeError(`fetchBitbucket: expected an API path such as "/2.0/user"; got ${JSON.stringify(path)}.`);
+    return fetchJson("api", API_ORIGIN + path, { headers }, deadline, true);
+  };
+}

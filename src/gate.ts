@@ -1,0 +1,58 @@
+import type { Auth } from "lucia";
+import type { BitbucketUserAuth } from "@lucia-auth/oauth/providers";
+import { checkAccess, type BitbucketAccess } from "./access.js";
+import type { FetchBitbucket } from "./bitbucket-api.js";
+import { BitbucketAuthError, asAuthError } from "./errors.js";
+import { log } from "./log.js";
+import type { BitbucketLoginContext, ResolvedOptions } from "./options.js";
+
+/**
+ * The `allow` rules, resolved once per router: `null` without `allow`, so a login without rules
+ * makes no extra request.
+ */
+export function createAccessCheck(options: ResolvedOptions) {
+  const allow = options.allow;
+  return allow ? (api: FetchBitbucket) => checkAccess(allow, api) : async () => null;
+}
+
+/**
+ * Runs the app's `authorize` hook after `allow` held. `true` lets the person in; anything else is a
+ * refusal. The hook's own throw is `ACCESS_CHECK_FAILED` unless it is already coded (an outage
+ * from `fetchBitbucket` keeps its code).
+ */
+export async function runAuthorizeHook<_Auth extends Auth>(
+  options: ResolvedOptions<_Auth>,
+  context: BitbucketLoginContext<_Auth>,
+  fetchBitbucket: FetchBitbucket,
+): Promise<string | null> {
+  if (!options.authorize) return null;
+  let verdict: unknown;
+  try {
+    verdict = await options.authorize({ ...context, fetchBitbucket });
+  } catch (err) {
+    throw asAuthError(err, "ACCESS_CHECK_FAILED");
+  }
+  return verdict === true ? null : "the app's authorize hook refused this account";
+}
+
+/**
+ * A definite refusal: someone who no longer qualifies loses every session they have, so a member
+ * removed from the workspace cannot stay signed in elsewhere. Nothing else is read or written.
+ */
+export async function refuse(
+  auth: Auth,
+  providerUser: BitbucketUserAuth<Auth>,
+  reason: string,
+  access: BitbucketAccess | null,
+): Promise<never> {
+  const existing = await providerUser.getExistingUser().catch(() => null);
+  if (existing) {
+    await auth.invalidateAllUserSessions(existing.userId).catch((err: unknown) => {
+      log("refused: ending the sessions of the existing user failed: %s", (err as Error)?.name);
+    });
+    log("refused an existing user; all of their sessions were invalidated");
+  }
+  throw new BitbucketAuthError("ACCESS_NOT_ALLOWED", `Not allowed to sign in: ${reason}.`, {
+    cause: new Error(access ? `allow rules: ${reason}` : reason),
+  });
+}
