@@ -34,7 +34,7 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
   const secrets = options.cookieSecrets;
   // Each login has its own cookie, named after a hash of its state, so two tabs never overwrite
   // each other and the callback finds its own from `?state` alone.
-  const nameOf = (state: string) => prefix + createHash("sha256").update(state).digest("base64url").slice(0, 10);
+  const nameOf = (state: string) => stateCookieName(stem, state);
 
   // With our own secrets the cookie is signed here and read from the raw header, because an app's
   // cookieParser with a different secret would mark it invalid. Otherwise cookie-parser does both,
@@ -100,6 +100,11 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       return pending;
     },
   };
+}
+
+/** The cookie of one login: the stem, then a short hash of its state (`bitbucket_oauth_state.Xy3…`). */
+export function stateCookieName(stem: string, state: string): string {
+  return `${stem}.${createHash("sha256").update(state).digest("base64url").slice(0, 10)}`;
 }
 
 /** A short, one-way tag of a session id: the state cookie names the session without carrying it. */

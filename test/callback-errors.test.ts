@@ -3,10 +3,12 @@ import {
   approvedCallback,
   login,
   startHarness,
+  stateCookieFor,
   type Harness,
   type HarnessOptions,
 } from "./helpers/harness.js";
 import { expectRefused } from "./helpers/assertions.js";
+import { setCookie, STATE_COOKIE } from "./helpers/harness.js";
 import { encodePending } from "../src/state-cookie.js";
 
 let h: Harness;
@@ -33,7 +35,7 @@ describe("the state check", () => {
     await expectRefused(h, await agent.get(callback.pathname + callback.search), "STATE_MISMATCH", 400);
   });
 
-  it("refuses a missing or repeated state parameter", async () => {
+  it("refuses a missing or repeated state parameter, and leaves that login's cookie alone", async () => {
     await start();
     for (const mutate of [
       (u: URL) => u.searchParams.delete("state"),
@@ -41,7 +43,11 @@ describe("the state check", () => {
     ]) {
       const { agent, callback } = await editableCallback();
       mutate(callback);
-      await expectRefused(h, await agent.get(callback.pathname + callback.search), "STATE_MISMATCH", 400);
+      const res = await agent.get(callback.pathname + callback.search);
+      expect({ status: res.status, error: res.body.error }).toEqual({ status: 400, error: "STATE_MISMATCH" });
+      // No single state names a cookie, so none is cleared: a callback clears only its own.
+      expect(setCookie(res, STATE_COOKIE)).toBeUndefined();
+      expect(await h.db.counts()).toEqual({ users: 0, keys: 0, sessions: 0 });
     }
   });
 
@@ -50,13 +56,13 @@ describe("the state check", () => {
     const { callback } = await editableCallback();
     const state = callback.searchParams.get("state");
     const forged = encodeURIComponent(
-      encodePending({ state: state ?? "", issuedAt: Date.now(), returnTo: null }),
+      encodePending({ state: state ?? "", issuedAt: Date.now(), returnTo: null, link: null }),
     );
     for (const value of [forged, `s%3A${forged}.bad-signature`]) {
       const res = await h
         .agent()
         .get(callback.pathname + callback.search)
-        .set("Cookie", `bitbucket_oauth_state=${value}`);
+        .set("Cookie", `${stateCookieFor(state ?? "")}=${value}`);
       await expectRefused(h, res, "STATE_COOKIE_INVALID", 400);
     }
   });

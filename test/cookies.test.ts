@@ -14,6 +14,7 @@ import {
   setCookie,
   startHarness,
   STATE_COOKIE,
+  stateCookieFor,
   type Harness,
 } from "./helpers/harness.js";
 
@@ -21,14 +22,15 @@ let h: Harness;
 afterEach(() => h.close());
 
 describe("the state cookie", () => {
-  it("is signed, HttpOnly, SameSite=Lax, scoped to the callback and lives 10 minutes", async () => {
+  it("is signed, HttpOnly, SameSite=Lax, scoped to the login routes, named after its state and lives 10 minutes", async () => {
     h = await startHarness();
-    const { res } = await beginLogin(h.agent());
+    const { res, authorizeUrl } = await beginLogin(h.agent());
     const line = setCookie(res, STATE_COOKIE) ?? "";
-    expect(line).toMatch(/^bitbucket_oauth_state=s%3A/);
+    const state = new URL(authorizeUrl).searchParams.get("state") ?? "";
+    expect(line.startsWith(`${stateCookieFor(state)}=s%3A`)).toBe(true);
     expect(line).toContain("HttpOnly");
     expect(line).toContain("SameSite=Lax");
-    expect(line).toContain("Path=/login/bitbucket/callback");
+    expect(line).toContain("Path=/login/bitbucket;");
     expect(line).toContain("Max-Age=600;");
     expect(line).not.toContain("Secure");
     const expires = Date.parse(/Expires=([^;]+)/.exec(line)?.[1] ?? "");
@@ -36,17 +38,24 @@ describe("the state cookie", () => {
     expect(expires - Date.now()).toBeLessThanOrEqual(601_000);
   });
 
-  it("is Secure when redirectUri is https", async () => {
+  it("is a __Host- cookie when redirectUri is https: Secure, Path=/, no Domain", async () => {
     h = await startHarness({ router: { redirectUri: "https://app.test/login/bitbucket/callback" } });
     const { res } = await beginLogin(h.agent());
-    expect(setCookie(res, STATE_COOKIE)).toContain("; Secure");
+    const lines = (res.headers["set-cookie"] as unknown as string[]) ?? [];
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? "";
+    expect(line).toMatch(/^__Host-bitbucket_oauth_state\.[\w-]{10}=s%3A/);
+    expect(line).toContain("; Path=/;");
+    expect(line).toContain("; Secure");
+    expect(line).toContain("; HttpOnly");
+    expect(line).not.toMatch(/Domain=/i);
   });
 
   it("is cleared by the callback on success", async () => {
     h = await startHarness();
     const res = await login(h.agent());
     expect(res.status).toBe(302);
-    expect(setCookie(res, STATE_COOKIE)).toMatch(/^bitbucket_oauth_state=;.*Expires=Thu, 01 Jan 1970/);
+    expect(setCookie(res, STATE_COOKIE)).toMatch(/^bitbucket_oauth_state\.[\w-]{10}=;.*Expires=Thu, 01 Jan 1970/);
   });
 
   it("can be signed with the cookieSecret option when cookieParser has no secret", async () => {
@@ -54,7 +63,7 @@ describe("the state cookie", () => {
     const agent = h.agent();
     const { res } = await beginLogin(agent);
     const value = decodeURIComponent(
-      /^bitbucket_oauth_state=([^;]+)/.exec(setCookie(res, STATE_COOKIE) ?? "")?.[1] ?? "",
+      /^bitbucket_oauth_state\.[\w-]{10}=([^;]+)/.exec(setCookie(res, STATE_COOKIE) ?? "")?.[1] ?? "",
     );
     expect(signature.unsign(value.slice(2), "option-secret")).not.toBe(false);
     const done = await agent.get(await approveAtFake(res.headers.location as string));
@@ -107,12 +116,12 @@ describe("the state cookie", () => {
     // supertest's jar drops expired cookies as a browser does, so replay a validly signed, old value by hand.
     const state = new URL(callback, "http://x").searchParams.get("state") ?? "";
     const value = signature.sign(
-      encodePending({ state, issuedAt: Date.now() - 1100, returnTo: null }),
+      encodePending({ state, issuedAt: Date.now() - 1100, returnTo: null, link: null }),
       COOKIE_SECRET,
     );
     const res = await request(h.app)
       .get(callback)
-      .set("Cookie", `${STATE_COOKIE}=${encodeURIComponent(`s:${value}`)}`);
+      .set("Cookie", `${stateCookieFor(state)}=${encodeURIComponent(`s:${value}`)}`);
     expect(res.status).toBe(400);
     expect(res.body.error).toBe("STATE_EXPIRED");
     expect(await h.db.counts()).toEqual({ users: 0, keys: 0, sessions: 0 });

@@ -73,9 +73,10 @@ describe("verified email (fetchEmail)", () => {
     expect(res.body.message).toMatch(/'email' permission/);
   });
 
-  it("applies the same timeout", async () => {
-    h = await startHarness({ router: { fetchEmail: true, timeout: 200 } });
-    h.fake.setFault({ endpoint: "emails", kind: "slow", delayMs: 1500 });
+  it("applies the same timeout, and the time-out is the emails call's", async () => {
+    h = await startHarness({ router: { fetchEmail: true, timeout: 1000 } });
+    h.fake.setFault({ endpoint: "emails", kind: "slow", delayMs: 30_000 });
     await expectRefused(h, await login(h.agent()), "BITBUCKET_TIMEOUT", 504);
+    expect(h.fake.hits).toMatchObject({ token: 1, user: 1, emails: 1 });
   });
 });

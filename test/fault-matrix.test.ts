@@ -33,7 +33,7 @@ const matrix: Case[] = [
   ["token 503", { endpoint: "token", kind: "status", status: 503 }, "BITBUCKET_UNAVAILABLE", 502],
   [
     "token slower than the timeout",
-    { endpoint: "token", kind: "slow", delayMs: 2000 },
+    { endpoint: "token", kind: "slow", delayMs: 30_000 },
     "BITBUCKET_TIMEOUT",
     504,
   ],
@@ -56,7 +56,7 @@ const matrix: Case[] = [
   ["user 500", { endpoint: "user", kind: "status", status: 500 }, "BITBUCKET_UNAVAILABLE", 502],
   [
     "user slower than the timeout",
-    { endpoint: "user", kind: "slow", delayMs: 2000 },
+    { endpoint: "user", kind: "slow", delayMs: 30_000 },
     "BITBUCKET_TIMEOUT",
     504,
   ],
@@ -70,7 +70,7 @@ const matrix: Case[] = [
 
 describe("Bitbucket faults, through the fake's fault modes", () => {
   it.each(matrix)("%s → %s", async (_name, fault, code, status) => {
-    await start({ router: { timeout: 300 } });
+    await start({ router: { timeout: 1000 } });
     h.fake.setFault(fault);
     const res = await login(h.agent());
     await expectRefused(h, res, code, status);

@@ -27,7 +27,9 @@ describe("refreshBitbucketTokens", () => {
       accessToken: expect.any(String),
       refreshToken: expect.any(String),
       accessTokenExpiresIn: 7200,
-      scopes: ["account", "email"],
+      scopes: ["account", "email", "repository"],
+      access: null,
+      accessCheckError: null,
     });
     expect(fresh.refreshToken).not.toBe(tokens.refreshToken);
     expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken }))).toBe(
@@ -49,11 +51,11 @@ describe("refreshBitbucketTokens", () => {
   it.each([
     [{ endpoint: "token", kind: "status", status: 503 } as const, "BITBUCKET_UNAVAILABLE"],
     [{ endpoint: "token", kind: "non-json" } as const, "BITBUCKET_UNAVAILABLE"],
-    [{ endpoint: "token", kind: "slow", delayMs: 1500 } as const, "BITBUCKET_TIMEOUT"],
+    [{ endpoint: "token", kind: "slow", delayMs: 30_000 } as const, "BITBUCKET_TIMEOUT"],
   ])("maps %j to %s", async (fault, code) => {
     h.fake.setFault(fault);
     expect(
-      await codeOf(refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken, timeout: 200 })),
+      await codeOf(refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken, timeout: 1000 })),
     ).toBe(code);
   });
 
@@ -68,6 +70,6 @@ describe("refreshBitbucketTokens with Bitbucket's current `scope` field", () => 
   it("reads `scope` as well as `scopes`", async () => {
     await startWithTokens({ fake: { scopeField: "scope" } });
     const fresh = await refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken });
-    expect(fresh.scopes).toEqual(["account", "email"]);
+    expect(fresh.scopes).toEqual(["account", "email", "repository"]);
   });
 });

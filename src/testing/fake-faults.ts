@@ -82,5 +82,10 @@ export async function applyFault(fault: FakeFault, res: ServerResponse): Promise
     case "body":
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(fault.body));
       return true;
+    case "stall":
+      // The body never ends; the fake's close() (or the client giving up) ends the connection.
+      res.writeHead(fault.status ?? 200, { "Content-Type": "application/json" });
+      res.write('{"error": "invalid_gr');
+      return true;
   }
 }

@@ -57,7 +57,8 @@ export type FakeEndpoint = "authorize" | "token" | "user" | "emails" | "workspac
  * - `slow`: wait `delayMs`, then answer normally;
  * - `non-json`: 200 with a plain-text body; `html`: 200 with an HTML page;
  * - `reset`: start a 200 answer, then destroy the connection mid-body;
- * - `body`: 200 with this JSON instead of the real answer (e.g. a user without fields).
+ * - `body`: 200 with this JSON instead of the real answer (e.g. a user without fields);
+ * - `stall`: send the status line and part of a body, then nothing more until the client gives up.
  */
 export type FakeFault = { readonly endpoint: FakeEndpoint; readonly times?: number } & (
   | { readonly kind: "status"; readonly status: number; readonly body?: unknown }
@@ -66,6 +67,7 @@ export type FakeFault = { readonly endpoint: FakeEndpoint; readonly times?: numb
   | { readonly kind: "html" }
   | { readonly kind: "reset" }
   | { readonly kind: "body"; readonly body: unknown }
+  | { readonly kind: "stall"; readonly status?: number }
 );
 
 /**

@@ -1,5 +1,5 @@
 import { expect } from "@jest/globals";
-import { setCookie, STATE_COOKIE, type Harness } from "./harness.js";
+import { setCookie, STATE_COOKIE, STATE_LINE, type Harness } from "./harness.js";
 
 type Res = { status: number; body: { error?: string; message?: string }; headers: Record<string, unknown> };
 
@@ -15,6 +15,6 @@ export async function expectRefused(h: Harness, res: Res, code: string, status: 
 export function expectStateCleared(res: Res): void {
   const line = setCookie(res, STATE_COOKIE);
   expect(line).toBeDefined();
-  expect(line).toMatch(new RegExp(`^${STATE_COOKIE}=;`));
+  expect(line).toMatch(new RegExp(`${STATE_LINE.source};`));
   expect(line).toContain("Expires=Thu, 01 Jan 1970 00:00:00 GMT");
 }

@@ -10,10 +10,17 @@ import {
 } from "../../src/testing/index.js";
 import { openDatabase, type AppDatabase } from "../../example-server/database.js";
 import { createAuth, type AppAuth } from "../../example-server/lucia.js";
+import { stateCookieName } from "../../src/state-cookie.js";
 
 export const COOKIE_SECRET = "test-cookie-secret-0123456789";
 export const REDIRECT_URI = "http://app.test/login/bitbucket/callback";
+/** The state cookies' stem: each login's cookie is `bitbucket_oauth_state.<tag>`. */
 export const STATE_COOKIE = "bitbucket_oauth_state";
+/** `name=` at the start of a Set-Cookie line for the state cookie of any login. */
+export const STATE_LINE = /^bitbucket_oauth_state\.[\w-]{10}=/;
+
+/** The state cookie's name for the login whose callback carries `?state=state`. */
+export const stateCookieFor = (state: string) => stateCookieName(STATE_COOKIE, state);
 
 export type Agent = ReturnType<typeof request.agent>;
 type RouterOptions = Partial<BitbucketRouterOptions<AppAuth>>;
@@ -87,10 +94,15 @@ export function buildApp(auth: AppAuth, options: HarnessOptions = {}): express.E
   return app;
 }
 
-/** The `Set-Cookie` line for one cookie name, or undefined. */
+/** The last `Set-Cookie` line for one cookie name (for STATE_COOKIE: any login's), or undefined. */
 export function setCookie(res: { headers: Record<string, unknown> }, name: string): string | undefined {
+  return setCookies(res, name).at(-1);
+}
+
+/** Every `Set-Cookie` line for one cookie name (for STATE_COOKIE: any login's). */
+export function setCookies(res: { headers: Record<string, unknown> }, name: string): string[] {
   const lines = (res.headers["set-cookie"] as string[] | undefined) ?? [];
-  return lines.filter((line) => line.startsWith(`${name}=`)).at(-1);
+  return lines.filter((line) => line.startsWith(`${name}=`) || (name === STATE_COOKIE && STATE_LINE.test(line)));
 }
 
 /** Step 1: start the login; returns the response and the Bitbucket authorize URL. */
@@ -106,6 +118,19 @@ export async function approveAtFake(authorizeUrl: string): Promise<string> {
   if (res.status !== 302 || !location) throw new Error(`fake authorize answered ${res.status}`);
   const url = new URL(location);
   return url.pathname + url.search;
+}
+
+/** A link start (POST linkPath) under the agent's session; returns the response and the authorize URL. */
+export async function beginLink(agent: Agent, headers: Record<string, string> = {}) {
+  const res = await agent.post("/login/bitbucket/link").set(headers);
+  return { res, authorizeUrl: res.headers.location as string | undefined };
+}
+
+/** A whole link flow: POST linkPath, approve at the fake, back to the callback. */
+export async function link(agent: Agent) {
+  const { res, authorizeUrl } = await beginLink(agent);
+  if (res.status !== 303 || !authorizeUrl) throw new Error(`link start answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return agent.get(await approveAtFake(authorizeUrl));
 }
 
 /** Steps 1 and 2: a started and approved login; returns the callback path, ready to be called. */

@@ -1,0 +1,36 @@
+import {
+  DEFAULT_FAKE_USER,
+  DEFAULT_FAKE_WORKSPACE,
+  FAKE_OUTSIDER_USER,
+  type FakeBitbucketOptions,
+} from "../../src/testing/index.js";
+
+/** Accounts with every kind of standing in `fake-team`, and one in a look-alike workspace. */
+export const ADA = DEFAULT_FAKE_USER; // member of fake-team, reads fake-team/handbook
+export const EVE = FAKE_OUTSIDER_USER; // in no workspace
+export const OLGA = {
+  uuid: "{0a0a0a0a-1111-4111-8111-000000000001}",
+  display_name: "Olga Owner",
+  nickname: "olga",
+  workspaces: { "fake-team": "owner" },
+  repositories: ["fake-team/handbook", "fake-team/ops"],
+} as const;
+export const COLE = {
+  uuid: "{0a0a0a0a-1111-4111-8111-000000000002}",
+  display_name: "Cole Collaborator",
+  nickname: "cole",
+  workspaces: { "fake-team": "collaborator" },
+} as const;
+/** Member of `evil-team`, whose display name is the same "Fake Team". */
+export const MALLORY = {
+  uuid: "{0a0a0a0a-1111-4111-8111-000000000003}",
+  display_name: "Mallory Lookalike",
+  nickname: "mallory",
+  workspaces: { "evil-team": "owner" },
+  repositories: ["evil-team/handbook"],
+} as const;
+
+export const ACCESS_FAKE: FakeBitbucketOptions = {
+  users: [ADA, EVE, OLGA, COLE, MALLORY],
+  workspaces: [DEFAULT_FAKE_WORKSPACE, { slug: "evil-team", name: DEFAULT_FAKE_WORKSPACE.name }],
+};
