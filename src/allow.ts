@@ -46,8 +46,13 @@ const SLUG = /^[a-z0-9][a-z0-9_.-]{0,99}$/i;
 const UUID = /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/i;
 const REPO_SLUG = /^[a-z0-9_.-]{1,100}$/i;
 
-/** True for a workspace slug or `{uuid}`: the only two things a workspace is matched on. */
-export const isWorkspaceId = (v: string) => SLUG.test(v) || UUID.test(v);
+const BARE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * True for a workspace slug or `{uuid}`: the only two things a workspace is matched on. A uuid
+ * without its braces is refused: Bitbucket would read it as a slug and never find the workspace.
+ */
+export const isWorkspaceId = (v: string) => (SLUG.test(v) && !BARE_UUID.test(v)) || UUID.test(v);
 
 /**
  * Checks `allow` once, when the router (or `checkBitbucketAccess`) is built. `name` is how the

@@ -70,7 +70,7 @@ describe("verified email (fetchEmail)", () => {
     });
     const res = await login(h.agent());
     await expectRefused(h, res, "SCOPE_MISSING", 502);
-    expect(res.body.message).toMatch(/'email' permission/);
+    expect(res.body.message).toMatch(/'email' \(Account: Email\) permission/);
   });
 
   it("applies the same timeout, and the time-out is the emails call's", async () => {

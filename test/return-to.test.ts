@@ -3,7 +3,7 @@ import { login, startHarness, type Harness } from "./helpers/harness.js";
 import { safeReturnTo } from "../src/return-to.js";
 
 describe("safeReturnTo", () => {
-  it.each(["/", "/dashboard", "/a/b?c=d&e=%2F#top", "/@user", "/%2F%2Fevil.example"])(
+  it.each(["/", "/dashboard", "/a/b?c=d&e=%2F#top", "/@user", "/%2F%2Fevil.example", "/" + "a".repeat(1023)])(
     "accepts %j",
     (path) => {
       expect(safeReturnTo(path)).toBe(path);
@@ -20,7 +20,10 @@ describe("safeReturnTo", () => {
     "/\n/evil.example",
     "/ok\u0000",
     "",
-    "/" + "a".repeat(2048),
+    "/" + "a".repeat(1024),
+    "/" + "é".repeat(512),
+    "/.//evil.example",
+    "/a/..//evil.example",
   ])("refuses %j", (path) => {
     expect(safeReturnTo(path)).toBeNull();
   });
@@ -41,7 +44,7 @@ describe("?returnTo through a whole login", () => {
     expect(res.headers.location).toBe("/projects/42?tab=pr");
   });
 
-  it.each(["//evil.example", "/\\evil.example", "https://evil.example", "/\t/evil.example"])(
+  it.each(["//evil.example", "/\\evil.example", "https://evil.example", "/\t/evil.example", "/.//evil.example"])(
     "ignores the unsafe %j and lands on successRedirect",
     async (target) => {
       const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { startFakeBitbucket, DEFAULT_FAKE_WORKSPACE, type FakeBitbucket } from "../src/testing/index.js";
+
+// The shipped fake as other people's suites use it: raw HTTP, no router in between.
+let fake: FakeBitbucket;
+let token: string;
+const MANY = Object.fromEntries(Array.from({ length: 23 }, (_, i) => [`team-${i}`, "member" as const]));
+
+beforeAll(async () => {
+  fake = await startFakeBitbucket({
+    users: [{ uuid: "{11111111-2222-4333-8444-555555555555}", nickname: "max", workspaces: { ...MANY, "fake-team": "owner" }, repositories: ["fake-team/handbook"] }],
+  });
+  const authorize = await fetch(
+    `${fake.url}/site/oauth2/authorize?client_id=fake-client-id&response_type=code&redirect_uri=http://app.test/cb`,
+    { redirect: "manual" },
+  );
+  const code = new URL(authorize.headers.get("location") ?? "").searchParams.get("code") ?? "";
+  const exchanged = await fetch(`${fake.url}/site/oauth2/access_token`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${Buffer.from("fake-client-id:fake-client-secret").toString("base64")}`,
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: "http://app.test/cb" }),
+  });
+  token = ((await exchanged.json()) as { access_token: string }).access_token;
+});
+afterAll(() => fake.close());
+
+const get = async (path: string, bearer: string | null = token) => {
+  const res = await fetch(`${fake.url}${path}`, { headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe("the fake Bitbucket's 2026 API", () => {
+  it.each(["/2.0/workspaces", "/2.0/user/permissions/workspaces", "/2.0/user/permissions/repositories", "/2.0/repositories"])(
+    "answers 410 Gone on the retired %s, naming the change",
+    async (path) => {
+      const before = fake.hits.retired;
+      const res = await get(path);
+      expect(res.status).toBe(410);
+      expect(JSON.stringify(res.body)).toContain("CHANGE-2770");
+      expect(fake.hits.retired).toBe(before + 1);
+    },
+  );
+
+  it("answers 404 on /2.0/teams", async () => {
+    expect((await get("/2.0/teams?role=member")).status).toBe(404);
+  });
+
+  it("refuses a token in ?access_token= with 401, even a valid one", async () => {
+    const res = await get(`/2.0/user?access_token=${token}`, null);
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ type: "error", error: { message: expect.stringContaining("Authorization header") } });
+    expect((await get(`/2.0/user/workspaces/fake-team/permission?access_token=${token}`)).status).toBe(401);
+  });
+
+  it("pages /2.0/user/workspaces with absolute next URLs, to the end", async () => {
+    const slugs: string[] = [];
+    let next: string | undefined = "/2.0/user/workspaces?pagelen=10";
+    let pages = 0;
+    while (next) {
+      const res = await get(next.replace("https://api.bitbucket.org", ""));
+      expect(res.status).toBe(200);
+      for (const v of res.body.values as { workspace: { slug: string }; administrator: boolean }[]) slugs.push(v.workspace.slug);
+      next = res.body.next as string | undefined;
+      if (next) expect(next).toMatch(/^https:\/\/api\.bitbucket\.org\/2\.0\/user\/workspaces\?page=\d+&pagelen=10$/);
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(slugs).toHaveLength(24);
+    expect(slugs).toContain("fake-team");
+  });
+
+  it("answers the permission endpoint by slug and by {uuid}, and 404 for a non-member", async () => {
+    const bySlug = await get("/2.0/user/workspaces/fake-team/permission");
+    expect(bySlug).toEqual({
+      status: 200,
+      body: expect.objectContaining({
+        type: "workspace_membership",
+        permission: "owner",
+        workspace: expect.objectContaining({ slug: "fake-team", uuid: DEFAULT_FAKE_WORKSPACE.uuid, name: "Fake Team" }),
+      }),
+    });
+    const byUuid = await get(`/2.0/user/workspaces/${encodeURIComponent(DEFAULT_FAKE_WORKSPACE.uuid)}/permission`);
+    expect(byUuid.body.permission).toBe("owner");
+    expect((await get("/2.0/user/workspaces/other-team/permission")).status).toBe(404);
+  });
+
+  it("answers a repository the account can read with 200, and others with 404", async () => {
+    expect(await get("/2.0/repositories/fake-team/handbook")).toMatchObject({ status: 200, body: { full_name: "fake-team/handbook" } });
+    expect((await get("/2.0/repositories/fake-team/secret")).status).toBe(404);
+  });
+
+  it("is driven over HTTP too: membership changes, and who approves next", async () => {
+    const put = await fetch(`${fake.url}/_fake/users/max/workspaces/fake-team`, { method: "PUT", body: "member" });
+    expect(put.status).toBe(200);
+    expect((await get("/2.0/user/workspaces/fake-team/permission")).body.permission).toBe("member");
+    await fetch(`${fake.url}/_fake/users/max/workspaces/fake-team`, { method: "DELETE" });
+    expect((await get("/2.0/user/workspaces/fake-team/permission")).status).toBe(404);
+    expect((await fetch(`${fake.url}/_fake/user`, { method: "POST", body: "nobody" })).status).toBe(404);
+    expect((await fetch(`${fake.url}/_fake/users/max/workspaces/x`, { method: "PUT", body: "admin" })).status).toBe(400);
+  });
+});
