@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import type { BitbucketAllow, BitbucketWorkspaceRole } from "express-lucia-bitbucket";
 
 /** The example server's settings, all from the environment. */
 export interface ExampleConfig {
@@ -19,6 +20,10 @@ export interface ExampleConfig {
   readonly fetchEmail: boolean;
   /** `TRUST_PROXY=1`: one TLS-terminating proxy in front, so `req.protocol` reads X-Forwarded-Proto. */
   readonly trustProxy: boolean;
+  /** From `BITBUCKET_WORKSPACES`, `BITBUCKET_MIN_ROLE` and `BITBUCKET_REPOSITORIES`; `undefined` when none is set. */
+  readonly allow: BitbucketAllow | undefined;
+  /** `BITBUCKET_RECHECK_SECONDS` (default 300) in milliseconds: how old a check may get before a request re-checks. */
+  readonly recheckMs: number;
   readonly warnings: readonly string[];
 }
 
@@ -38,6 +43,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
   const clientId = env.BITBUCKET_CLIENT_ID;
   const clientSecret = env.BITBUCKET_CLIENT_SECRET;
   const real = Boolean(clientId && clientSecret);
+  // Half a pair is a mistake, never a cue to fall back to the fake; production never runs the fake.
+  if (Boolean(clientId) !== Boolean(clientSecret)) {
+    throw new Error(
+      `${clientId ? "BITBUCKET_CLIENT_SECRET" : "BITBUCKET_CLIENT_ID"} is missing: set both BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET for real Bitbucket, or neither for the fake.`,
+    );
+  }
+  if (production && !real) {
+    throw new Error(
+      "BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET are required when NODE_ENV=production: the fake Bitbucket never runs in production.",
+    );
+  }
+  const list = (value: string | undefined) =>
+    (value ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const workspaces = list(env.BITBUCKET_WORKSPACES);
+  const repositories = list(env.BITBUCKET_REPOSITORIES);
+  const role = env.BITBUCKET_MIN_ROLE as BitbucketWorkspaceRole | undefined;
+  const allow =
+    workspaces.length || repositories.length || role
+      ? {
+          ...(workspaces.length ? { workspaces } : {}),
+          ...(repositories.length ? { repositories } : {}),
+          ...(role ? { role } : {}),
+        }
+      : undefined;
+  const recheckSeconds = Number(env.BITBUCKET_RECHECK_SECONDS ?? 300);
+  if (!Number.isFinite(recheckSeconds) || recheckSeconds < 0)
+    throw new Error("BITBUCKET_RECHECK_SECONDS must be a number of seconds (0 re-checks on every request).");
   return {
     port,
     cookieSecret,
@@ -53,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
     databasePath: env.DATABASE_PATH ?? fileURLToPath(new URL("./example.sqlite", import.meta.url)),
     production,
     trustProxy: env.TRUST_PROXY === "1",
+    allow,
+    recheckMs: recheckSeconds * 1000,
     fetchEmail: !real || env.BITBUCKET_FETCH_EMAIL === "1",
     warnings,
   };

@@ -17,10 +17,26 @@ export interface RowCounts {
   sessions: number;
 }
 
+/** A user's stored Bitbucket tokens, and when access was last checked (epoch milliseconds). */
+export interface StoredTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly accessExpiresAt: number;
+  readonly checkedAt: number;
+}
+
+/** The `bitbucket_token` table. */
+export interface TokenStore {
+  save(userId: string, tokens: StoredTokens): Promise<void>;
+  get(userId: string): Promise<StoredTokens | null>;
+  remove(userId: string): Promise<void>;
+}
+
 /** A Lucia adapter over a real database, with the schema applied. */
 export interface AppDatabase {
   readonly kind: "sqlite" | "postgres";
   readonly adapter: InitializeAdapter<Adapter>;
+  readonly tokens: TokenStore;
   counts(): Promise<RowCounts>;
   /** Runs raw SQL (tests use it to inject database faults with triggers). */
   exec(sql: string): Promise<void>;
@@ -45,9 +61,22 @@ function openSqlite(path: string): AppDatabase {
   db.exec(schema("sqlite"));
   const count = (table: string) =>
     (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const upsert = db.prepare(
+    `INSERT INTO bitbucket_token (user_id, access_token, refresh_token, access_expires_at, checked_at)
+     VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET access_token = excluded.access_token,
+     refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, checked_at = excluded.checked_at`,
+  );
+  const select = db.prepare(`SELECT * FROM bitbucket_token WHERE user_id = ?`);
+  const remove = db.prepare(`DELETE FROM bitbucket_token WHERE user_id = ?`);
   return {
     kind: "sqlite",
     adapter: betterSqlite3(db, TABLES),
+    tokens: {
+      save: async (userId, t) =>
+        void upsert.run(userId, t.accessToken, t.refreshToken, t.accessExpiresAt, t.checkedAt),
+      get: async (userId) => tokensOf(select.get(userId)),
+      remove: async (userId) => void remove.run(userId),
+    },
     counts: async () => ({
       users: count(TABLES.user),
       keys: count(TABLES.key),
@@ -74,6 +103,19 @@ async function openPostgres(url: string): Promise<AppDatabase> {
   return {
     kind: "postgres",
     adapter: pgAdapter(pool, TABLES),
+    tokens: {
+      save: async (userId, t) =>
+        void (await pool.query(
+          `INSERT INTO bitbucket_token (user_id, access_token, refresh_token, access_expires_at, checked_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET access_token = excluded.access_token,
+           refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, checked_at = excluded.checked_at`,
+          [userId, t.accessToken, t.refreshToken, t.accessExpiresAt, t.checkedAt],
+        )),
+      get: async (userId) =>
+        tokensOf((await pool.query(`SELECT * FROM bitbucket_token WHERE user_id = $1`, [userId])).rows[0]),
+      remove: async (userId) =>
+        void (await pool.query(`DELETE FROM bitbucket_token WHERE user_id = $1`, [userId])),
+    },
     counts: async () => ({
       users: await count(TABLES.user),
       keys: await count(TABLES.key),
@@ -81,5 +123,16 @@ async function openPostgres(url: string): Promise<AppDatabase> {
     }),
     exec: async (sql) => void (await pool.query(sql)),
     close: () => pool.end(),
+  };
+}
+
+function tokensOf(row: unknown): StoredTokens | null {
+  const r = row as Record<string, string | number> | undefined;
+  if (!r) return null;
+  return {
+    accessToken: String(r.access_token),
+    refreshToken: String(r.refresh_token),
+    accessExpiresAt: Number(r.access_expires_at),
+    checkedAt: Number(r.checked_at),
   };
 }

@@ -3,10 +3,13 @@ import express, { type ErrorRequestHandler } from "express";
 import cookieParser from "cookie-parser";
 import { bitbucketRouter, BitbucketAuthError } from "express-lucia-bitbucket";
 import {
+  DEFAULT_FAKE_USER,
+  FAKE_OUTSIDER_USER,
   rewriteBitbucketRedirects,
   routeBitbucketTo,
   startFakeBitbucket,
 } from "express-lucia-bitbucket/testing";
+import { accessRecheck } from "./access-recheck.js";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { createAuth } from "./lucia.js";
@@ -25,7 +28,11 @@ const db = await openDatabase(config);
 const auth = createAuth(db.adapter, config.production ? "PROD" : "DEV");
 
 // Offline unless real credentials are given: the shipped fake Bitbucket stands in at the network edge.
-const fake = config.real || config.fakeUrl ? null : await startFakeBitbucket({ port: config.fakePort });
+// (loadConfig has already refused production without them: the fake never runs in production.)
+const fake =
+  config.real || config.fakeUrl
+    ? null
+    : await startFakeBitbucket({ port: config.fakePort, users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER] });
 const fakeUrl = config.real ? undefined : (config.fakeUrl ?? fake?.url);
 if (fakeUrl) routeBitbucketTo(fakeUrl);
 
@@ -37,6 +44,7 @@ app.use(
   bitbucketRouter(auth, {
     ...config.bitbucket,
     fetchEmail: config.fetchEmail,
+    allow: config.allow,
     logoutPath: "/logout",
     getUserAttributes: (bitbucketUser, { email }) => ({
       display_name: bitbucketUser.display_name,
@@ -44,8 +52,28 @@ app.use(
       email,
     }),
     getSessionAttributes: ({ req }) => ({ user_agent: req.get("user-agent")?.slice(0, 200) ?? null }),
+    // Server-side, for the access re-check below (and any call the app makes on the user's behalf).
+    onSuccess: async ({ user, bitbucketTokens }) => {
+      const now = Date.now();
+      await db.tokens.save(user.userId, {
+        accessToken: bitbucketTokens.accessToken,
+        refreshToken: bitbucketTokens.refreshToken,
+        accessExpiresAt: now + bitbucketTokens.accessTokenExpiresIn * 1000,
+        checkedAt: now,
+      });
+    },
   }),
 );
+if (config.allow) {
+  app.use(
+    accessRecheck(auth, db, {
+      allow: config.allow,
+      clientId: config.bitbucket.clientId,
+      clientSecret: config.bitbucket.clientSecret,
+      intervalMs: config.recheckMs,
+    }),
+  );
+}
 
 app.get("/", async (req, res) => {
   const session = await auth.handleRequest(req, res).validate();

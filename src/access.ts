@@ -42,12 +42,20 @@ type Outcome<T> =
  * A rule that definitely fails makes the answer "not allowed"; otherwise an outage on any request
  * throws its coded error (an outage is never taken for a refusal, nor for a pass).
  */
-export async function checkAccess(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket): Promise<BitbucketAccess> {
+export async function checkAccess(
+  allow: ResolvedAllow,
+  fetchBitbucket: FetchBitbucket,
+): Promise<BitbucketAccess> {
   const [workspaceRule, repositoryRule] = await Promise.all([
     workspaceOutcome(allow, fetchBitbucket),
     repositoryOutcome(allow, fetchBitbucket),
   ]);
-  const membership = workspaceRule.kind === "pass" ? workspaceRule.found : workspaceRule.kind === "fail" ? workspaceRule.best : null;
+  const membership =
+    workspaceRule.kind === "pass"
+      ? workspaceRule.found
+      : workspaceRule.kind === "fail"
+        ? workspaceRule.best
+        : null;
   const base = {
     workspace: membership?.workspace ?? null,
     role: membership?.role ?? null,
@@ -60,7 +68,10 @@ export async function checkAccess(allow: ResolvedAllow, fetchBitbucket: FetchBit
   return { ...base, allowed: true, reason: null };
 }
 
-async function workspaceOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket): Promise<Outcome<Membership>> {
+async function workspaceOutcome(
+  allow: ResolvedAllow,
+  fetchBitbucket: FetchBitbucket,
+): Promise<Outcome<Membership>> {
   if (allow.workspaces.length === 0) return { kind: "pass", found: null };
   const answers = await Promise.allSettled(
     allow.workspaces.map(async (id) => {
@@ -84,12 +95,17 @@ async function workspaceOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitbu
   };
 }
 
-async function repositoryOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket): Promise<Outcome<string>> {
+async function repositoryOutcome(
+  allow: ResolvedAllow,
+  fetchBitbucket: FetchBitbucket,
+): Promise<Outcome<string>> {
   if (allow.repositories.length === 0) return { kind: "pass", found: null };
   const answers = await Promise.allSettled(
     allow.repositories.map(async (fullName) => {
       const [workspace = "", repo = ""] = fullName.split("/");
-      const body = await fetchBitbucket(`/2.0/repositories/${encodeURIComponent(workspace)}/${encodeURIComponent(repo)}`);
+      const body = await fetchBitbucket(
+        `/2.0/repositories/${encodeURIComponent(workspace)}/${encodeURIComponent(repo)}`,
+      );
       return body !== null && typeof body === "object";
     }),
   );
@@ -113,7 +129,10 @@ async function repositoryOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitb
  * malformed answer, not a pass.
  */
 function membershipOf(id: string, body: unknown): Membership {
-  const answer = body as { permission?: unknown; workspace?: { slug?: unknown; uuid?: unknown; name?: unknown } };
+  const answer = body as {
+    permission?: unknown;
+    workspace?: { slug?: unknown; uuid?: unknown; name?: unknown };
+  };
   const role = answer?.permission;
   const ws = answer?.workspace;
   const askedUuid = id.startsWith("{");

@@ -21,7 +21,9 @@ export function createFetchBitbucket(accessToken: string, deadline: Deadline): F
   return async (path) => {
     // Only paths on Bitbucket's own API: the token must never be sent to another host.
     if (typeof path !== "string" || !API_PATH.test(path))
-      throw new TypeError(`fetchBitbucket: expected an API path such as "/2.0/user"; got ${JSON.stringify(path)}.`);
+      throw new TypeError(
+        `fetchBitbucket: expected an API path such as "/2.0/user"; got ${JSON.stringify(path)}.`,
+      );
     return fetchJson("api", API_ORIGIN + path, { headers }, deadline, true);
   };
 }

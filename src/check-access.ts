@@ -31,7 +31,8 @@ export async function checkBitbucketAccess(options: CheckBitbucketAccessOptions)
   };
   const { accessToken, timeout = 10_000 } = options ?? ({} as CheckBitbucketAccessOptions);
   if (typeof accessToken !== "string" || accessToken === "") fail(`"accessToken" is required.`);
-  if (!Number.isInteger(timeout) || timeout < 1000) fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
+  if (!Number.isInteger(timeout) || timeout < 1000)
+    fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
   const allow = resolveAllow(options.allow, fail);
   const deadline = createDeadline(timeout);
   return checkAccess(allow, createFetchBitbucket(accessToken, deadline));

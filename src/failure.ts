@@ -11,7 +11,8 @@ export function createFailureHandler(options: ResolvedOptions): FailureHandler {
   // `?error=` goes before any #fragment, or the browser would keep it out of the query.
   const [base = "", fragment] = (options.failureRedirect ?? "").split(/#(.*)/s);
   const separator = base.includes("?") ? "&" : "?";
-  const target = (code: string) => `${base}${separator}error=${code}${fragment === undefined ? "" : `#${fragment}`}`;
+  const target = (code: string) =>
+    `${base}${separator}error=${code}${fragment === undefined ? "" : `#${fragment}`}`;
   return (err, res, next) => {
     const known = err instanceof BitbucketAuthError;
     const code = known ? err.code : "UNEXPECTED";

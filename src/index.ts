@@ -6,10 +6,7 @@ export {
   type RefreshBitbucketTokensOptions,
   type RefreshedBitbucketTokens,
 } from "./refresh.js";
-export {
-  checkBitbucketAccess,
-  type CheckBitbucketAccessOptions,
-} from "./check-access.js";
+export { checkBitbucketAccess, type CheckBitbucketAccessOptions } from "./check-access.js";
 export type { BitbucketAccess, BitbucketWorkspace } from "./access.js";
 export type { BitbucketAllow, BitbucketWorkspaceRole } from "./allow.js";
 export type { FetchBitbucket } from "./bitbucket-api.js";

@@ -95,7 +95,8 @@ export async function refreshBitbucketTokens(
     try {
       access = await checkAccess(allow, createFetchBitbucket(accessToken, deadline));
     } catch (err) {
-      accessCheckError = err instanceof BitbucketAuthError ? err : new BitbucketAuthError("BITBUCKET_UNAVAILABLE");
+      accessCheckError =
+        err instanceof BitbucketAuthError ? err : new BitbucketAuthError("BITBUCKET_UNAVAILABLE");
     }
   }
   return {

@@ -165,7 +165,9 @@ export function resolveOptions<_Auth extends Auth>(
   // The routes that read or write the state cookies share this path: the mount prefix (what
   // redirectUri's path has before callbackPath) plus the routes' common leading segments.
   const mount = redirect.pathname.slice(0, redirect.pathname.length - callbackPath.length);
-  const cookiePath = secure ? "/" : mount + commonPath([loginPath, callbackPath, ...(linkPath ? [linkPath] : [])]);
+  const cookiePath = secure
+    ? "/"
+    : mount + commonPath([loginPath, callbackPath, ...(linkPath ? [linkPath] : [])]);
 
   return {
     provider: { clientId, clientSecret, redirectUri },
@@ -229,5 +231,8 @@ function commonPath(paths: readonly string[]): string {
   const first = split[0] ?? [];
   let n = 0;
   while (n < first.length && split.every((segments) => segments[n] === first[n])) n++;
-  return first.slice(0, n).map((s) => `/${s}`).join("");
+  return first
+    .slice(0, n)
+    .map((s) => `/${s}`)
+    .join("");
 }

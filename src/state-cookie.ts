@@ -89,7 +89,9 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       const value = read(req, name ?? prefix);
       if (value === undefined || name === undefined) {
         // None of ours for this state: a mismatch when the browser has others, else none at all.
-        throw new BitbucketAuthError(pendingNames(req).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING");
+        throw new BitbucketAuthError(
+          pendingNames(req).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING",
+        );
       }
       const pending = value === false ? undefined : decode(value);
       if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
@@ -123,7 +125,8 @@ export function encodePending({ state, issuedAt, returnTo, link }: PendingLogin)
 
 function decode(value: string): PendingLogin | undefined {
   const [state, issued, returnTo, link, extra] = value.split(".");
-  if (extra !== undefined || !state || !issued || returnTo === undefined || link === undefined) return undefined;
+  if (extra !== undefined || !state || !issued || returnTo === undefined || link === undefined)
+    return undefined;
   if (state.length > 256 || !/^[0-9a-z]{1,12}$/.test(issued)) return undefined;
   return {
     state,

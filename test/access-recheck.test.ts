@@ -20,7 +20,10 @@ const codeOf = (promise: Promise<unknown>) =>
   );
 
 beforeEach(async () => {
-  h = await startHarness({ fake: ACCESS_FAKE, router: { onSuccess: (ctx) => void (tokens = ctx.bitbucketTokens) } });
+  h = await startHarness({
+    fake: ACCESS_FAKE,
+    router: { onSuccess: (ctx) => void (tokens = ctx.bitbucketTokens) },
+  });
   await login(h.agent());
 });
 afterEach(async () => {
@@ -51,7 +54,10 @@ describe("checkBitbucketAccess: the same rules, later, with a stored token", () 
   });
 
   it("answers allowed: false after a demotion below the role", async () => {
-    const access = await checkBitbucketAccess({ accessToken: tokens.accessToken, allow: { ...allow, role: "owner" } });
+    const access = await checkBitbucketAccess({
+      accessToken: tokens.accessToken,
+      allow: { ...allow, role: "owner" },
+    });
     expect(access).toMatchObject({ allowed: false, role: "member", workspace: { slug: "fake-team" } });
   });
 
@@ -62,7 +68,9 @@ describe("checkBitbucketAccess: the same rules, later, with a stored token", () 
     [{ kind: "non-json" } as const, "BITBUCKET_UNAVAILABLE"],
   ])("throws on an outage %j (%s), never answering 'not allowed'", async (fault, code) => {
     h.fake.setFault({ endpoint: "permission", ...fault });
-    expect(await codeOf(checkBitbucketAccess({ accessToken: tokens.accessToken, allow, timeout: 1000 }))).toBe(code);
+    expect(
+      await codeOf(checkBitbucketAccess({ accessToken: tokens.accessToken, allow, timeout: 1000 })),
+    ).toBe(code);
   });
 
   it("throws BITBUCKET_TOKEN_REJECTED for an expired token, so the caller refreshes first", async () => {
@@ -84,8 +92,13 @@ describe("refreshBitbucketTokens with allow", () => {
   it("reports a removed member, and still returns the new tokens to store", async () => {
     h.fake.setWorkspaceRole("ada", "fake-team", null);
     const fresh = await refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken, allow });
-    expect(fresh.access).toMatchObject({ allowed: false, reason: "not a member of the workspace 'fake-team'" });
-    expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: fresh.refreshToken }))).toBe("resolved");
+    expect(fresh.access).toMatchObject({
+      allowed: false,
+      reason: "not a member of the workspace 'fake-team'",
+    });
+    expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: fresh.refreshToken }))).toBe(
+      "resolved",
+    );
   });
 
   it("keeps the new tokens when the re-check has an outage, with the error beside them", async () => {
@@ -93,13 +106,17 @@ describe("refreshBitbucketTokens with allow", () => {
     const fresh = await refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken, allow });
     expect(fresh.access).toBeNull();
     expect(fresh.accessCheckError?.code).toBe("BITBUCKET_UNAVAILABLE");
-    expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: fresh.refreshToken }))).toBe("resolved");
+    expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: fresh.refreshToken }))).toBe(
+      "resolved",
+    );
   });
 
   it("checks allow before it spends the refresh token", async () => {
     await expect(
       refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken, allow: { workspaces: [] } }),
     ).rejects.toThrow(/refreshBitbucketTokens: option "allow.workspaces" must be a non-empty array/);
-    expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken }))).toBe("resolved");
+    expect(await codeOf(refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken }))).toBe(
+      "resolved",
+    );
   });
 });

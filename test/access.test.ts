@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import type { BitbucketAllow, BitbucketSuccessContext } from "../src/index.js";
 import { DEFAULT_FAKE_WORKSPACE, type FakeFault } from "../src/testing/index.js";
 import type { AppAuth } from "../example-server/lucia.js";
-import { link, login, startHarness, type Agent, type Harness, type HarnessOptions } from "./helpers/harness.js";
+import {
+  link,
+  login,
+  startHarness,
+  type Agent,
+  type Harness,
+  type HarnessOptions,
+} from "./helpers/harness.js";
 import { expectRefused } from "./helpers/assertions.js";
 import { ACCESS_FAKE, COLE, EVE } from "./helpers/access-fixtures.js";
 
@@ -14,7 +21,11 @@ afterEach(async () => {
   await h.close();
 });
 
-async function start(allow: BitbucketAllow | undefined, extra: HarnessOptions["router"] = {}, fake = ACCESS_FAKE) {
+async function start(
+  allow: BitbucketAllow | undefined,
+  extra: HarnessOptions["router"] = {},
+  fake = ACCESS_FAKE,
+) {
   successes = [];
   h = await startHarness({
     fake,
@@ -67,20 +78,24 @@ describe("allow.workspaces", () => {
   it("accepts any one of several workspaces, and reports the first that qualifies", async () => {
     await start({ workspaces: ["no-such-team", "evil-team", "fake-team"] });
     await signedIn(await loginAs("mallory"));
-    expect(successes[0]?.access).toMatchObject({ workspace: { slug: "evil-team", name: "Fake Team" }, role: "owner" });
+    expect(successes[0]?.access).toMatchObject({
+      workspace: { slug: "evil-team", name: "Fake Team" },
+      role: "owner",
+    });
     expect(h.fake.hits.permission).toBe(3);
   });
 });
 
 describe("allow.role", () => {
-  it.each([
+  type Role = "member" | "collaborator" | "owner";
+  it.each<[string, Role, Role, boolean]>([
     ["ada", "member", "collaborator", false],
     ["cole", "collaborator", "collaborator", true],
     ["olga", "owner", "collaborator", true],
     ["cole", "collaborator", "owner", false],
     ["olga", "owner", "owner", true],
     ["ada", "member", "member", true],
-  ] as const)("%s (%s) against a minimum of %s: allowed %s", async (who, role, min, allowed) => {
+  ])("%s (%s) against a minimum of %s: allowed %s", async (who, role, min, allowed) => {
     await start({ workspaces: ["fake-team"], role: min });
     const res = await loginAs(who);
     if (allowed) {
@@ -99,7 +114,11 @@ describe("allow.repositories", () => {
   it("lets in someone who can read one of them, and reports which", async () => {
     await start({ repositories: ["fake-team/ops", "fake-team/handbook"] });
     await signedIn(await loginAs("ada"));
-    expect(successes[0]?.access).toMatchObject({ repository: "fake-team/handbook", workspace: null, role: null });
+    expect(successes[0]?.access).toMatchObject({
+      repository: "fake-team/handbook",
+      workspace: null,
+      role: null,
+    });
   });
 
   it("refuses someone who can read none, and names the permission the check needs", async () => {
@@ -111,10 +130,16 @@ describe("allow.repositories", () => {
   });
 
   it("explains a consumer without the repository permission as SCOPE_MISSING", async () => {
-    await start({ repositories: ["fake-team/handbook"] }, {}, {
-      ...ACCESS_FAKE,
-      clients: [{ clientId: "fake-client-id", clientSecret: "fake-client-secret", scopes: ["account", "email"] }],
-    });
+    await start(
+      { repositories: ["fake-team/handbook"] },
+      {},
+      {
+        ...ACCESS_FAKE,
+        clients: [
+          { clientId: "fake-client-id", clientSecret: "fake-client-secret", scopes: ["account", "email"] },
+        ],
+      },
+    );
     const res = await loginAs("ada");
     await expectRefused(h, res, "SCOPE_MISSING", 502);
     expect(res.body.message).toContain("'repository' (Repositories: Read) permission");
@@ -144,12 +169,19 @@ describe("all rules together", () => {
   it("asks each workspace and repository once, all at the same time as the email", async () => {
     await start(allow, { fetchEmail: true });
     await signedIn(await loginAs("olga"));
-    expect(h.fake.hits).toMatchObject({ token: 1, user: 1, permission: 1, repository: 1, emails: 1, workspaces: 0 });
+    expect(h.fake.hits).toMatchObject({
+      token: 1,
+      user: 1,
+      permission: 1,
+      repository: 1,
+      emails: 1,
+      workspaces: 0,
+    });
   });
 });
 
 describe("an outage during the check is not a refusal", () => {
-  const outages: [string, Omit<FakeFault, "endpoint">, string, number][] = [
+  const outages: [string, Record<string, unknown>, string, number][] = [
     ["500", { kind: "status", status: 500 }, "BITBUCKET_UNAVAILABLE", 502],
     ["429", { kind: "status", status: 429 }, "BITBUCKET_RATE_LIMITED", 503],
     ["a timeout", { kind: "slow", delayMs: 30_000 }, "BITBUCKET_TIMEOUT", 504],
@@ -180,13 +212,22 @@ describe("an outage during the check is not a refusal", () => {
 
   it("treats a 403 that is not about permissions as 'cannot read'", async () => {
     await start({ repositories: ["fake-team/handbook"] });
-    h.fake.setFault({ endpoint: "repository", kind: "status", status: 403, body: { type: "error", error: { message: "Forbidden" } } });
+    h.fake.setFault({
+      endpoint: "repository",
+      kind: "status",
+      status: 403,
+      body: { type: "error", error: { message: "Forbidden" } },
+    });
     await expectRefused(h, await loginAs("ada"), "ACCESS_NOT_ALLOWED", 403);
   });
 
   it("treats a malformed permission answer as an outage, never a pass", async () => {
     await start({ workspaces: ["fake-team"] });
-    for (const body of [{ permission: "admin" }, { permission: "owner", workspace: { slug: "evil-team" } }, {}]) {
+    for (const body of [
+      { permission: "admin" },
+      { permission: "owner", workspace: { slug: "evil-team" } },
+      {},
+    ]) {
       h.fake.setFault({ endpoint: "permission", kind: "body", body, times: 1 });
       await expectRefused(h, await loginAs("ada"), "BITBUCKET_UNAVAILABLE", 502);
     }
@@ -205,7 +246,10 @@ describe("revocation at the callback", () => {
     h.fake.setWorkspaceRole("ada", "fake-team", null);
 
     const res = await loginAs("ada");
-    expect({ status: res.status, error: res.body.error }).toEqual({ status: 403, error: "ACCESS_NOT_ALLOWED" });
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 403,
+      error: "ACCESS_NOT_ALLOWED",
+    });
     expect((await laptop.get("/me")).status).toBe(401);
     expect((await phone.get("/me")).status).toBe(401);
     // Only Ada's sessions: the user, the key and Olga's session stay.
@@ -216,15 +260,21 @@ describe("revocation at the callback", () => {
 describe("the authorize hook", () => {
   it("sees what allow found and can ask Bitbucket more with the login's token", async () => {
     const seen: unknown[] = [];
-    await start({ workspaces: ["fake-team"] }, {
-      authorize: async ({ access, fetchBitbucket }) => {
-        seen.push(access?.role);
-        return (await fetchBitbucket("/2.0/repositories/fake-team/ops")) !== null;
+    await start(
+      { workspaces: ["fake-team"] },
+      {
+        authorize: async ({ access, fetchBitbucket }) => {
+          seen.push(access?.role);
+          return (await fetchBitbucket("/2.0/repositories/fake-team/ops")) !== null;
+        },
       },
-    });
+    );
     await signedIn(await loginAs("olga"));
     const refused = await loginAs("ada");
-    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 403, error: "ACCESS_NOT_ALLOWED" });
+    expect({ status: refused.status, error: refused.body.error }).toEqual({
+      status: 403,
+      error: "ACCESS_NOT_ALLOWED",
+    });
     expect(await h.db.counts()).toEqual({ users: 1, keys: 1, sessions: 1 });
     expect(seen).toEqual(["owner", "member"]);
   });
@@ -244,18 +294,33 @@ describe("the authorize hook", () => {
     expect(await h.db.counts()).toEqual({ users: 1, keys: 1, sessions: 0 });
   });
 
-  it.each([
-    ["a truthy value that is not true", () => "yes" as unknown as boolean, "ACCESS_NOT_ALLOWED", 403],
-    ["a throw", () => { throw new Error("rule engine down"); }, "ACCESS_CHECK_FAILED", 500],
-    ["an absolute URL to fetchBitbucket", async ({ fetchBitbucket }: { fetchBitbucket: (p: string) => Promise<unknown> }) =>
-      (await fetchBitbucket("https://evil.test/2.0/user")) !== null, "ACCESS_CHECK_FAILED", 500],
-  ] as const)("answers %s with %s", async (_name, authorize, code, status) => {
+  type Hook = (ctx: { fetchBitbucket: (p: string) => Promise<unknown> }) => unknown;
+  it.each<[string, Hook, string, number]>([
+    ["a truthy value that is not true", () => "yes", "ACCESS_NOT_ALLOWED", 403],
+    [
+      "a throw",
+      () => {
+        throw new Error("rule engine down");
+      },
+      "ACCESS_CHECK_FAILED",
+      500,
+    ],
+    [
+      "an absolute URL to fetchBitbucket",
+      async ({ fetchBitbucket }) => (await fetchBitbucket("https://evil.test/2.0/user")) !== null,
+      "ACCESS_CHECK_FAILED",
+      500,
+    ],
+  ])("answers %s with %s", async (_name, authorize, code, status) => {
     await start(undefined, { authorize: authorize as never });
     await expectRefused(h, await loginAs("ada"), code, status);
   });
 
   it("keeps the code of an outage inside fetchBitbucket", async () => {
-    await start(undefined, { authorize: async ({ fetchBitbucket }) => (await fetchBitbucket("/2.0/repositories/fake-team/handbook")) !== null });
+    await start(undefined, {
+      authorize: async ({ fetchBitbucket }) =>
+        (await fetchBitbucket("/2.0/repositories/fake-team/handbook")) !== null,
+    });
     h.fake.setFault({ endpoint: "repository", kind: "status", status: 429 });
     await expectRefused(h, await loginAs("ada"), "BITBUCKET_RATE_LIMITED", 503);
   });
@@ -269,7 +334,10 @@ describe("linking under allow", () => {
     h.fake.setDefaultUser(EVE.uuid);
     const before = await h.db.counts();
     const res = await link(agent);
-    expect({ status: res.status, error: res.body.error }).toEqual({ status: 403, error: "ACCESS_NOT_ALLOWED" });
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 403,
+      error: "ACCESS_NOT_ALLOWED",
+    });
     expect(await h.db.counts()).toEqual(before);
     expect((await agent.get("/me")).status).toBe(200);
   });
@@ -283,4 +351,3 @@ describe("linking under allow", () => {
     expect(await h.db.counts()).toEqual({ users: 1, keys: 2, sessions: 1 });
   });
 });
-

@@ -60,26 +60,62 @@ describe("bitbucketRouter() checks its options once, at construction", () => {
     ["the removed linkAccounts", { ...valid, linkAccounts: false }, /"linkAccounts" was removed in 0\.2/],
     ["a linkPath without a slash", { ...valid, linkPath: "link" }, /"linkPath" must be false or a path/],
     ["a linkPath equal to loginPath", { ...valid, linkPath: "/login/bitbucket" }, /"linkPath" must differ/],
-    ["a cookie name with a prefix of its own", { ...valid, stateCookieName: "__Host-x" }, /"stateCookieName" must be a valid cookie name \(without/],
-    ["an authorize hook that is not a function", { ...valid, authorize: true }, /"authorize" must be a function/],
+    [
+      "a cookie name with a prefix of its own",
+      { ...valid, stateCookieName: "__Host-x" },
+      /"stateCookieName" must be a valid cookie name \(without/,
+    ],
+    [
+      "an authorize hook that is not a function",
+      { ...valid, authorize: true },
+      /"authorize" must be a function/,
+    ],
     ["allow that is not an object", { ...valid, allow: ["acme"] }, /option "allow" must be an object/],
-    ["allow with no rule", { ...valid, allow: {} }, /option "allow" must name "workspaces" or "repositories"/],
+    [
+      "allow with no rule",
+      { ...valid, allow: {} },
+      /option "allow" must name "workspaces" or "repositories"/,
+    ],
     [
       "an unknown allow key, with a suggestion",
       { ...valid, allow: { workspace: ["acme"] } },
       /unknown option "allow.workspace". Did you mean "allow.workspaces"\?/,
     ],
-    ["an empty workspace list", { ...valid, allow: { workspaces: [] } }, /"allow.workspaces" must be a non-empty array/],
+    [
+      "an empty workspace list",
+      { ...valid, allow: { workspaces: [] } },
+      /"allow.workspaces" must be a non-empty array/,
+    ],
     [
       "a workspace display name",
       { ...valid, allow: { workspaces: ["Fake Team"] } },
       /"allow.workspaces" must hold workspace slugs or \{uuid\}s \(never display names\).*got "Fake Team"/,
     ],
-    ["a uuid without braces", { ...valid, allow: { workspaces: ["5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b"] } }, /"allow.workspaces" must hold/],
-    ["an unknown role", { ...valid, allow: { workspaces: ["acme"], role: "admin" } }, /"allow.role" must be "member", "collaborator" or "owner"/],
-    ["a role without workspaces", { ...valid, allow: { repositories: ["acme/x"], role: "owner" } }, /"allow.role" needs "allow.workspaces"/],
-    ["a repository without its workspace", { ...valid, allow: { repositories: ["handbook"] } }, /"allow.repositories" must hold "workspace\/repo_slug" entries/],
-    ["a repository with a path", { ...valid, allow: { repositories: ["acme/x/y"] } }, /"allow.repositories" must hold/],
+    [
+      "a uuid without braces",
+      { ...valid, allow: { workspaces: ["5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b"] } },
+      /"allow.workspaces" must hold/,
+    ],
+    [
+      "an unknown role",
+      { ...valid, allow: { workspaces: ["acme"], role: "admin" } },
+      /"allow.role" must be "member", "collaborator" or "owner"/,
+    ],
+    [
+      "a role without workspaces",
+      { ...valid, allow: { repositories: ["acme/x"], role: "owner" } },
+      /"allow.role" needs "allow.workspaces"/,
+    ],
+    [
+      "a repository without its workspace",
+      { ...valid, allow: { repositories: ["handbook"] } },
+      /"allow.repositories" must hold "workspace\/repo_slug" entries/,
+    ],
+    [
+      "a repository with a path",
+      { ...valid, allow: { repositories: ["acme/x/y"] } },
+      /"allow.repositories" must hold/,
+    ],
     ["a state max age over an hour", { ...valid, stateMaxAge: 7_200_000 }, /"stateMaxAge" must be/],
     ["a loginPath without a slash", { ...valid, loginPath: "login" }, /"loginPath" must be/],
     ["an empty cookieSecret list", { ...valid, cookieSecret: [] }, /"cookieSecret" must be/],
@@ -108,7 +144,10 @@ describe("bitbucketRouter() checks its options once, at construction", () => {
 
   it("says how to fix app.use(bitbucketRouter) without the call", async () => {
     const app = express().use(bitbucketRouter as never);
-    app.use(((err, _req, res, _next) => void res.status(500).send((err as Error).message)) as express.ErrorRequestHandler);
+    app.use(
+      ((err, _req, res, _next) =>
+        void res.status(500).send((err as Error).message)) as express.ErrorRequestHandler,
+    );
     const res = await request(app).get("/");
     expect(res.text).toBe(
       "bitbucketRouter was mounted without being called: use app.use(bitbucketRouter(auth, options)), not app.use(bitbucketRouter).",
@@ -119,9 +158,9 @@ describe("bitbucketRouter() checks its options once, at construction", () => {
     await expect(checkBitbucketAccess({ accessToken: "", allow: { workspaces: ["acme"] } })).rejects.toThrow(
       /checkBitbucketAccess: "accessToken" is required/,
     );
-    await expect(checkBitbucketAccess({ accessToken: "t", allow: { workspaces: ["Fake Team"] } })).rejects.toThrow(
-      /checkBitbucketAccess: option "allow.workspaces" must hold/,
-    );
+    await expect(
+      checkBitbucketAccess({ accessToken: "t", allow: { workspaces: ["Fake Team"] } }),
+    ).rejects.toThrow(/checkBitbucketAccess: option "allow.workspaces" must hold/);
     await expect(
       checkBitbucketAccess({ accessToken: "t", allow: { workspaces: ["acme"] }, timeout: 5 }),
     ).rejects.toThrow(/"timeout" must be a whole number of milliseconds, at least 1000/);

@@ -55,7 +55,9 @@ describe("the state cookie", () => {
     h = await startHarness();
     const res = await login(h.agent());
     expect(res.status).toBe(302);
-    expect(setCookie(res, STATE_COOKIE)).toMatch(/^bitbucket_oauth_state\.[\w-]{10}=;.*Expires=Thu, 01 Jan 1970/);
+    expect(setCookie(res, STATE_COOKIE)).toMatch(
+      /^bitbucket_oauth_state\.[\w-]{10}=;.*Expires=Thu, 01 Jan 1970/,
+    );
   });
 
   it("can be signed with the cookieSecret option when cookieParser has no secret", async () => {

@@ -3,29 +3,42 @@ import { execFileSync, execSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fakeUrlFrom, ROOT, startExample, type Spawned } from "./helpers/processes.js";
+import { fakeUrlFrom, freePort, ROOT, startExample, type Spawned } from "./helpers/processes.js";
 
-// The README's curl walkthrough, run literally against a spawned `npm start` on port 3000.
-describe("the README's curl walkthrough against `npm start`", () => {
-  let server: Spawned;
-  let dir: string;
-  const sh = (command: string) => execSync(command, { cwd: dir, encoding: "utf8", timeout: 20_000 });
-
+/**
+ * Runs the README's commands literally against a spawned `npm start`, on a port the OS picked:
+ * only `localhost:3000` and the fake's `127.0.0.1:4000` are replaced by the real addresses.
+ */
+function walkthrough(env: NodeJS.ProcessEnv = {}) {
+  const ctx = {} as { server: Spawned; dir: string; sh: (command: string) => string };
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "elb-curl-"));
-    server = await startExample(3000, { DATABASE_PATH: join(dir, "example.sqlite") });
+    const port = await freePort();
+    ctx.dir = mkdtempSync(join(tmpdir(), "elb-curl-"));
+    ctx.server = await startExample(port, { DATABASE_PATH: join(ctx.dir, "example.sqlite"), ...env });
+    const fake = fakeUrlFrom(ctx.server.output());
+    ctx.sh = (command) =>
+      execSync(
+        command.replaceAll("http://localhost:3000", `http://localhost:${port}`).replaceAll("http://127.0.0.1:4000", fake),
+        { cwd: ctx.dir, encoding: "utf8", timeout: 20_000 },
+      );
   });
   afterAll(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await ctx.server?.stop();
+    if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
   });
+  return ctx;
+}
+const statusOf = (out: string) => out.trim().split("\n").at(-1);
+const bodyOf = (out: string) => JSON.parse(out.trim().split("\n").slice(0, -1).join("\n") || "{}");
 
+describe("the README's curl walkthrough against `npm start`", () => {
+  const w = walkthrough();
   let userId: string;
 
   it("logs in with the first command and prints the user with the second", () => {
-    const page = sh("curl -sS -c jar -b jar -L http://localhost:3000/login/bitbucket");
+    const page = w.sh("curl -sS -c jar -b jar -L http://localhost:3000/login/bitbucket");
     expect(page).toContain("Signed in as");
-    const me = JSON.parse(sh("curl -sS -b jar http://localhost:3000/me"));
+    const me = JSON.parse(w.sh("curl -sS -b jar http://localhost:3000/me"));
     expect(me).toMatchObject({
       userId: expect.any(String),
       displayName: "Ada Fake",
@@ -35,45 +48,82 @@ describe("the README's curl walkthrough against `npm start`", () => {
   });
 
   it("signs the returning user into the same userId", () => {
-    sh("curl -sS -c jar2 -b jar2 -L http://localhost:3000/login/bitbucket");
-    expect(JSON.parse(sh("curl -sS -b jar2 http://localhost:3000/me")).userId).toBe(userId);
+    w.sh("curl -sS -c jar2 -b jar2 -L http://localhost:3000/login/bitbucket");
+    expect(JSON.parse(w.sh("curl -sS -b jar2 http://localhost:3000/me")).userId).toBe(userId);
   });
 
   it("logs out", () => {
     expect(
-      sh("curl -sS -c jar -b jar -X POST http://localhost:3000/logout -o /dev/null -w '%{http_code}'"),
+      w.sh("curl -sS -c jar -b jar -X POST http://localhost:3000/logout -o /dev/null -w '%{http_code}'"),
     ).toBe("303");
-    const after = sh("curl -sS -b jar -w '\\n%{http_code}' http://localhost:3000/me");
-    expect(after.trim().split("\n").at(-1)).toBe("401");
+    const after = w.sh("curl -sS -b jar -w '\\n%{http_code}' http://localhost:3000/me");
+    expect(statusOf(after)).toBe("401");
   });
 
   it("reports a deny as ACCESS_DENIED, with no new session", () => {
-    const fake = fakeUrlFrom(server.output());
-    sh(`curl -sS -X POST ${fake}/_fake/decision -d deny`);
-    const denied = sh(
+    w.sh(`curl -sS -X POST http://127.0.0.1:4000/_fake/decision -d deny`);
+    const denied = w.sh(
       "curl -sS -c jar3 -b jar3 -L -w '\\n%{http_code}' http://localhost:3000/login/bitbucket",
     );
-    const [body, status] = denied.trim().split("\n");
-    expect(status).toBe("403");
-    expect(JSON.parse(body ?? "")).toMatchObject({ error: "ACCESS_DENIED" });
-    expect(sh("curl -sS -b jar3 -o /dev/null -w '%{http_code}' http://localhost:3000/me")).toBe("401");
-    sh(`curl -sS -X POST ${fake}/_fake/decision -d auto`);
+    expect(statusOf(denied)).toBe("403");
+    expect(bodyOf(denied)).toMatchObject({ error: "ACCESS_DENIED" });
+    expect(w.sh("curl -sS -b jar3 -o /dev/null -w '%{http_code}' http://localhost:3000/me")).toBe("401");
+    w.sh(`curl -sS -X POST http://127.0.0.1:4000/_fake/decision -d auto`);
   });
 
   it("shuts down cleanly on SIGTERM", async () => {
-    expect([0, "SIGTERM"]).toContain(await server.stop());
-    expect(server.output()).toContain("SIGTERM: shutting down");
-    expect(server.output()).not.toMatch(/Error|at .*:\d+:\d+/);
+    expect([0, "SIGTERM"]).toContain(await w.server.stop());
+    expect(w.server.output()).toContain("SIGTERM: shutting down");
+    expect(w.server.output()).not.toMatch(/Error|at .*:\d+:\d+/);
+  });
+});
+
+describe("the README's 'who may sign in' walkthrough: BITBUCKET_WORKSPACES=fake-team", () => {
+  const w = walkthrough({ BITBUCKET_WORKSPACES: "fake-team", BITBUCKET_RECHECK_SECONDS: "0" });
+
+  it("signs a member in", () => {
+    expect(w.sh("curl -sS -c jar -b jar -L http://localhost:3000/login/bitbucket")).toContain("Signed in as");
+    expect(JSON.parse(w.sh("curl -sS -b jar http://localhost:3000/me"))).toMatchObject({ displayName: "Ada Fake" });
+  });
+
+  it("refuses a non-member with ACCESS_NOT_ALLOWED", () => {
+    expect(JSON.parse(w.sh("curl -sS -X POST http://127.0.0.1:4000/_fake/user -d eve"))).toEqual({ user: "eve" });
+    const refused = w.sh("curl -sS -c jar4 -b jar4 -L -w '\\n%{http_code}' http://localhost:3000/login/bitbucket");
+    expect(statusOf(refused)).toBe("403");
+    expect(bodyOf(refused)).toEqual({
+      error: "ACCESS_NOT_ALLOWED",
+      message: "Not allowed to sign in: not a member of the workspace 'fake-team'.",
+    });
+    expect(w.sh("curl -sS -b jar4 -o /dev/null -w '%{http_code}' http://localhost:3000/me")).toBe("401");
+    w.sh("curl -sS -X POST http://127.0.0.1:4000/_fake/user -d ada");
+  });
+
+  it("ends a removed member's sessions at the next re-check", () => {
+    w.sh("curl -sS -X DELETE http://127.0.0.1:4000/_fake/users/ada/workspaces/fake-team");
+    const removed = w.sh("curl -sS -b jar -w '\\n%{http_code}' http://localhost:3000/me");
+    expect(statusOf(removed)).toBe("403");
+    expect(bodyOf(removed)).toMatchObject({ error: "ACCESS_NOT_ALLOWED" });
+    const after = w.sh("curl -sS -b jar -w '\\n%{http_code}' http://localhost:3000/me");
+    expect(statusOf(after)).toBe("401");
+    expect(bodyOf(after)).toMatchObject({ error: "UNAUTHENTICATED" });
   });
 });
 
 describe("the example server's configuration", () => {
-  it("refuses to start in production without COOKIE_SECRET, saying why", () => {
+  const refusal = (env: NodeJS.ProcessEnv) => {
     let failure: { status?: number; stderr?: string } = {};
     try {
       execFileSync("npm", ["start"], {
         cwd: ROOT,
-        env: { ...process.env, NODE_OPTIONS: "", NODE_ENV: "production", COOKIE_SECRET: "", PORT: "3099" },
+        env: {
+          ...process.env,
+          NODE_OPTIONS: "",
+          NODE_ENV: "development",
+          PORT: "0",
+          BITBUCKET_CLIENT_ID: "",
+          BITBUCKET_CLIENT_SECRET: "",
+          ...env,
+        },
         stdio: "pipe",
         encoding: "utf8",
         timeout: 30_000,
@@ -82,7 +132,27 @@ describe("the example server's configuration", () => {
       failure = err as typeof failure;
     }
     expect(failure.status).toBe(1);
-    expect(failure.stderr).toContain("COOKIE_SECRET is required when NODE_ENV=production");
     expect(failure.stderr).not.toMatch(/\n\s+at /);
+    return failure.stderr ?? "";
+  };
+
+  it("refuses to start in production without COOKIE_SECRET, saying why", () => {
+    expect(refusal({ NODE_ENV: "production", COOKIE_SECRET: "" })).toContain(
+      "COOKIE_SECRET is required when NODE_ENV=production",
+    );
+  });
+
+  it("refuses to start in production without both Bitbucket credentials: the fake never runs there", () => {
+    expect(refusal({ NODE_ENV: "production", COOKIE_SECRET: "s".repeat(32) })).toContain(
+      "BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET are required when NODE_ENV=production",
+    );
+  });
+
+  it.each([
+    [{ BITBUCKET_CLIENT_ID: "id" }, "BITBUCKET_CLIENT_SECRET is missing"],
+    [{ BITBUCKET_CLIENT_SECRET: "secret" }, "BITBUCKET_CLIENT_ID is missing"],
+  ])("refuses half a pair of credentials in any mode %j", (env, message) => {
+    expect(refusal(env)).toContain(message);
+    expect(refusal({ ...env, NODE_ENV: "production", COOKIE_SECRET: "s".repeat(32) })).toContain(message);
   });
 });

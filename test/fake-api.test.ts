@@ -8,7 +8,14 @@ const MANY = Object.fromEntries(Array.from({ length: 23 }, (_, i) => [`team-${i}
 
 beforeAll(async () => {
   fake = await startFakeBitbucket({
-    users: [{ uuid: "{11111111-2222-4333-8444-555555555555}", nickname: "max", workspaces: { ...MANY, "fake-team": "owner" }, repositories: ["fake-team/handbook"] }],
+    users: [
+      {
+        uuid: "{11111111-2222-4333-8444-555555555555}",
+        nickname: "max",
+        workspaces: { ...MANY, "fake-team": "owner" },
+        repositories: ["fake-team/handbook"],
+      },
+    ],
   });
   const authorize = await fetch(
     `${fake.url}/site/oauth2/authorize?client_id=fake-client-id&response_type=code&redirect_uri=http://app.test/cb`,
@@ -28,21 +35,25 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 const get = async (path: string, bearer: string | null = token) => {
-  const res = await fetch(`${fake.url}${path}`, { headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
+  const res = await fetch(`${fake.url}${path}`, {
+    headers: bearer ? { Authorization: `Bearer ${bearer}` } : {},
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
 describe("the fake Bitbucket's 2026 API", () => {
-  it.each(["/2.0/workspaces", "/2.0/user/permissions/workspaces", "/2.0/user/permissions/repositories", "/2.0/repositories"])(
-    "answers 410 Gone on the retired %s, naming the change",
-    async (path) => {
-      const before = fake.hits.retired;
-      const res = await get(path);
-      expect(res.status).toBe(410);
-      expect(JSON.stringify(res.body)).toContain("CHANGE-2770");
-      expect(fake.hits.retired).toBe(before + 1);
-    },
-  );
+  it.each([
+    "/2.0/workspaces",
+    "/2.0/user/permissions/workspaces",
+    "/2.0/user/permissions/repositories",
+    "/2.0/repositories",
+  ])("answers 410 Gone on the retired %s, naming the change", async (path) => {
+    const before = fake.hits.retired;
+    const res = await get(path);
+    expect(res.status).toBe(410);
+    expect(JSON.stringify(res.body)).toContain("CHANGE-2770");
+    expect(fake.hits.retired).toBe(before + 1);
+  });
 
   it("answers 404 on /2.0/teams", async () => {
     expect((await get("/2.0/teams?role=member")).status).toBe(404);
@@ -51,7 +62,10 @@ describe("the fake Bitbucket's 2026 API", () => {
   it("refuses a token in ?access_token= with 401, even a valid one", async () => {
     const res = await get(`/2.0/user?access_token=${token}`, null);
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ type: "error", error: { message: expect.stringContaining("Authorization header") } });
+    expect(res.body).toMatchObject({
+      type: "error",
+      error: { message: expect.stringContaining("Authorization header") },
+    });
     expect((await get(`/2.0/user/workspaces/fake-team/permission?access_token=${token}`)).status).toBe(401);
   });
 
@@ -62,9 +76,11 @@ describe("the fake Bitbucket's 2026 API", () => {
     while (next) {
       const res = await get(next.replace("https://api.bitbucket.org", ""));
       expect(res.status).toBe(200);
-      for (const v of res.body.values as { workspace: { slug: string }; administrator: boolean }[]) slugs.push(v.workspace.slug);
+      for (const v of res.body.values as { workspace: { slug: string }; administrator: boolean }[])
+        slugs.push(v.workspace.slug);
       next = res.body.next as string | undefined;
-      if (next) expect(next).toMatch(/^https:\/\/api\.bitbucket\.org\/2\.0\/user\/workspaces\?page=\d+&pagelen=10$/);
+      if (next)
+        expect(next).toMatch(/^https:\/\/api\.bitbucket\.org\/2\.0\/user\/workspaces\?page=\d+&pagelen=10$/);
       pages++;
     }
     expect(pages).toBe(3);
@@ -79,26 +95,40 @@ describe("the fake Bitbucket's 2026 API", () => {
       body: expect.objectContaining({
         type: "workspace_membership",
         permission: "owner",
-        workspace: expect.objectContaining({ slug: "fake-team", uuid: DEFAULT_FAKE_WORKSPACE.uuid, name: "Fake Team" }),
+        workspace: expect.objectContaining({
+          slug: "fake-team",
+          uuid: DEFAULT_FAKE_WORKSPACE.uuid,
+          name: "Fake Team",
+        }),
       }),
     });
-    const byUuid = await get(`/2.0/user/workspaces/${encodeURIComponent(DEFAULT_FAKE_WORKSPACE.uuid)}/permission`);
+    const byUuid = await get(
+      `/2.0/user/workspaces/${encodeURIComponent(DEFAULT_FAKE_WORKSPACE.uuid)}/permission`,
+    );
     expect(byUuid.body.permission).toBe("owner");
     expect((await get("/2.0/user/workspaces/other-team/permission")).status).toBe(404);
   });
 
   it("answers a repository the account can read with 200, and others with 404", async () => {
-    expect(await get("/2.0/repositories/fake-team/handbook")).toMatchObject({ status: 200, body: { full_name: "fake-team/handbook" } });
+    expect(await get("/2.0/repositories/fake-team/handbook")).toMatchObject({
+      status: 200,
+      body: { full_name: "fake-team/handbook" },
+    });
     expect((await get("/2.0/repositories/fake-team/secret")).status).toBe(404);
   });
 
   it("is driven over HTTP too: membership changes, and who approves next", async () => {
-    const put = await fetch(`${fake.url}/_fake/users/max/workspaces/fake-team`, { method: "PUT", body: "member" });
+    const put = await fetch(`${fake.url}/_fake/users/max/workspaces/fake-team`, {
+      method: "PUT",
+      body: "member",
+    });
     expect(put.status).toBe(200);
     expect((await get("/2.0/user/workspaces/fake-team/permission")).body.permission).toBe("member");
     await fetch(`${fake.url}/_fake/users/max/workspaces/fake-team`, { method: "DELETE" });
     expect((await get("/2.0/user/workspaces/fake-team/permission")).status).toBe(404);
     expect((await fetch(`${fake.url}/_fake/user`, { method: "POST", body: "nobody" })).status).toBe(404);
-    expect((await fetch(`${fake.url}/_fake/users/max/workspaces/x`, { method: "PUT", body: "admin" })).status).toBe(400);
+    expect(
+      (await fetch(`${fake.url}/_fake/users/max/workspaces/x`, { method: "PUT", body: "admin" })).status,
+    ).toBe(400);
   });
 });

@@ -76,20 +76,23 @@ describe("Bitbucket faults, through the fake's fault modes", () => {
     await expectRefused(h, res, code, status);
   });
 
-  it.each([
+  it.each<["token" | "user", number]>([
     ["token", 400],
     ["token", 200],
     ["user", 401],
     ["user", 200],
-  ] as const)("answers a %s answer (HTTP %i) whose body stalls by the deadline: BITBUCKET_TIMEOUT", async (endpoint, status) => {
-    await start({ router: { timeout: 1000 } });
-    h.fake.setFault({ endpoint, kind: "stall", status });
-    const started = Date.now();
-    const res = await login(h.agent());
-    // Before the single deadline, a stalled error body kept the callback open for minutes.
-    expect(Date.now() - started).toBeLessThan(1000 + 5000);
-    await expectRefused(h, res, "BITBUCKET_TIMEOUT", 504);
-  });
+  ])(
+    "answers a %s answer (HTTP %i) whose body stalls by the deadline: BITBUCKET_TIMEOUT",
+    async (endpoint, status) => {
+      await start({ router: { timeout: 1000 } });
+      h.fake.setFault({ endpoint, kind: "stall", status });
+      const started = Date.now();
+      const res = await login(h.agent());
+      // Before the single deadline, a stalled error body kept the callback open for minutes.
+      expect(Date.now() - started).toBeLessThan(1000 + 5000);
+      await expectRefused(h, res, "BITBUCKET_TIMEOUT", 504);
+    },
+  );
 
   it("names the missing permission in the SCOPE_MISSING hint", async () => {
     await start();

@@ -42,7 +42,8 @@ async function startLogin(
   const authorizeUrl = res.headers.get("location") ?? "";
   const state = new URL(authorizeUrl).searchParams.get("state") ?? "";
   const name = stateCookieFor(state);
-  const cookie = new RegExp(`${name.replace(".", "\\.")}=([^;]*)`).exec(res.headers.get("set-cookie") ?? "")?.[1] ?? "";
+  const cookie =
+    new RegExp(`${name.replace(".", "\\.")}=([^;]*)`).exec(res.headers.get("set-cookie") ?? "")?.[1] ?? "";
   return { state, name, cookie, authorizeUrl };
 }
 

@@ -16,7 +16,11 @@ import {
   type Harness,
 } from "./helpers/harness.js";
 
-const SECOND = { uuid: "{bbbbbbbb-0000-4000-8000-000000000002}", display_name: "Second Account", nickname: "second" };
+const SECOND = {
+  uuid: "{bbbbbbbb-0000-4000-8000-000000000002}",
+  display_name: "Second Account",
+  nickname: "second",
+};
 const ADA = DEFAULT_FAKE_USER.uuid;
 let h: Harness;
 let successes: BitbucketSuccessContext<AppAuth>[];
@@ -31,7 +35,8 @@ async function start(router: Parameters<typeof startHarness>[0] = {}) {
   h.fake.addUser(SECOND);
 }
 const me = async (agent: Agent) => (await agent.get("/me")).body as { userId: string; sessionId: string };
-const keysOf = async (userId: string) => (await h.auth.getAllUserKeys(userId)).map((k) => k.providerUserId).sort();
+const keysOf = async (userId: string) =>
+  (await h.auth.getAllUserKeys(userId)).map((k) => k.providerUserId).sort();
 /** The `name=value` pairs a response set, for a hand-built Cookie header. */
 const cookiePairs = (res: { headers: Record<string, unknown> }) =>
   ((res.headers["set-cookie"] as string[] | undefined) ?? []).map((l) => l.split(";")[0]).join("; ");
@@ -102,7 +107,10 @@ describe("linking on purpose: POST /login/bitbucket/link", () => {
     for (const cookie of [undefined, "auth_session=not-a-session"]) {
       const req = request(h.app).post("/login/bitbucket/link");
       const res = await (cookie ? req.set("Cookie", cookie) : req);
-      expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "LINK_REQUIRES_SESSION" });
+      expect({ status: res.status, error: res.body.error }).toEqual({
+        status: 401,
+        error: "LINK_REQUIRES_SESSION",
+      });
       expect(setCookie(res, STATE_COOKIE)).toBeUndefined();
     }
   });
@@ -116,7 +124,10 @@ describe("linking on purpose: POST /login/bitbucket/link", () => {
     const agent = h.agent();
     await login(agent);
     const { res } = await beginLink(agent, headers);
-    expect({ status: res.status, error: res.body.error }).toEqual({ status: 403, error: "LINK_ORIGIN_REJECTED" });
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 403,
+      error: "LINK_ORIGIN_REJECTED",
+    });
     expect(setCookie(res, STATE_COOKIE)).toBeUndefined();
   });
 
@@ -141,7 +152,10 @@ describe("linking on purpose: POST /login/bitbucket/link", () => {
     await login(agent);
     const before = await h.db.counts();
     const res = await agent.get(callback);
-    expect({ status: res.status, error: res.body.error }).toEqual({ status: 403, error: "LINK_SESSION_MISMATCH" });
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 403,
+      error: "LINK_SESSION_MISMATCH",
+    });
     expect(setCookie(res, "auth_session")).toBeUndefined();
     expect(await h.db.counts()).toEqual(before);
     expect(await keysOf(first.userId)).toEqual([ADA]);
@@ -203,7 +217,9 @@ describe("account takeover through a planted cookie (the review's variants)", ()
     const { res: started, authorizeUrl } = await beginLogin(attacker);
     const callback = await approveAtFake(authorizeUrl);
     // Planted in the victim's browser (a sibling subdomain or plain-http page could set it on http).
-    const res = await request(h.app).get(callback).set("Cookie", `${victimSession}; ${cookiePairs(started)}`);
+    const res = await request(h.app)
+      .get(callback)
+      .set("Cookie", `${victimSession}; ${cookiePairs(started)}`);
     expect(res.status).toBe(302);
     expect(await keysOf(victimMe.userId)).toEqual([ADA]);
     expect(await h.db.counts()).toMatchObject({ users: 2, keys: 2 });
@@ -221,8 +237,13 @@ describe("account takeover through a planted cookie (the review's variants)", ()
     const { res: started, authorizeUrl } = await beginLink(attacker);
     const callback = await approveAtFake(authorizeUrl ?? "");
     const before = await h.db.counts();
-    const res = await request(h.app).get(callback).set("Cookie", `${victimSession}; ${cookiePairs(started)}`);
-    expect({ status: res.status, error: res.body.error }).toEqual({ status: 403, error: "LINK_SESSION_MISMATCH" });
+    const res = await request(h.app)
+      .get(callback)
+      .set("Cookie", `${victimSession}; ${cookiePairs(started)}`);
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 403,
+      error: "LINK_SESSION_MISMATCH",
+    });
     expect(await keysOf(victimMe.userId)).toEqual([ADA]);
     expect(await h.db.counts()).toEqual(before);
   });

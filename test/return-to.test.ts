@@ -44,12 +44,15 @@ describe("?returnTo through a whole login", () => {
     expect(res.headers.location).toBe("/projects/42?tab=pr");
   });
 
-  it.each(["//evil.example", "/\\evil.example", "https://evil.example", "/\t/evil.example", "/.//evil.example"])(
-    "ignores the unsafe %j and lands on successRedirect",
-    async (target) => {
-      const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
-      expect(res.status).toBe(302);
-      expect(res.headers.location).toBe("/home");
-    },
-  );
+  it.each([
+    "//evil.example",
+    "/\\evil.example",
+    "https://evil.example",
+    "/\t/evil.example",
+    "/.//evil.example",
+  ])("ignores the unsafe %j and lands on successRedirect", async (target) => {
+    const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe("/home");
+  });
 });

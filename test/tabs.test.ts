@@ -30,7 +30,9 @@ describe("several logins in one browser", () => {
     expect(older.status).toBe(302);
     const cleared = setCookies(older, STATE_COOKIE);
     expect(cleared).toHaveLength(1);
-    expect(cleared[0]).toBe(`${(setCookie(first.res, STATE_COOKIE) ?? "").split("=")[0]}=; Path=/login/bitbucket; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`);
+    expect(cleared[0]).toBe(
+      `${(setCookie(first.res, STATE_COOKIE) ?? "").split("=")[0]}=; Path=/login/bitbucket; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`,
+    );
 
     const newer = await agent.get(secondCallback);
     expect(newer.status).toBe(302);
@@ -44,7 +46,9 @@ describe("several logins in one browser", () => {
     const starts: string[] = [];
     for (let i = 0; i < 50; i++) {
       const header = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-      const res = await request(h.app).get("/login/bitbucket").set(header ? { Cookie: header } : {});
+      const res = await request(h.app)
+        .get("/login/bitbucket")
+        .set(header ? { Cookie: header } : {});
       for (const line of setCookies(res, STATE_COOKIE)) {
         const [pair = ""] = line.split(";");
         const [name = "", value = ""] = pair.split("=");
@@ -57,10 +61,14 @@ describe("several logins in one browser", () => {
     expect(jar.size).toBe(5);
     const header = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
     expect(header.length).toBeLessThan(1024);
-    const oldest = await request(h.app).get(await approveAtFake(starts[0] ?? "")).set("Cookie", header);
+    const oldest = await request(h.app)
+      .get(await approveAtFake(starts[0] ?? ""))
+      .set("Cookie", header);
     expect(oldest.body.error).toBe("STATE_MISMATCH");
     for (const i of [45, 49]) {
-      const done = await request(h.app).get(await approveAtFake(starts[i] ?? "")).set("Cookie", header);
+      const done = await request(h.app)
+        .get(await approveAtFake(starts[i] ?? ""))
+        .set("Cookie", header);
       expect(done.status).toBe(302);
     }
   });

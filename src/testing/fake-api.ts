@@ -27,7 +27,13 @@ const error = (res: ServerResponse, status: number, message: string, detail?: un
  * The API as of 2026: Bearer header only (a token in `?access_token=` is refused), the permission
  * each endpoint needs, then the endpoint's answer.
  */
-export function api(store: FakeStore, req: IncomingMessage, res: ServerResponse, endpoint: ApiEndpoint, url: URL) {
+export function api(
+  store: FakeStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  endpoint: ApiEndpoint,
+  url: URL,
+) {
   if (url.searchParams.has("access_token")) return error(res, 401, API_ERRORS.query);
   const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
   const grant = bearer === undefined ? undefined : store.grantFor(bearer);
@@ -46,17 +52,25 @@ export function api(store: FakeStore, req: IncomingMessage, res: ServerResponse,
     case "user":
       return json(res, 200, userJson(user));
     case "emails":
-      return json(res, 200, page(user.emails ?? [], url, "/2.0/user/emails", (e) => ({
-        ...e,
-        type: "email",
-        links: { self: { href: `${API}/2.0/user/emails/${encodeURIComponent(e.email)}` } },
-      })));
+      return json(
+        res,
+        200,
+        page(user.emails ?? [], url, "/2.0/user/emails", (e) => ({
+          ...e,
+          type: "email",
+          links: { self: { href: `${API}/2.0/user/emails/${encodeURIComponent(e.email)}` } },
+        })),
+      );
     case "workspaces":
-      return json(res, 200, page(memberships(store, user), url, "/2.0/user/workspaces", (m) => ({
-        type: "workspace_access",
-        administrator: m.role === "owner",
-        workspace: workspaceJson(m.workspace),
-      })));
+      return json(
+        res,
+        200,
+        page(memberships(store, user), url, "/2.0/user/workspaces", (m) => ({
+          type: "workspace_access",
+          administrator: m.role === "owner",
+          workspace: workspaceJson(m.workspace),
+        })),
+      );
     case "permission":
       return permission(store, user, res, url);
     case "repository":

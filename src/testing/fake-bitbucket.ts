@@ -105,7 +105,10 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
       hits.retired++;
       return url.pathname.startsWith("/2.0/teams")
         ? json(res, 404, { type: "error", error: { message: "Resource not found" } })
-        : json(res, 410, { type: "error", error: { message: "This API has been removed. See CHANGE-2770." } });
+        : json(res, 410, {
+            type: "error",
+            error: { message: "This API has been removed. See CHANGE-2770." },
+          });
     }
     const endpoint = endpointOf(method, url.pathname);
     if (!endpoint) return json(res, 404, { type: "error", error: { message: "Resource not found" } });

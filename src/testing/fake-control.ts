@@ -16,7 +16,8 @@ export function control(c: Controls, req: IncomingMessage, res: ServerResponse, 
   const [, , kind, id, what, slug, extra] = url.pathname.split("/").map((p) => decodeURIComponent(p));
   try {
     if (req.method === "POST" && kind === "decision" && id === undefined) {
-      if (!["auto", "approve", "deny"].includes(value)) return json(res, 400, { error: "auto, approve or deny" });
+      if (!["auto", "approve", "deny"].includes(value))
+        return json(res, 400, { error: "auto, approve or deny" });
       c.setDecision(value as FakeDecision);
       return json(res, 200, { decision: value });
     }

@@ -75,8 +75,7 @@ export class FakeStore {
   /** An account by uuid or nickname. */
   findUser(uuidOrNickname: string): FakeBitbucketUser | undefined {
     return (
-      this.users.get(uuidOrNickname) ??
-      [...this.users.values()].find((u) => u.nickname === uuidOrNickname)
+      this.users.get(uuidOrNickname) ?? [...this.users.values()].find((u) => u.nickname === uuidOrNickname)
     );
   }
 

@@ -49,7 +49,8 @@ export interface FakeBitbucketClient {
  * Which endpoint a fault applies to: `workspaces` is `GET /2.0/user/workspaces`, `permission` is
  * `GET /2.0/user/workspaces/{ws}/permission`, `repository` is `GET /2.0/repositories/{ws}/{repo}`.
  */
-export type FakeEndpoint = "authorize" | "token" | "user" | "emails" | "workspaces" | "permission" | "repository";
+export type FakeEndpoint =
+  "authorize" | "token" | "user" | "emails" | "workspaces" | "permission" | "repository";
 
 /**
  * A fault injected into one endpoint, for testing failure paths:

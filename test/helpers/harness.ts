@@ -102,7 +102,9 @@ export function setCookie(res: { headers: Record<string, unknown> }, name: strin
 /** Every `Set-Cookie` line for one cookie name (for STATE_COOKIE: any login's). */
 export function setCookies(res: { headers: Record<string, unknown> }, name: string): string[] {
   const lines = (res.headers["set-cookie"] as string[] | undefined) ?? [];
-  return lines.filter((line) => line.startsWith(`${name}=`) || (name === STATE_COOKIE && STATE_LINE.test(line)));
+  return lines.filter(
+    (line) => line.startsWith(`${name}=`) || (name === STATE_COOKIE && STATE_LINE.test(line)),
+  );
 }
 
 /** Step 1: start the login; returns the response and the Bitbucket authorize URL. */
@@ -129,7 +131,8 @@ export async function beginLink(agent: Agent, headers: Record<string, string> = 
 /** A whole link flow: POST linkPath, approve at the fake, back to the callback. */
 export async function link(agent: Agent) {
   const { res, authorizeUrl } = await beginLink(agent);
-  if (res.status !== 303 || !authorizeUrl) throw new Error(`link start answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.status !== 303 || !authorizeUrl)
+    throw new Error(`link start answered ${res.status}: ${JSON.stringify(res.body)}`);
   return agent.get(await approveAtFake(authorizeUrl));
 }
 

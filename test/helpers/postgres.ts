@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "./processes.js";
 
 /** Whether PostgreSQL's server binaries are on PATH. */
 export function hasPostgres(): boolean {
@@ -19,16 +19,6 @@ export interface ThrowawayPostgres {
   /** A URL for a brand-new, empty database on this server. */
   newDatabase(): Promise<string>;
   stop(): void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -27,8 +28,9 @@ export async function spawnUntil(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  // 'close', not 'exit': only then has every line the child printed reached the pipe.
   const exited = new Promise<number | string | null>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal)),
+    child.once("close", (code, signal) => resolve(code ?? signal)),
   );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
@@ -53,7 +55,7 @@ export async function spawnUntil(
     child,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null && child.pid) {
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
         try {
           process.kill(-child.pid, "SIGTERM");
         } catch {
@@ -78,4 +80,15 @@ export function fakeUrlFrom(output: string): string {
   const match = /fake Bitbucket at (http:\/\/[^\s)]+)/.exec(output);
   if (!match?.[1]) throw new Error(`no fake URL in:\n${output}`);
   return match[1];
+}
+
+/** A port the OS just handed out on loopback, for a child that needs to know its port up front. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once("error", reject);
+  });
 }
