@@ -4,11 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { hasChromium, launchChromium, CHROMIUM } from "./helpers/chromium.js";
-import { ROOT, startExample, type Spawned } from "./helpers/processes.js";
+import { freePort, ROOT, startExample, type Spawned } from "./helpers/processes.js";
 import { requireTool } from "./helpers/requirements.js";
 
-const PORT = 3101;
-const APP = `http://localhost:${PORT}`;
+let APP: string;
 
 if (requireTool(hasChromium, `Chromium at ${CHROMIUM}`, "apt-get install -y chromium")) {
   describe("a real browser logs in through the fake Bitbucket's approve page", () => {
@@ -18,7 +17,9 @@ if (requireTool(hasChromium, `Chromium at ${CHROMIUM}`, "apt-get install -y chro
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "elb-browser-"));
-      server = await startExample(PORT, { DATABASE_PATH: join(dir, "example.sqlite") });
+      const port = await freePort();
+      APP = `http://localhost:${port}`;
+      server = await startExample(port, { DATABASE_PATH: join(dir, "example.sqlite") });
       browser = await launchChromium();
     });
     afterAll(async () => {

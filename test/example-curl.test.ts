@@ -18,7 +18,9 @@ function walkthrough(env: NodeJS.ProcessEnv = {}) {
     const fake = fakeUrlFrom(ctx.server.output());
     ctx.sh = (command) =>
       execSync(
-        command.replaceAll("http://localhost:3000", `http://localhost:${port}`).replaceAll("http://127.0.0.1:4000", fake),
+        command
+          .replaceAll("http://localhost:3000", `http://localhost:${port}`)
+          .replaceAll("http://127.0.0.1:4000", fake),
         { cwd: ctx.dir, encoding: "utf8", timeout: 20_000 },
       );
   });
@@ -83,12 +85,18 @@ describe("the README's 'who may sign in' walkthrough: BITBUCKET_WORKSPACES=fake-
 
   it("signs a member in", () => {
     expect(w.sh("curl -sS -c jar -b jar -L http://localhost:3000/login/bitbucket")).toContain("Signed in as");
-    expect(JSON.parse(w.sh("curl -sS -b jar http://localhost:3000/me"))).toMatchObject({ displayName: "Ada Fake" });
+    expect(JSON.parse(w.sh("curl -sS -b jar http://localhost:3000/me"))).toMatchObject({
+      displayName: "Ada Fake",
+    });
   });
 
   it("refuses a non-member with ACCESS_NOT_ALLOWED", () => {
-    expect(JSON.parse(w.sh("curl -sS -X POST http://127.0.0.1:4000/_fake/user -d eve"))).toEqual({ user: "eve" });
-    const refused = w.sh("curl -sS -c jar4 -b jar4 -L -w '\\n%{http_code}' http://localhost:3000/login/bitbucket");
+    expect(JSON.parse(w.sh("curl -sS -X POST http://127.0.0.1:4000/_fake/user -d eve"))).toEqual({
+      user: "eve",
+    });
+    const refused = w.sh(
+      "curl -sS -c jar4 -b jar4 -L -w '\\n%{http_code}' http://localhost:3000/login/bitbucket",
+    );
     expect(statusOf(refused)).toBe("403");
     expect(bodyOf(refused)).toEqual({
       error: "ACCESS_NOT_ALLOWED",

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { hasPostgres, startPostgres, type ThrowawayPostgres } from "./helpers/postgres.js";
-import { spawnUntil, startExample, type Spawned } from "./helpers/processes.js";
+import { freePort, spawnUntil, startExample, type Spawned } from "./helpers/processes.js";
 import { requireTool } from "./helpers/requirements.js";
 
-const A = 3201;
-const B = 3202;
-const B_CALLBACK = `http://localhost:${B}/login/bitbucket/callback`;
+let A: number;
+let B: number;
+let B_CALLBACK: string;
 
 /** The `name=value` pairs a response sets, for replaying by hand. */
 const cookiesOf = (res: Response) =>
@@ -23,6 +23,8 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
 
     beforeAll(async () => {
       pg = await startPostgres();
+      [A, B] = [await freePort(), await freePort()];
+      B_CALLBACK = `http://localhost:${B}/login/bitbucket/callback`;
       fake = await spawnUntil(
         "npm",
         ["run", "fake-bitbucket", "--", "--port", "0", "--callback-url", B_CALLBACK],
