@@ -13,7 +13,7 @@ import { encodePending } from "../src/state-cookie.js";
 
 let h: Harness;
 const start = async (options?: HarnessOptions) => (h = await startHarness(options));
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 /** An approved callback as a URL, so one part of it can be changed. */
 async function editableCallback(agent = h.agent()) {

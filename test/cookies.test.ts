@@ -19,7 +19,7 @@ import {
 } from "./helpers/harness.js";
 
 let h: Harness;
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 describe("the state cookie", () => {
   it("is signed, HttpOnly, SameSite=Lax, scoped to the login routes, named after its state and lives 10 minutes", async () => {

@@ -4,7 +4,7 @@ import { expectRefused } from "./helpers/assertions.js";
 import type { FakeBitbucketUser } from "../src/testing/index.js";
 
 let h: Harness;
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 /** Logs in with fetchEmail on, as `user`, and returns the email the hooks received. */
 async function emailSeen(user: FakeBitbucketUser, extra: Parameters<typeof startHarness>[0] = {}) {

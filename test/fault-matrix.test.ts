@@ -11,7 +11,7 @@ import { routeBitbucketTo, startFakeBitbucket, type FakeFault } from "../src/tes
 
 let h: Harness;
 const start = async (options?: HarnessOptions) => (h = await startHarness(options));
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 type Case = [name: string, fault: FakeFault, code: string, status: number];
 

@@ -5,7 +5,7 @@ import { login, setCookie, startHarness, type Harness } from "./helpers/harness.
 import { expectRefused } from "./helpers/assertions.js";
 
 let h: Harness;
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 describe("getUserAttributes", () => {
   it("fills the new user's columns from Bitbucket, and works without `username`", async () => {

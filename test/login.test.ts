@@ -12,7 +12,7 @@ import {
 describe("a whole login against the fake Bitbucket", () => {
   let h: Harness;
   beforeEach(async () => (h = await startHarness()));
-  afterEach(() => h.close());
+  afterEach(() => h?.close());
 
   it("starts with a 302 to Bitbucket's authorize URL carrying the provider's parameters", async () => {
     const { res, authorizeUrl } = await beginLogin(h.agent());

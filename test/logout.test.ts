@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import { login, setCookie, startHarness, type Harness } from "./helpers/harness.js";
 
 let h: Harness;
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 describe("the logout route", () => {
   it("is not mounted by default", async () => {

@@ -3,7 +3,7 @@ import { startHarness, type Harness } from "./helpers/harness.js";
 import { concurrentCallbacks, raceHooks } from "./helpers/race.js";
 
 let h: Harness;
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 describe("concurrent first logins for one new Bitbucket account", () => {
   it("50 callbacks at once make exactly one user and one key, 50 sessions, and no 5xx", async () => {

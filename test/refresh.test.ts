@@ -16,7 +16,7 @@ const codeOf = (promise: Promise<unknown>) =>
     (err: unknown) => (err instanceof BitbucketAuthError ? err.code : String(err)),
   );
 
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 describe("refreshBitbucketTokens", () => {
   beforeEach(() => startWithTokens());

@@ -12,7 +12,7 @@ import {
 import { MAX_RETURN_TO_BYTES } from "../src/return-to.js";
 
 let h: Harness;
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 /** `name=value` of Set-Cookie lines, for a hand-built Cookie header. */
 const pairsOf = (lines: string[]) => lines.map((l) => l.split(";")[0] ?? "");

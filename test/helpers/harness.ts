@@ -48,9 +48,22 @@ export interface Harness {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeBitbucket(options.fake);
   const unroute = routeBitbucketTo(fake.url);
-  const db = await openDatabase({ databaseUrl: options.databaseUrl });
+  const db = await openDatabase({ databaseUrl: options.databaseUrl }).catch(async (err: unknown) => {
+    unroute();
+    await fake.close();
+    throw err;
+  });
   const auth = createAuth(db.adapter, "DEV");
-  const app = buildApp(auth, options);
+  let app: express.Express;
+  try {
+    app = buildApp(auth, options);
+  } catch (err) {
+    // A harness that cannot start leaves nothing running, and its own error is the one reported.
+    unroute();
+    await fake.close();
+    await db.close();
+    throw err;
+  }
   return {
     app,
     auth,

@@ -1,18 +1,34 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { freePort } from "./processes.js";
 
-/** Whether PostgreSQL's server binaries are on PATH. */
-export function hasPostgres(): boolean {
+/**
+ * Where PostgreSQL's server binaries are: on PATH, or (as on plain Debian, where they are not on
+ * PATH) the newest /usr/lib/postgresql/<version>/bin. `null` when there are none.
+ */
+export function postgresBin(): string | null {
   try {
-    execFileSync("sh", ["-c", "command -v initdb && command -v pg_ctl"], { stdio: "ignore" });
-    return true;
+    const initdb = execFileSync("sh", ["-c", "command -v initdb && command -v pg_ctl >/dev/null"], {
+      encoding: "utf8",
+    }).trim();
+    return dirname(initdb);
   } catch {
-    return false;
+    const root = "/usr/lib/postgresql";
+    const versions = existsSync(root)
+      ? readdirSync(root)
+          .filter((v) => existsSync(join(root, v, "bin", "initdb")))
+          .sort((a, b) => Number(b) - Number(a))
+      : [];
+    return versions[0] ? join(root, versions[0], "bin") : null;
   }
+}
+
+/** Whether PostgreSQL's server binaries can be found (see {@link postgresBin}). */
+export function hasPostgres(): boolean {
+  return postgresBin() !== null;
 }
 
 export interface ThrowawayPostgres {
@@ -35,23 +51,35 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
     chownSync(dir, uid, gid);
   }
   chmodSync(dir, 0o700);
-  const run = (command: string, args: string[]) =>
-    execFileSync(asRoot ? "runuser" : command, asRoot ? ["-u", "postgres", "--", command, ...args] : args, {
+  const bin = postgresBin() ?? "";
+  const run = (name: string, args: string[]) => {
+    const command = join(bin, name);
+    return execFileSync(asRoot ? "runuser" : command, asRoot ? ["-u", "postgres", "--", command, ...args] : args, {
       stdio: "pipe",
     });
+  };
   const data = join(dir, "data");
-  const port = await freePort();
   run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-  run("pg_ctl", [
-    "-D",
-    data,
-    "-l",
-    join(dir, "log"),
-    "-w",
-    "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
-    "start",
-  ]);
+  // The OS's free port can be taken by someone else before PostgreSQL binds it: try a few.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      run("pg_ctl", [
+        "-D",
+        data,
+        "-l",
+        join(dir, "log"),
+        "-w",
+        "-o",
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+        "start",
+      ]);
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let n = 0;
   return {

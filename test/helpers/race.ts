@@ -14,7 +14,10 @@ export function raceHooks(n: number) {
   const router: Partial<BitbucketRouterOptions<AppAuth>> = {
     getUserAttributes: async () => {
       if (++stats.arrived === n) release();
-      await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      // The fallback only un-wedges a broken run; it is cleared so no timer outlives the test.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([allArrived, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+      clearTimeout(timer);
       return {};
     },
     onSuccess: ({ isNewUser }) => void (stats.created += isNewUser ? 1 : 0),
