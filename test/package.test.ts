@@ -52,6 +52,8 @@ describe("the packed tarball", () => {
     expect(files).toContain("package/dist/testing/index.d.ts");
     expect(files).toContain("package/dist/testing/cli.js");
     expect(files.filter((f) => /^package\/(src|test|bench|example-server)\//.test(f))).toEqual([]);
+    // Source maps would point at ../src, which the tarball does not ship: none are shipped.
+    expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
   });
 
   it("type-checks and logs in from a TypeScript project (module NodeNext)", () => {

@@ -1,0 +1,57 @@
+// Mutation testing of the security code: `npm run mutate` (tens of minutes on two cores, so it is
+// not part of `npm test`). One file: `npm run mutate -- --mutate src/access.ts`.
+// The fuzz suite runs 150 cases per mutant instead of 1,000.
+process.env.FUZZ_RUNS ??= "150";
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: "npm",
+  testRunner: "jest",
+  testRunnerNodeArgs: ["--experimental-vm-modules"],
+  coverageAnalysis: "perTest",
+  checkers: ["typescript"],
+  tsconfigFile: "tsconfig.json",
+  mutate: [
+    "src/state-cookie.ts",
+    "src/return-to.ts",
+    "src/callback.ts",
+    "src/user.ts",
+    "src/session.ts",
+    "src/logout.ts",
+    "src/upstream.ts",
+    "src/resolve-options.ts",
+    "src/access.ts",
+    "src/allow.ts",
+    "src/gate.ts",
+    "src/link.ts",
+    "src/same-origin.ts",
+    "src/bitbucket-api.ts",
+    "src/failure.ts",
+  ],
+  jest: {
+    projectType: "custom",
+    enableFindRelatedTests: false,
+    config: {
+      testEnvironment: "node",
+      extensionsToTreatAsEsm: [".ts"],
+      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+      transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
+      testMatch: ["<rootDir>/test/**/*.test.ts"],
+      // Suites that only drive child processes (npm start, npm pack, Chromium) cover no mutant in
+      // this process; they run in `npm test`.
+      testPathIgnorePatterns: [
+        "/node_modules/",
+        "test/(browser|example-curl|package|readme-snippets|two-instances)\\.test\\.ts$",
+      ],
+      testTimeout: 60_000,
+    },
+  },
+  timeoutMS: 60_000,
+  concurrency: 2,
+  reporters: ["clear-text", "progress", "html", "json"],
+  htmlReporter: { fileName: ".tmp/mutation/index.html" },
+  jsonReporter: { fileName: ".tmp/mutation/mutation.json" },
+  tempDirName: ".tmp/stryker",
+  ignorePatterns: [".tmp", "dist", "docs"],
+  cleanTempDir: "always",
+};
