@@ -84,7 +84,8 @@ app.get("/me", async (req, res) => {
   const session = await auth.handleRequest(req, res).validate();
   if (!session)
     return void res.status(401).json({ error: "UNAUTHENTICATED", message: "Nobody is signed in." });
-  res.json(session.user);
+  const { userId, displayName, avatarUrl, email } = session.user;
+  res.json({ userId, displayName, avatarUrl, email });
 });
 
 // Failures answer as JSON for curl and as a readable page for browsers; never a stack trace.

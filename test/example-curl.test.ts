@@ -46,6 +46,8 @@ describe("the README's curl walkthrough against `npm start`", () => {
       displayName: "Ada Fake",
       email: "ada@fake-bitbucket.test",
     });
+    // The README's sample shows this order.
+    expect(Object.keys(me)).toEqual(["userId", "displayName", "avatarUrl", "email"]);
     userId = me.userId;
   });
 

@@ -37,14 +37,21 @@ describe("the README's 'In your own app', as a new user follows it", () => {
     expect(installLine).toMatch(/lucia@2 .*@lucia-auth\/oauth@3 .*@lucia-auth\/adapter-sqlite@2/);
     const dir = join(work, "install");
     mkdirSync(dir);
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "first-try", private: true, type: "module" }));
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "first-try", private: true, type: "module" }),
+    );
     // The line as written (the package itself from the tarball); a dry run resolves the whole tree,
     // peers included, and fails with ERESOLVE as the user's would.
     const args = installLine
       .replace(/^npm install /, "")
       .split(/\s+/)
       .map((a) => (a === "express-lucia-bitbucket" ? tarball : a));
-    const out = run("npm", ["install", "--dry-run", "--prefer-offline", "--no-audit", "--no-fund", ...args], dir);
+    const out = run(
+      "npm",
+      ["install", "--dry-run", "--prefer-offline", "--no-audit", "--no-fund", ...args],
+      dir,
+    );
     expect(out).not.toMatch(/ERESOLVE/);
     expect(out).toMatch(/add lucia 2\./);
     expect(out).toMatch(/add @lucia-auth\/adapter-sqlite 2\./);
@@ -53,10 +60,22 @@ describe("the README's 'In your own app', as a new user follows it", () => {
   it("compiles lucia.ts, the app and every snippet under strict, and the app logs in", async () => {
     const dir = join(work, "app");
     mkdirSync(dir);
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "readme-app", private: true, type: "module" }));
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "readme-app", private: true, type: "module" }),
+    );
     run(
       "npm",
-      ["install", "--prefer-offline", "--no-save", "--legacy-peer-deps", "--no-audit", "--no-fund", "--ignore-scripts", tarball],
+      [
+        "install",
+        "--prefer-offline",
+        "--no-save",
+        "--legacy-peer-deps",
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        tarball,
+      ],
       dir,
     );
     const luciaTs = snippets.find((s) => s.includes("export const auth = lucia("));
@@ -126,7 +145,11 @@ process.exit(0);
     );
     let compiled = "";
     try {
-      compiled = run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
+      compiled = run(
+        process.execPath,
+        [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
+        dir,
+      );
     } catch (err) {
       compiled = String((err as { stdout?: string }).stdout ?? err);
     }

@@ -54,9 +54,13 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   const bin = postgresBin() ?? "";
   const run = (name: string, args: string[]) => {
     const command = join(bin, name);
-    return execFileSync(asRoot ? "runuser" : command, asRoot ? ["-u", "postgres", "--", command, ...args] : args, {
-      stdio: "pipe",
-    });
+    return execFileSync(
+      asRoot ? "runuser" : command,
+      asRoot ? ["-u", "postgres", "--", command, ...args] : args,
+      {
+        stdio: "pipe",
+      },
+    );
   };
   const data = join(dir, "data");
   run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);

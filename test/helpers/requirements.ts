@@ -13,7 +13,9 @@ export function requireTool(available: boolean, what: string, install: string): 
         expect(`${what} is missing in CI, where nothing may skip`).toBe(`${what} installed`);
       });
     } else {
-      process.stderr.write(`\n*** SKIPPED: ${what} is missing here (${install}). CI installs it and never skips. ***\n`);
+      process.stderr.write(
+        `\n*** SKIPPED: ${what} is missing here (${install}). CI installs it and never skips. ***\n`,
+      );
       it.skip(name, () => undefined);
     }
   }
