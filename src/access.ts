@@ -68,59 +68,68 @@ export async function checkAccess(
   return { ...base, allowed: true, reason: null };
 }
 
-async function workspaceOutcome(
+/**
+ * One rule's outcome from its answers, in the order the rule lists them: the first that qualifies
+ * passes; otherwise an outage on any request wins over "no" (it might have been the "yes").
+ */
+async function outcome<T, Q>(
+  asked: readonly Q[],
+  ask: (item: Q) => Promise<T | null>,
+  qualifies: (found: T) => boolean,
+  refusal: (answers: readonly T[]) => { reason: string; best: T | null },
+): Promise<Outcome<T>> {
+  if (asked.length === 0) return { kind: "pass", found: null };
+  const answers = await Promise.allSettled(asked.map(ask));
+  const found = answers.flatMap((a) => (a.status === "fulfilled" && a.value !== null ? [a.value] : []));
+  const first = found.find(qualifies);
+  if (first !== undefined) return { kind: "pass", found: first };
+  const outage = answers.find((a) => a.status === "rejected");
+  if (outage?.status === "rejected") return { kind: "outage", error: outage.reason };
+  return { kind: "fail", ...refusal(found) };
+}
+
+function workspaceOutcome(
   allow: ResolvedAllow,
   fetchBitbucket: FetchBitbucket,
 ): Promise<Outcome<Membership>> {
-  if (allow.workspaces.length === 0) return { kind: "pass", found: null };
-  const answers = await Promise.allSettled(
-    allow.workspaces.map(async (id) => {
+  return outcome(
+    allow.workspaces,
+    async (id) => {
       const body = await fetchBitbucket(`/2.0/user/workspaces/${encodeURIComponent(id)}/permission`);
       return body === null ? null : membershipOf(id, body);
-    }),
+    },
+    (m) => ROLE_RANK[m.role] >= ROLE_RANK[allow.role],
+    (memberships) => {
+      const best = [...memberships].sort((a, b) => ROLE_RANK[b.role] - ROLE_RANK[a.role])[0] ?? null;
+      const names = allow.workspaces.map((w) => `'${w}'`).join(", ");
+      return {
+        best,
+        reason: best
+          ? `the role '${best.role}' in workspace '${best.workspace.slug}' is below the required '${allow.role}'`
+          : `not a member of the workspace${allow.workspaces.length > 1 ? "s" : ""} ${names}`,
+      };
+    },
   );
-  const memberships = answers.flatMap((a) => (a.status === "fulfilled" && a.value ? [a.value] : []));
-  const found = memberships.find((m) => ROLE_RANK[m.role] >= ROLE_RANK[allow.role]);
-  if (found) return { kind: "pass", found };
-  const outage = answers.find((a) => a.status === "rejected");
-  if (outage?.status === "rejected") return { kind: "outage", error: outage.reason };
-  const names = allow.workspaces.map((w) => `'${w}'`).join(", ");
-  const best = memberships.sort((a, b) => ROLE_RANK[b.role] - ROLE_RANK[a.role])[0] ?? null;
-  return {
-    kind: "fail",
-    best,
-    reason: best
-      ? `the role '${best.role}' in workspace '${best.workspace.slug}' is below the required '${allow.role}'`
-      : `not a member of the workspace${allow.workspaces.length > 1 ? "s" : ""} ${names}`,
-  };
 }
 
-async function repositoryOutcome(
-  allow: ResolvedAllow,
-  fetchBitbucket: FetchBitbucket,
-): Promise<Outcome<string>> {
-  if (allow.repositories.length === 0) return { kind: "pass", found: null };
-  const answers = await Promise.allSettled(
-    allow.repositories.map(async (fullName) => {
+function repositoryOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket): Promise<Outcome<string>> {
+  return outcome(
+    allow.repositories,
+    async (fullName) => {
       const [workspace = "", repo = ""] = fullName.split("/");
       const body = await fetchBitbucket(
         `/2.0/repositories/${encodeURIComponent(workspace)}/${encodeURIComponent(repo)}`,
       );
-      return body !== null && typeof body === "object";
+      return body !== null && typeof body === "object" ? fullName : null;
+    },
+    () => true,
+    () => ({
+      best: null,
+      reason:
+        `cannot read any of the repositories ${allow.repositories.map((r) => `'${r}'`).join(", ")} ` +
+        `(the check needs the OAuth consumer's Repositories: Read permission)`,
     }),
   );
-  const index = answers.findIndex((a) => a.status === "fulfilled" && a.value);
-  const found = allow.repositories[index];
-  if (found !== undefined) return { kind: "pass", found };
-  const outage = answers.find((a) => a.status === "rejected");
-  if (outage?.status === "rejected") return { kind: "outage", error: outage.reason };
-  return {
-    kind: "fail",
-    best: null,
-    reason:
-      `cannot read any of the repositories ${allow.repositories.map((r) => `'${r}'`).join(", ")} ` +
-      `(the check needs the OAuth consumer's Repositories: Read permission)`,
-  };
 }
 
 /**

@@ -1,48 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./helpers/processes.js";
+import { installTarball, packTarball, run } from "./helpers/tarball.js";
 
-// The consumers live under the repo so that the peers (express, lucia, ...) resolve from its node_modules,
-// as they would from a user's; the package itself comes only from the packed tarball.
 let work: string;
 let tarball: string;
-const run = (cmd: string, args: string[], cwd: string) =>
-  execFileSync(cmd, args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, NODE_OPTIONS: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
 
 function consumer(name: string): string {
   const dir = join(work, name);
   cpSync(join(ROOT, "test/fixtures", name), dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type: "module" }));
-  run(
-    "npm",
-    [
-      "install",
-      "--prefer-offline",
-      "--no-save",
-      "--legacy-peer-deps",
-      "--no-audit",
-      "--no-fund",
-      "--ignore-scripts",
-      tarball,
-    ],
-    dir,
-  );
+  installTarball(dir, tarball);
   return dir;
 }
 
-beforeAll(() => {
-  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
-  work = mkdtempSync(join(ROOT, ".tmp", "pack-"));
-  run("npm", ["pack", "--pack-destination", work], ROOT);
-  tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")) ?? "");
-}, 120_000);
+beforeAll(() => void ({ work, tarball } = packTarball()), 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the packed tarball", () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, ROOT } from "./helpers/processes.js";
+import { installTarball, packTarball, run } from "./helpers/tarball.js";
 
 /**
  * A new user's first try, from the README alone: its install line must resolve, and its `lucia.ts`,
@@ -15,21 +16,7 @@ const installLine = /^npm install express-lucia-bitbucket .*$/m.exec(readme)?.[0
 
 let work: string;
 let tarball: string;
-const run = (cmd: string, args: string[], cwd: string, timeout = 120_000) =>
-  execFileSync(cmd, args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, NODE_OPTIONS: "", npm_config_update_notifier: "false" },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout,
-  });
-
-beforeAll(() => {
-  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
-  work = mkdtempSync(join(ROOT, ".tmp", "readme-"));
-  run("npm", ["pack", "--pack-destination", work], ROOT);
-  tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")) ?? "");
-}, 120_000);
+beforeAll(() => void ({ work, tarball } = packTarball()), 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the README's 'In your own app', as a new user follows it", () => {
@@ -64,20 +51,7 @@ describe("the README's 'In your own app', as a new user follows it", () => {
       join(dir, "package.json"),
       JSON.stringify({ name: "readme-app", private: true, type: "module" }),
     );
-    run(
-      "npm",
-      [
-        "install",
-        "--prefer-offline",
-        "--no-save",
-        "--legacy-peer-deps",
-        "--no-audit",
-        "--no-fund",
-        "--ignore-scripts",
-        tarball,
-      ],
-      dir,
-    );
+    installTarball(dir, tarball);
     const luciaTs = snippets.find((s) => s.includes("export const auth = lucia("));
     const appTs = snippets.find((s) => s.includes("app.listen("));
     expect(luciaTs).toBeDefined();
