@@ -1,13 +1,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { startFakeBitbucket } from "express-lucia-bitbucket/testing";
 import { loginLoad } from "./login-load.js";
+import { shareOf } from "./profile.js";
 
-// `npm run bench` compares side by side in one run; `npm run bench -- --smoke` is CI's short run.
+// `npm run bench` compares side by side in one run; `npm run bench -- --smoke` is CI's short run;
+// `--profile` adds a CPU profile of our server during the whole login.
 const smoke = process.argv.includes("--smoke");
+const profile = process.argv.includes("--profile");
+const LATENCY_MS = 40;
 const ROUNDS = smoke ? 1 : 6;
 const START_SECONDS = smoke ? 1 : 3;
 const LOGIN_SECONDS = smoke ? 1 : 5;
@@ -19,21 +23,30 @@ interface Running {
   child: ChildProcess;
 }
 
+type Contender = "ours" | "ours+allow" | "handwritten" | "passport";
+
 async function startServer(
-  name: "bare" | "ours" | "passport",
+  name: "bare" | Contender,
   fakeUrl: string,
   port: number,
+  nodeArgs: string[] = [],
 ): Promise<Running> {
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", `bench/servers/${name}.ts`], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      FAKE_URL: fakeUrl,
-      DATABASE_PATH: join(dir, `${name}-${port}.sqlite`),
-      NODE_OPTIONS: "",
+  const file = name === "ours+allow" ? "ours" : name;
+  const child = spawn(
+    process.execPath,
+    ["--expose-gc", ...nodeArgs, "--import", "tsx", `bench/servers/${file}.ts`],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        FAKE_URL: fakeUrl,
+        DATABASE_PATH: join(dir, `${file}-${port}.sqlite`),
+        ALLOW_WORKSPACES: name === "ours+allow" ? "fake-team" : "",
+        NODE_OPTIONS: "",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
@@ -91,50 +104,68 @@ console.log(
   );
 }
 
-// 2. Whole login: start → authorize → callback → session.
-{
-  const results: Record<"ours" | "passport", Awaited<ReturnType<typeof loginLoad>>[]> = {
-    ours: [],
-    passport: [],
-  };
-  const paths = {
-    ours: { start: "/login/bitbucket", sessionCookie: "auth_session" },
-    passport: { start: "/auth/bitbucket", sessionCookie: "connect.sid" },
-  };
-  const servers = {
-    ours: await startServer("ours", fake.url, port++),
-    passport: await startServer("passport", fake.url, port++),
-  };
-  for (const name of ["ours", "passport"] as const)
-    await loginLoad(servers[name].url, paths[name], fake.url, 2, 8); // warm-up
+// 2 and 3. Whole login: start → authorize → callback → session, on loopback and with Bitbucket 40 ms away.
+const PATHS: Record<Contender, { start: string; sessionCookie: string }> = {
+  ours: { start: "/login/bitbucket", sessionCookie: "auth_session" },
+  "ours+allow": { start: "/login/bitbucket", sessionCookie: "auth_session" },
+  handwritten: { start: "/login/bitbucket", sessionCookie: "auth_session" },
+  passport: { start: "/auth/bitbucket", sessionCookie: "connect.sid" },
+};
+const LABELS: Record<Contender, string> = {
+  ours: "express-lucia-bitbucket",
+  "ours+allow": "  … with allow (1 workspace)",
+  handwritten: "hand-written (Lucia v2 guide)",
+  passport: "passport-bitbucket-oauth2",
+};
+
+async function wholeLogin(title: string, latencyMs: number, concurrency: number) {
+  fake.setLatency(latencyMs);
+  const names: Contender[] = ["ours", "ours+allow", "handwritten", "passport"];
+  const results = Object.fromEntries(names.map((n) => [n, [] as Awaited<ReturnType<typeof loginLoad>>[]]));
+  const servers: Partial<Record<Contender, Running>> = {};
+  for (const name of names) servers[name] = await startServer(name, fake.url, port++);
+  const url = (name: Contender) => servers[name]?.url ?? "";
+  for (const name of names) await loginLoad(url(name), PATHS[name], fake.url, 1, 8); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
-    for (const name of ["ours", "passport"] as const) {
-      results[name].push(await loginLoad(servers[name].url, paths[name], fake.url, LOGIN_SECONDS, 16));
+    for (const name of names) {
+      results[name]?.push(await loginLoad(url(name), PATHS[name], fake.url, LOGIN_SECONDS, concurrency));
     }
   }
-  await Promise.all(Object.values(servers).map(stop));
-  const summary = (name: "ours" | "passport") => ({
-    lps: median(results[name].map((r) => r.loginsPerSecond)),
-    p50: median(results[name].map((r) => r.p50)),
-    p99: median(results[name].map((r) => r.p99)),
-    failures: results[name].reduce((n, r) => n + r.failures, 0),
-  });
-  const ours = summary("ours");
-  const passport = summary("passport");
-  console.log("2. Whole login (logins/s, 16 concurrent browsers, same fake Bitbucket, SQLite users)");
-  for (const [name, s] of [
-    ["express-lucia-bitbucket", ours],
-    ["passport-bitbucket-oauth2", passport],
-  ] as const) {
+  await Promise.all(Object.values(servers).map((s) => (s ? stop(s) : undefined)));
+  const summary = (name: Contender) => {
+    const runs = results[name] ?? [];
+    return {
+      lps: median(runs.map((r) => r.loginsPerSecond)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      failures: runs.reduce((n, r) => n + r.failures, 0),
+    };
+  };
+  const s = Object.fromEntries(names.map((n) => [n, summary(n)])) as Record<
+    Contender,
+    ReturnType<typeof summary>
+  >;
+  console.log(`${title} (logins/s, ${concurrency} concurrent browsers, same fake Bitbucket, SQLite users)`);
+  for (const name of names) {
+    const r = s[name];
     console.log(
-      `   ${name.padEnd(26)} ${fmt(s.lps).padStart(6)} logins/s   p50 ${fmt(s.p50, 1)} ms   p99 ${fmt(s.p99, 1)} ms   failures ${s.failures}`,
+      `   ${LABELS[name].padEnd(30)} ${fmt(r.lps).padStart(6)} logins/s   p50 ${fmt(r.p50, 1)} ms   p99 ${fmt(r.p99, 1)} ms   failures ${r.failures}`,
     );
   }
-  console.log(`   ratio ${fmt(ours.lps / passport.lps, 2)}× passport's throughput (target ≥ 1.00×)\n`);
-  if (ours.failures > 0 || passport.failures > 0) process.exitCode = 1;
+  console.log(
+    `   ratio ${fmt(s.ours.lps / s.handwritten.lps, 2)}× the hand-written routes (target ≥ 1.00×), ` +
+      `${fmt(s.ours.lps / s.passport.lps, 2)}× passport; p99 ${s.ours.p99 >= s.handwritten.p99 ? "+" : ""}${fmt(s.ours.p99 - s.handwritten.p99, 1)} ms ` +
+      `against the hand-written routes; allow adds ${fmt(s["ours+allow"].p50 - s.ours.p50, 1)} ms at p50\n`,
+  );
+  if (names.some((n) => s[n].failures > 0)) process.exitCode = 1;
 }
 
-// 3. Memory held by logins that never finish.
+await wholeLogin("2. Whole login on loopback", 0, 16);
+// With Bitbucket 40 ms away a login waits ~3 round trips, so throughput rests on overlap: 64 browsers.
+await wholeLogin(`3. Whole login with Bitbucket ${LATENCY_MS} ms away`, LATENCY_MS, 64);
+fake.setLatency(0);
+
+// 4. Memory held by logins that never finish.
 {
   const rows: string[] = [];
   for (const [name, path] of [
@@ -152,9 +183,26 @@ console.log(
     await stop(server);
   }
   console.log(
-    `3. RSS after ${fmt(PENDING)} login starts that never finish (after a GC; target: ours within 5 MB)`,
+    `4. RSS after ${fmt(PENDING)} login starts that never finish (after a GC; target: ours within 5 MB)`,
   );
   console.log(rows.join("\n"));
+}
+
+// 5 (with --profile). Our own share of the server's CPU during the whole login.
+if (profile) {
+  const profDir = mkdtempSync(join(tmpdir(), "elb-prof-"));
+  const server = await startServer("ours", fake.url, port++, ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
+  await loginLoad(server.url, PATHS.ours, fake.url, smoke ? 1 : 10, 16);
+  await stop(server);
+  const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error("no CPU profile was written");
+  const share = shareOf(join(profDir, file));
+  console.log("5. CPU profile of our server during the whole login (share of non-idle samples)");
+  console.log(
+    `   this package ${fmt(share.package, 1)} %   @lucia-auth/oauth ${fmt(share.provider, 1)} %   Lucia + adapter + SQLite ${fmt(share.lucia, 1)} %   ` +
+      `Express and other packages ${fmt(share.express, 1)} %   Node ${fmt(share.node, 1)} %   other ${fmt(share.other, 1)} % (target: package ≤ 2 %)\n`,
+  );
+  rmSync(profDir, { recursive: true, force: true });
 }
 
 await fake.close();

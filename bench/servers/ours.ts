@@ -18,6 +18,10 @@ app.use(
     clientSecret: "fake-client-secret",
     redirectUri: CALLBACK(process.env.PORT, "/login/bitbucket/callback"),
     getUserAttributes: (bb) => ({ display_name: bb.display_name }),
+    // ALLOW_WORKSPACES=fake-team measures the access gate's cost.
+    ...(process.env.ALLOW_WORKSPACES
+      ? { allow: { workspaces: process.env.ALLOW_WORKSPACES.split(",") } }
+      : {}),
   }),
 );
 serve(app);
