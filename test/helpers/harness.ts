@@ -41,6 +41,8 @@ export interface Harness {
   readonly auth: AppAuth;
   readonly db: AppDatabase;
   readonly fake: FakeBitbucket;
+  /** Every error that reached the app's error handlers, in order. */
+  readonly errors: unknown[];
   agent(): Agent;
   close(): Promise<void>;
 }
@@ -55,8 +57,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const auth = createAuth(db.adapter, "DEV");
   let app: express.Express;
+  const errors: unknown[] = [];
   try {
-    app = buildApp(auth, options);
+    app = buildApp(auth, options, errors);
   } catch (err) {
     // A harness that cannot start leaves nothing running, and its own error is the one reported.
     unroute();
@@ -69,6 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     auth,
     db,
     fake,
+    errors,
     agent: () => request.agent(app),
     close: async () => {
       unroute();
@@ -78,7 +82,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-export function buildApp(auth: AppAuth, options: HarnessOptions = {}): express.Express {
+export function buildApp(
+  auth: AppAuth,
+  options: HarnessOptions = {},
+  errors: unknown[] = [],
+): express.Express {
   const app = express();
   const secret = options.cookieSecret === undefined ? COOKIE_SECRET : options.cookieSecret;
   app.use(secret === null ? cookieParser() : cookieParser(secret));
@@ -100,6 +108,11 @@ export function buildApp(auth: AppAuth, options: HarnessOptions = {}): express.E
       sessionId: session.sessionId,
     });
   });
+  const record: ErrorRequestHandler = (err, _req, _res, next) => {
+    errors.push(err);
+    next(err);
+  };
+  app.use(record);
   app.use(bitbucketErrorHandler());
   const lastResort: ErrorRequestHandler = (_err, _req, res, _next) =>
     void res.status(500).json({ error: "INTERNAL" });
