@@ -28,6 +28,42 @@ const matrix: Case[] = [
     "CLIENT_CREDENTIALS_REJECTED",
     502,
   ],
+  // Other shapes Bitbucket sends: the code follows the OAuth error, then the status.
+  [
+    "token 400 invalid_client",
+    { endpoint: "token", kind: "status", status: 400, body: { error: "invalid_client" } },
+    "CLIENT_CREDENTIALS_REJECTED",
+    502,
+  ],
+  [
+    "token 401 with a plain-text body",
+    { endpoint: "token", kind: "status", status: 401, body: "Unauthorized" },
+    "CLIENT_CREDENTIALS_REJECTED",
+    502,
+  ],
+  [
+    "token 400 invalid_request (no callback uri)",
+    {
+      endpoint: "token",
+      kind: "status",
+      status: 400,
+      body: { error: "invalid_request", error_description: "No callback uri defined for the OAuth client." },
+    },
+    "TOKEN_EXCHANGE_FAILED",
+    400,
+  ],
+  [
+    "token 404",
+    { endpoint: "token", kind: "status", status: 404, body: { error: "not_found" } },
+    "TOKEN_EXCHANGE_FAILED",
+    400,
+  ],
+  [
+    "user 404 (an odd answer)",
+    { endpoint: "user", kind: "status", status: 404 },
+    "BITBUCKET_UNAVAILABLE",
+    502,
+  ],
   ["token 429", { endpoint: "token", kind: "status", status: 429 }, "BITBUCKET_RATE_LIMITED", 503],
   ["token 500", { endpoint: "token", kind: "status", status: 500 }, "BITBUCKET_UNAVAILABLE", 502],
   ["token 503", { endpoint: "token", kind: "status", status: 503 }, "BITBUCKET_UNAVAILABLE", 502],
@@ -100,6 +136,25 @@ describe("Bitbucket faults, through the fake's fault modes", () => {
     expect((await login(h.agent())).body.message).toMatch(
       /lacks the 'account' \(Account: Read\) permission\. Enable it/,
     );
+  });
+
+  it.each([
+    [{ required: ["account", "team"], granted: [] }, "'account' (Account: Read), 'team' permission"],
+    [{ required: ["ACCOUNT<script>"] }, "'account' (Account: Read) permission"],
+    [{ required: "account" }, "'account' (Account: Read) permission"],
+    [undefined, "'account' (Account: Read) permission"],
+  ])("reads the permissions a 403 names (%j) only when they are plain scope names", async (detail, named) => {
+    await start();
+    const message = "Your credentials lack one or more required privilege scopes.";
+    h.fake.setFault({
+      endpoint: "user",
+      kind: "status",
+      status: 403,
+      body: { type: "error", error: { message, ...(detail ? { detail } : {}) } },
+    });
+    const res = await login(h.agent());
+    expect(res.body.error).toBe("SCOPE_MISSING");
+    expect(res.body.message).toContain(`lacks the ${named}. Enable it`);
   });
 
   it("maps a refused connection to BITBUCKET_UNAVAILABLE", async () => {
