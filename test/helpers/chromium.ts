@@ -19,12 +19,15 @@ const FLAGS = [
 ];
 
 /** Debian's Chromium with a fresh profile; `close()` removes the profile too. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(
+  extraArgs: readonly string[] = [],
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "elb-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: FLAGS,
+    args: [...FLAGS, ...extraArgs],
     headless: true,
+    ignoreHTTPSErrors: extraArgs.includes("--ignore-certificate-errors"),
   });
   return {
     context,
