@@ -14,13 +14,15 @@ export const run = (cmd: string, args: string[], cwd: string, timeout = 120_000)
   });
 
 /**
- * `npm pack` into a fresh folder under the repo's `.tmp`, so consumers made there resolve the peers
+ * `npm pack` (of the dist `npm test` built) into a fresh folder under the repo's `.tmp`, so consumers made there resolve the peers
  * (express, lucia, ...) from the repo's node_modules, as a user's would from theirs.
  */
 export function packTarball(): { work: string; tarball: string } {
   mkdirSync(join(ROOT, ".tmp"), { recursive: true });
   const work = mkdtempSync(join(ROOT, ".tmp", "pack-"));
-  run("npm", ["pack", "--pack-destination", work], ROOT);
+  // --ignore-scripts: no prepack rebuild here, since suites pack in parallel and a rebuild deletes
+  // dist under the other's feet. `npm test` builds dist once first (pretest).
+  run("npm", ["pack", "--ignore-scripts", "--pack-destination", work], ROOT);
   return { work, tarball: join(work, readdirSync(work).find((f) => f.endsWith(".tgz")) ?? "") };
 }
 
