@@ -198,41 +198,40 @@ describe("an ordinary login never links", () => {
 });
 
 describe("account takeover through a planted cookie (the review's variants)", () => {
-  it("A: the attacker's planted state cookie + a signed-in victim gives no key on the victim's user", async () => {
+  /**
+   * Ada (the victim) is signed in; the attacker, with the SECOND Bitbucket account, starts a flow
+   * of their own (`begin`) and keeps its state cookie and approved callback URL.
+   */
+  async function plantedFlow(
+    begin: (attacker: Agent) => Promise<{ res: { headers: Record<string, unknown> }; authorizeUrl?: string }>,
+  ) {
     await start();
     const victim = h.agent();
     await login(victim);
     const victimMe = await me(victim);
-    const victimSession = `auth_session=${victimMe.sessionId}`;
-    // The attacker starts a login for their own Bitbucket account and keeps the callback URL.
     h.fake.setDefaultUser(SECOND.uuid);
-    const attacker = h.agent();
-    const { res: started, authorizeUrl } = await beginLogin(attacker);
-    const callback = await approveAtFake(authorizeUrl);
+    const { res: started, authorizeUrl } = await begin(h.agent());
+    const callback = await approveAtFake(authorizeUrl ?? "");
+    const before = await h.db.counts();
     // Planted in the victim's browser (a sibling subdomain or plain-http page could set it on http).
     const res = await request(h.app)
       .get(callback)
-      .set("Cookie", `${victimSession}; ${cookiePairs(started)}`);
+      .set("Cookie", `auth_session=${victimMe.sessionId}; ${cookiePairs(started)}`);
+    return { victimMe, before, res };
+  }
+
+  it("A: the attacker's planted state cookie + a signed-in victim gives no key on the victim's user", async () => {
+    const { victimMe, res } = await plantedFlow((attacker) => beginLogin(attacker));
     expect(res.status).toBe(302);
     expect(await keysOf(victimMe.userId)).toEqual([ADA]);
     expect(await h.db.counts()).toMatchObject({ users: 2, keys: 2 });
   });
 
   it("A, as a link: an attacker's link state under the attacker's session fails under the victim's", async () => {
-    await start();
-    const victim = h.agent();
-    await login(victim);
-    const victimMe = await me(victim);
-    const victimSession = `auth_session=${victimMe.sessionId}`;
-    h.fake.setDefaultUser(SECOND.uuid);
-    const attacker = h.agent();
-    await login(attacker);
-    const { res: started, authorizeUrl } = await beginLink(attacker);
-    const callback = await approveAtFake(authorizeUrl ?? "");
-    const before = await h.db.counts();
-    const res = await request(h.app)
-      .get(callback)
-      .set("Cookie", `${victimSession}; ${cookiePairs(started)}`);
+    const { victimMe, before, res } = await plantedFlow(async (attacker) => {
+      await login(attacker);
+      return beginLink(attacker);
+    });
     expect({ status: res.status, error: res.body.error }).toEqual({
       status: 403,
       error: "LINK_SESSION_MISMATCH",
