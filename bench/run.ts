@@ -199,7 +199,7 @@ if (profile) {
   const share = shareOf(join(profDir, file));
   console.log("5. CPU profile of our server during the whole login (share of non-idle samples)");
   console.log(
-    `   this package ${fmt(share.package, 1)} %   @lucia-auth/oauth ${fmt(share.provider, 1)} %   Lucia + adapter + SQLite ${fmt(share.lucia, 1)} %   ` +
+    `   this package ${fmt(share.package, 1)} %   @lucia-auth/oauth ${fmt(share.provider, 1)} % + Node's fetch (undici) ${fmt(share.fetch, 1)} %   Lucia + adapter + SQLite ${fmt(share.lucia, 1)} %   ` +
       `Express and other packages ${fmt(share.express, 1)} %   Node ${fmt(share.node, 1)} %   other ${fmt(share.other, 1)} % (target: package ≤ 2 %)\n`,
   );
   rmSync(profDir, { recursive: true, force: true });
