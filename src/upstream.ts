@@ -16,18 +16,20 @@ export interface Deadline {
 }
 
 export function createDeadline(ms: number): Deadline {
-  const signal = AbortSignal.timeout(ms);
+  const expiresAt = Date.now() + ms;
+  let signal: AbortSignal | undefined;
   return {
     ms,
-    signal,
+    // Made on first use: a login without `allow` or `fetchEmail` makes no request of its own.
+    get signal() {
+      return (signal ??= AbortSignal.timeout(Math.max(expiresAt - Date.now(), 1)));
+    },
     // The provider's fetch takes no signal: its request may run on after the deadline. That is
     // harmless because nothing is written until it resolves, and a late answer is dropped here.
     race: <T>(call: Promise<T>) =>
       new Promise<T>((resolve, reject) => {
-        const onAbort = () => reject(timeoutError(ms));
-        if (signal.aborted) return onAbort();
-        signal.addEventListener("abort", onAbort, { once: true });
-        call.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+        const timer = setTimeout(() => reject(timeoutError(ms)), Math.max(expiresAt - Date.now(), 0));
+        call.then(resolve, reject).finally(() => clearTimeout(timer));
       }),
   };
 }
