@@ -42,8 +42,8 @@ async function startServer(
         FAKE_URL: fakeUrl,
         DATABASE_PATH: join(dir, `${file}-${port}.sqlite`),
         ALLOW_WORKSPACES: name === "ours+allow" ? "fake-team" : "",
-      // The package as users run it: dist, through its exports (see bench/tsconfig.json).
-      TSX_TSCONFIG_PATH: "bench/tsconfig.json",
+        // The package as users run it: dist, through its exports (see bench/tsconfig.json).
+        TSX_TSCONFIG_PATH: "bench/tsconfig.json",
         NODE_OPTIONS: "",
       },
       stdio: ["ignore", "pipe", "inherit"],
