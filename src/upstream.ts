@@ -84,7 +84,7 @@ export async function fromThrown(
     const { request, response } = failed;
     const endpoint = endpointOf(request?.url ?? response.url) ?? fallback;
     // An error body can stall as well: it is read under the same deadline, and cancelled at it.
-    const body = await readBody(response, deadline?.signal);
+    const body = await readBody(response, deadline);
     return fromHttpError(endpoint, response.status, body);
   }
   // Matched by name: the error may come from another realm (undici, or a test sandbox).
@@ -131,29 +131,32 @@ export async function fetchJson(
   }
 }
 
-/** Reads a body as text, giving up (and cancelling the stream) when `signal` aborts. */
-async function readBody(response: Response, signal: AbortSignal | undefined): Promise<string> {
+/**
+ * Reads a body as text. At the deadline the stream is cancelled and the read fails as
+ * `BITBUCKET_TIMEOUT`: a half-read error body is never taken for Bitbucket's answer.
+ */
+async function readBody(response: Response, deadline: Deadline | undefined): Promise<string> {
   const reader = response.body?.getReader();
   if (!reader) return "";
+  const signal = deadline?.signal;
   const cancel = () => void reader.cancel().catch(() => undefined);
-  if (signal?.aborted) {
-    cancel();
-    return "";
-  }
-  signal?.addEventListener("abort", cancel, { once: true });
+  if (signal?.aborted) cancel();
+  else signal?.addEventListener("abort", cancel, { once: true });
   const decoder = new TextDecoder();
   let text = "";
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return text + decoder.decode();
+      if (done) break;
       text += decoder.decode(value, { stream: true });
     }
   } catch {
-    return text;
+    // A reset mid-body: what arrived is all there is.
   } finally {
     signal?.removeEventListener("abort", cancel);
   }
+  if (deadline && signal?.aborted) throw timeoutError(deadline.ms);
+  return text + decoder.decode();
 }
 
 // The provider's error class is matched by shape: a copy of @lucia-auth/oauth loaded twice must still match.
