@@ -6,7 +6,9 @@ export type Endpoint = "token" | "refresh" | "user" | "emails" | "api";
 /**
  * One deadline for every Bitbucket call of one callback (or one `checkBitbucketAccess`): the code
  * exchange, the gate, the email fetch and reading any error body all end by it, so a callback always
- * answers within about `timeout`. The timer behind `AbortSignal.timeout` is unref'd: nothing leaks.
+ * answers within about `timeout`. The race's timer is cleared when the call settles, and the
+ * signal (made only when a request of ours needs one) uses `AbortSignal.timeout`, whose timer is
+ * unref'd: nothing outlives the callback.
  */
 export interface Deadline {
   readonly ms: number;
