@@ -7,8 +7,10 @@ process.env.FUZZ_RUNS ??= "150";
 export default {
   packageManager: "npm",
   testRunner: "jest",
-  testRunnerNodeArgs: ["--experimental-vm-modules"],
+  testRunnerNodeArgs: ["--experimental-vm-modules", "--require", "./test/mutation/select-test-files.cjs"],
   coverageAnalysis: "perTest",
+  plugins: ["@stryker-mutator/*", "./test/mutation/ignore-debug-log.mjs"],
+  ignorers: ["debug-log"],
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
   mutate: [
@@ -54,4 +56,7 @@ export default {
   tempDirName: ".tmp/stryker",
   ignorePatterns: [".tmp", "dist", "docs"],
   cleanTempDir: "always",
+  // Re-runs only the mutants whose code or covering tests changed since the last run.
+  incremental: true,
+  incrementalFile: ".tmp/mutation/stryker-incremental.json",
 };

@@ -176,6 +176,13 @@ describe("logout", () => {
     ["no Origin and no Sec-Fetch-Site (curl)", {}, 303],
     ["the app's own Origin", { Origin: "http://app.test" }, 303],
     ["an Origin on the same host but another port", { Origin: "http://127.0.0.1" }, 403],
+    // An app reached under another name than redirectUri's accepts its own Host as the origin.
+    ["an Origin naming the Host it was sent to", { Host: "alias.test", Origin: "http://alias.test" }, 303],
+    [
+      "an Origin naming another port of that Host",
+      { Host: "alias.test", Origin: "http://alias.test:8080" },
+      403,
+    ],
   ])("answers %s with the status it should, and no-store", async (_name, headers, status) => {
     await start({ router: { logoutPath: "/logout" } });
     const agent = h.agent();

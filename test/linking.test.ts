@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import request from "supertest";
 import type { BitbucketSuccessContext } from "../src/index.js";
+import type { Adapter } from "lucia";
 import type { AppAuth } from "../example-server/lucia.js";
 import { DEFAULT_FAKE_USER } from "../src/testing/index.js";
 import {
@@ -259,5 +260,82 @@ describe("account takeover through a planted cookie (the review's variants)", ()
     expect(victimKey.userId).not.toBe(attackerMe.userId);
     // The planted session did not survive the login either (fixation defence).
     await expect(h.auth.validateSession(attackerMe.sessionId)).rejects.toThrow();
+  });
+});
+
+describe("a link that races another writer for the same Bitbucket account", () => {
+  const THIRD = { uuid: "{bbbbbbbb-0000-4000-8000-000000000003}", display_name: "Third", nickname: "third" };
+  let competitor: () => Promise<unknown> = async () => undefined;
+  /** Lets `competitor` write between the callback's "is this account linked?" read and its own write. */
+  const interleave = (real: Adapter): Adapter => {
+    let armed = true;
+    const getKey: Adapter["getKey"] = async (keyId) => {
+      const key = await real.getKey(keyId);
+      if (armed && key === null && keyId === `bitbucket:${SECOND.uuid}`) {
+        armed = false;
+        await competitor();
+      }
+      return key;
+    };
+    return new Proxy(real, {
+      get: (target, prop, receiver) => (prop === "getKey" ? getKey : Reflect.get(target, prop, receiver)),
+    });
+  };
+  const linkKey = (userId: string) => () =>
+    h.auth.createKey({ userId, providerId: "bitbucket", providerUserId: SECOND.uuid, password: null });
+
+  it("lost to the same signed-in user (another tab) ends linked once, with no error", async () => {
+    await start({ adapter: interleave });
+    const agent = h.agent();
+    await login(agent);
+    const { userId } = await me(agent);
+    competitor = linkKey(userId);
+    h.fake.setDefaultUser(SECOND.uuid);
+    const res = await link(agent);
+    expect(res.status).toBe(302);
+    expect((await me(agent)).userId).toBe(userId);
+    expect(await keysOf(userId)).toEqual([ADA, SECOND.uuid].sort());
+    expect(await h.db.counts()).toEqual({ users: 1, keys: 2, sessions: 1 });
+    // The other tab wrote the link, so this callback reports no link of its own.
+    expect(successes.at(-1)?.isLinked).toBe(false);
+    expect(h.errors).toEqual([]);
+  });
+
+  it("lost to another user is ACCOUNT_ALREADY_LINKED, and the signed-in user stays who they were", async () => {
+    await start({ adapter: interleave });
+    h.fake.addUser(THIRD);
+    const other = h.agent();
+    h.fake.setDefaultUser(THIRD.uuid);
+    await login(other);
+    const otherId = (await me(other)).userId;
+    h.fake.setDefaultUser(ADA);
+    const agent = h.agent();
+    await login(agent);
+    const { userId } = await me(agent);
+    competitor = linkKey(otherId);
+    h.fake.setDefaultUser(SECOND.uuid);
+    const res = await link(agent);
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe("ACCOUNT_ALREADY_LINKED");
+    expect((await me(agent)).userId).toBe(userId);
+    expect(await keysOf(userId)).toEqual([ADA]);
+    expect(await keysOf(otherId)).toEqual([SECOND.uuid, THIRD.uuid].sort());
+    expect(await h.db.counts()).toEqual({ users: 2, keys: 3, sessions: 2 });
+  });
+
+  it("whose write fails with no other writer is USER_CREATION_FAILED, with nothing written", async () => {
+    await start();
+    const agent = h.agent();
+    await login(agent);
+    const { userId } = await me(agent);
+    await h.db.exec(
+      "CREATE TRIGGER fail_key BEFORE INSERT ON user_key BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+    );
+    h.fake.setDefaultUser(SECOND.uuid);
+    const res = await link(agent);
+    expect(res.status).toBe(500);
+    expect(res.body.error).toBe("USER_CREATION_FAILED");
+    expect((await me(agent)).userId).toBe(userId);
+    expect(await h.db.counts()).toEqual({ users: 1, keys: 1, sessions: 1 });
   });
 });

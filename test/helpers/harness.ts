@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler } from "express";
 import cookieParser from "cookie-parser";
+import type { Adapter } from "lucia";
 import request from "supertest";
 import { bitbucketErrorHandler, bitbucketRouter, type BitbucketRouterOptions } from "../../src/index.js";
 import {
@@ -31,8 +32,10 @@ export interface HarnessOptions {
   /** The app's cookieParser secret(s); `null` mounts cookieParser without one. Default COOKIE_SECRET. */
   readonly cookieSecret?: string | string[] | null;
   readonly databaseUrl?: string;
-  /** Runs before the router, e.g. to wrap the adapter. */
+  /** Runs before the router, e.g. to add middleware. */
   readonly beforeRouter?: (app: express.Express) => void;
+  /** Wraps the real database adapter, e.g. to let another writer in between two of Lucia's steps. */
+  readonly adapter?: (real: Adapter) => Adapter;
 }
 
 /** A real Express app with a real Lucia on real SQLite (or PostgreSQL), and a real fake Bitbucket on loopback. */
@@ -55,7 +58,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await fake.close();
     throw err;
   });
-  const auth = createAuth(db.adapter, "DEV");
+  const wrap = options.adapter;
+  const auth = createAuth(wrap ? (E) => wrap(db.adapter(E)) : db.adapter, "DEV");
   let app: express.Express;
   const errors: unknown[] = [];
   try {
