@@ -116,6 +116,7 @@ function repositoryOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket)
   return outcome(
     allow.repositories,
     async (fullName) => {
+      // Stryker disable next-line StringLiteral: resolveAllow only lets "workspace/repo" through.
       const [workspace = "", repo = ""] = fullName.split("/");
       const body = await fetchBitbucket(
         `/2.0/repositories/${encodeURIComponent(workspace)}/${encodeURIComponent(repo)}`,
@@ -142,8 +143,10 @@ function membershipOf(id: string, body: unknown): Membership {
     permission?: unknown;
     workspace?: { slug?: unknown; uuid?: unknown; name?: unknown };
   };
-  const role = answer?.permission;
-  const ws = answer?.workspace;
+  // Never null here: a `null` answer is Bitbucket's "no access" and does not reach this function.
+  const role = answer.permission;
+  const ws = answer.workspace;
+  // Stryker disable next-line MethodExpression: a checked id starts with "{" exactly when it ends with "}".
   const askedUuid = id.startsWith("{");
   const slug = typeof ws?.slug === "string" ? ws.slug : askedUuid ? "" : id;
   const uuid = typeof ws?.uuid === "string" ? ws.uuid : askedUuid ? id : "";

@@ -45,6 +45,7 @@ export async function refuse(
   reason: string,
   access: BitbucketAccess | null,
 ): Promise<never> {
+  // Stryker disable next-line ArrowFunction: undefined and null both read as "no existing user".
   const existing = await providerUser.getExistingUser().catch(() => null);
   if (existing) {
     await auth.invalidateAllUserSessions(existing.userId).catch((err: unknown) => {

@@ -165,9 +165,7 @@ export function resolveOptions<_Auth extends Auth>(
   // The routes that read or write the state cookies share this path: the mount prefix (what
   // redirectUri's path has before callbackPath) plus the routes' common leading segments.
   const mount = redirect.pathname.slice(0, redirect.pathname.length - callbackPath.length);
-  const cookiePath = secure
-    ? "/"
-    : mount + commonPath([loginPath, callbackPath, ...(linkPath ? [linkPath] : [])]);
+  const shared = mount + commonPath(loginPath, [callbackPath, ...(linkPath ? [linkPath] : [])]);
 
   return {
     provider: { clientId, clientSecret, redirectUri },
@@ -190,7 +188,7 @@ export function resolveOptions<_Auth extends Auth>(
     stateCookie: {
       // __Host-: Secure, Path=/ and no Domain, so no sibling subdomain or plain-http page can set it.
       name: secure ? `__Host-${cookieName}` : cookieName,
-      path: cookiePath === "" ? "/" : cookiePath,
+      path: secure ? "/" : shared || "/",
       secure,
       maxAge: optional(
         options,
@@ -226,13 +224,12 @@ export function resolveOptions<_Auth extends Auth>(
 }
 
 /** The longest run of whole leading segments that the paths share, e.g. "/login/bitbucket". */
-function commonPath(paths: readonly string[]): string {
-  const split = paths.map((p) => p.split("/").slice(1));
-  const first = split[0] ?? [];
-  let n = 0;
-  while (n < first.length && split.every((segments) => segments[n] === first[n])) n++;
-  return first
-    .slice(0, n)
+function commonPath(first: string, others: readonly string[]): string {
+  const segments = first.split("/").slice(1);
+  const rest = others.map((p) => p.split("/").slice(1));
+  const differs = segments.findIndex((segment, i) => rest.some((other) => other[i] !== segment));
+  return segments
+    .slice(0, differs === -1 ? segments.length : differs)
     .map((s) => `/${s}`)
     .join("");
 }

@@ -9,7 +9,7 @@ export const MAX_RETURN_TO_BYTES = 1024;
  * default, so a crafted link can never send someone off-site after login.
  */
 export function safeReturnTo(value: unknown): string | null {
-  if (typeof value !== "string" || value.length === 0) return null;
+  if (typeof value !== "string") return null;
   if (Buffer.byteLength(value) > MAX_RETURN_TO_BYTES) return null;
   if (!value.startsWith("/") || value.startsWith("//")) return null;
   // Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" or "/\t/evil" would leave the site.

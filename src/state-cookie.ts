@@ -41,6 +41,7 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
   // which also honours its secret rotation list.
   const write = secrets
     ? (res: Response, name: string, value: string) =>
+        // Stryker disable next-line StringLiteral: resolveOptions never gives an empty list.
         res.cookie(name, `s:${signature.sign(value, secrets[0] ?? "")}`, attributes)
     : (res: Response, name: string, value: string, req: Request) => {
         if (!(req as ParsedRequest).secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
@@ -61,9 +62,12 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         const { signedCookies: signed, secret } = req as ParsedRequest;
         if (!signed || !secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
         const value = signed[name];
-        if (typeof value === "string" || value === false) return value;
-        // Present but unsigned (or JSON-decoded by cookie-parser): not one we issued.
-        return req.cookies?.[name] !== undefined || value !== undefined ? false : undefined;
+        if (typeof value === "string") return value;
+        // Signed with no secret we know (cookie-parser gives `false`), present but unsigned, or
+        // JSON-decoded by cookie-parser: not one we issued.
+        return value !== undefined || (req.cookies as Record<string, unknown>)[name] !== undefined
+          ? false
+          : undefined;
       };
   const pendingNames = (req: Request) =>
     cookieEntries(req.headers.cookie).filter(([n]) => n.startsWith(prefix));
