@@ -1,0 +1,279 @@
+// How every way a Bitbucket call can fail becomes one coded error: the mapping itself, driven with
+// the real `Response`, `Request` and stream classes the provider and fetch hand us.
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { BitbucketAuthError } from "../src/index.js";
+import { createDeadline, fetchJson, fromHttpError, fromThrown, type Endpoint } from "../src/upstream.js";
+
+const scopeBody = (required: unknown) =>
+  JSON.stringify({
+    type: "error",
+    error: {
+      message: "Your credentials lack one or more required privilege scopes.",
+      detail: { required, granted: ["account"] },
+    },
+  });
+const ENABLE =
+  "Enable it in the consumer's settings in Bitbucket (Workspace settings → OAuth consumers → Permissions).";
+const refusedFor = (permissions: string) =>
+  `Bitbucket refused: the OAuth consumer lacks the ${permissions} permission. ${ENABLE}`;
+
+/** The shape of the provider's `OAuthRequestError`. */
+const oauthFailure = (url: string, response: Response, withRequest = true) => ({
+  message: "OAUTH_REQUEST_FAILED",
+  request: withRequest ? new Request(url) : undefined,
+  response: withRequest ? response : Object.defineProperty(response, "url", { value: url }),
+});
+
+const causeOf = (err: BitbucketAuthError) => (err.cause as Error).message;
+
+describe("an HTTP error from Bitbucket maps onto a code, keeping only its short error field", () => {
+  it.each<[Endpoint, number, string, string, string, string]>([
+    [
+      "token",
+      400,
+      '{"error":"invalid_grant"}',
+      "TOKEN_EXCHANGE_FAILED",
+      "Bitbucket refused the authorization code.",
+      "Bitbucket's token endpoint answered HTTP 400 (invalid_grant)",
+    ],
+    ["token", 400, "{}", "TOKEN_EXCHANGE_FAILED", "", "Bitbucket's token endpoint answered HTTP 400"],
+    [
+      "token",
+      400,
+      '{"error":5}',
+      "TOKEN_EXCHANGE_FAILED",
+      "",
+      "Bitbucket's token endpoint answered HTTP 400",
+    ],
+    [
+      "token",
+      400,
+      '{"error":"invalid-grant Bearer X.Y"}',
+      "TOKEN_EXCHANGE_FAILED",
+      "",
+      "Bitbucket's token endpoint answered HTTP 400 (invalidgrantearer)",
+    ],
+    ["token", 401, '{"error":"invalid_grant"}', "CLIENT_CREDENTIALS_REJECTED", "", ""],
+    ["token", 400, '{"error":"unauthorized_client"}', "CLIENT_CREDENTIALS_REJECTED", "", ""],
+    ["token", 400, '{"error":"invalid_client"}', "CLIENT_CREDENTIALS_REJECTED", "", ""],
+    ["refresh", 400, '{"error":"invalid_grant"}', "REFRESH_TOKEN_INVALID", "", ""],
+    ["refresh", 401, "", "CLIENT_CREDENTIALS_REJECTED", "", "Bitbucket's refresh endpoint answered HTTP 401"],
+    ["user", 503, "", "BITBUCKET_UNAVAILABLE", "Bitbucket answered HTTP 503.", ""],
+    ["token", 502, "", "BITBUCKET_UNAVAILABLE", "Bitbucket answered HTTP 502.", ""],
+    ["user", 418, "", "BITBUCKET_UNAVAILABLE", "Bitbucket answered HTTP 418.", ""],
+    ["user", 429, "", "BITBUCKET_RATE_LIMITED", "", "Bitbucket's user endpoint answered HTTP 429"],
+    ["user", 401, "", "BITBUCKET_TOKEN_REJECTED", "", ""],
+    ["user", 403, "{}", "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
+    ["emails", 403, "{}", "SCOPE_MISSING", refusedFor("'email' (Account: Email)"), ""],
+    [
+      "api",
+      403,
+      scopeBody(["repository"]),
+      "SCOPE_MISSING",
+      refusedFor("'repository' (Repositories: Read)"),
+      "",
+    ],
+    [
+      "api",
+      403,
+      scopeBody(["repository", "project:admin"]),
+      "SCOPE_MISSING",
+      refusedFor("'repository' (Repositories: Read), 'project:admin'"),
+      "",
+    ],
+    // A `required` list that is not plain scope names is not repeated: the endpoint's own is named.
+    ["user", 403, scopeBody(["Xaccount"]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
+    ["user", 403, scopeBody(["accountX"]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
+    ["user", 403, scopeBody([5]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
+    ["user", 403, scopeBody(["email", 5]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
+    ["emails", 403, "not json", "SCOPE_MISSING", refusedFor("'email' (Account: Email)"), ""],
+  ])("%s, HTTP %i, %s: %s", (endpoint, status, body, code, message, cause) => {
+    const err = fromHttpError(endpoint, status, body);
+    expect(err).toBeInstanceOf(BitbucketAuthError);
+    expect(err.code).toBe(code);
+    if (message) expect(err.message).toBe(message);
+    expect(causeOf(err)).toEqual(cause || expect.stringContaining(`HTTP ${status}`));
+  });
+});
+
+describe("anything a Bitbucket call throws becomes a coded error", () => {
+  it("keeps our own errors as they are", async () => {
+    const ours = new BitbucketAuthError("STATE_MISMATCH");
+    expect(await fromThrown(ours, "user")).toBe(ours);
+  });
+
+  it("reads a body that is not JSON as an outage, naming the endpoint in the cause", async () => {
+    const err = await fromThrown(new SyntaxError("Unexpected token <"), "emails");
+    expect(err.code).toBe("BITBUCKET_UNAVAILABLE");
+    expect(err.message).toBe("Bitbucket answered with a body that is not JSON.");
+    expect(causeOf(err)).toBe("Bitbucket's emails endpoint sent invalid JSON");
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      "a refused connection",
+      Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } }),
+      "Request to Bitbucket's token endpoint failed: ECONNREFUSED",
+    ],
+    [
+      "a failure without a code",
+      new TypeError("fetch failed"),
+      "Request to Bitbucket's token endpoint failed",
+    ],
+    [
+      "a provider error without a response object",
+      { message: "OAUTH_REQUEST_FAILED", response: "HTTP 500" },
+      "Request to Bitbucket's token endpoint failed",
+    ],
+    [
+      "a provider error with a null response",
+      { message: "OAUTH_REQUEST_FAILED", response: null },
+      "Request to Bitbucket's token endpoint failed",
+    ],
+    ["something that is not an error", undefined, "Request to Bitbucket's token endpoint failed"],
+  ])("reads %s as Bitbucket being unreachable", async (_name, thrown, cause) => {
+    const err = await fromThrown(thrown, "token");
+    expect(err.code).toBe("BITBUCKET_UNAVAILABLE");
+    expect(err.message).toBe("Bitbucket could not be reached.");
+    expect(causeOf(err)).toBe(cause);
+  });
+
+  it.each<[string, string, boolean, Endpoint, number, string, string]>([
+    [
+      "the token URL",
+      "https://bitbucket.org/site/oauth2/access_token",
+      true,
+      "user",
+      401,
+      "{}",
+      "CLIENT_CREDENTIALS_REJECTED",
+    ],
+    [
+      "the emails URL",
+      "https://api.bitbucket.org/2.0/user/emails",
+      true,
+      "user",
+      403,
+      "{}",
+      "SCOPE_MISSING:email",
+    ],
+    [
+      "the user URL",
+      "https://api.bitbucket.org/2.0/user",
+      true,
+      "token",
+      401,
+      "{}",
+      "BITBUCKET_TOKEN_REJECTED",
+    ],
+    [
+      "an unknown URL",
+      "https://api.bitbucket.org/2.0/other",
+      true,
+      "token",
+      401,
+      "{}",
+      "CLIENT_CREDENTIALS_REJECTED",
+    ],
+    [
+      "the response's URL",
+      "https://api.bitbucket.org/2.0/user/emails",
+      false,
+      "token",
+      403,
+      "{}",
+      "SCOPE_MISSING:email",
+    ],
+  ])("takes the endpoint from %s", async (_name, url, withRequest, fallback, status, body, expected) => {
+    const err = await fromThrown(oauthFailure(url, new Response(body, { status }), withRequest), fallback);
+    const [code, scope] = expected.split(":");
+    expect(err.code).toBe(code);
+    if (scope) expect(err.message).toContain(`'${scope}'`);
+  });
+
+  describe("an error body that stalls is cancelled at the deadline", () => {
+    const stalled = () => {
+      let cancelled = false;
+      const body = new ReadableStream<Uint8Array>({
+        start: (controller) => controller.enqueue(new TextEncoder().encode('{"error":"inv')),
+        // No more ever arrives: only a cancel ends the read.
+        pull: () => new Promise<void>(() => undefined),
+        cancel: () => {
+          cancelled = true;
+        },
+      });
+      const failure = oauthFailure(
+        "https://bitbucket.org/site/oauth2/access_token",
+        new Response(body, { status: 400 }),
+      );
+      return { failure, cancelled: () => cancelled };
+    };
+
+    it("while it is being read", async () => {
+      const { failure, cancelled } = stalled();
+      const thrown = await fromThrown(failure, "token", createDeadline(1000)).catch((err: unknown) => err);
+      expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+      expect((thrown as BitbucketAuthError).message).toBe("Bitbucket did not answer within 1000 ms.");
+      expect(cancelled()).toBe(true);
+    });
+
+    it("when the deadline has already passed", async () => {
+      const deadline = createDeadline(1000);
+      if (!deadline.signal.aborted) await once(deadline.signal, "abort");
+      const { failure, cancelled } = stalled();
+      const thrown = await fromThrown(failure, "token", deadline).catch((err: unknown) => err);
+      expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+      expect(cancelled()).toBe(true);
+    });
+  });
+});
+
+describe("the deadline", () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+  it("leaves no timer behind once the call settles", async () => {
+    const before = timers();
+    await expect(createDeadline(60_000).race(Promise.resolve("answer"))).resolves.toBe("answer");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(timers()).toBe(before);
+  });
+
+  it("rejects a call that outlives it with BITBUCKET_TIMEOUT", async () => {
+    const thrown = await createDeadline(1000)
+      .race(new Promise(() => undefined))
+      .catch((err: unknown) => err);
+    expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+    expect((thrown as BitbucketAuthError).message).toBe("Bitbucket did not answer within 1000 ms.");
+  });
+});
+
+describe("fetchJson reads a 404 as 'no access' only when asked to", () => {
+  let server: http.Server;
+  let url: string;
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end('{"type":"error","error":{"message":"Not found"}}');
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/2.0/user/emails`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("throws BITBUCKET_UNAVAILABLE by default", async () => {
+    const thrown = await fetchJson("emails", url, {}, createDeadline(10_000)).catch((err: unknown) => err);
+    expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_UNAVAILABLE");
+    expect((thrown as BitbucketAuthError).message).toBe("Bitbucket answered HTTP 404.");
+  });
+
+  it("resolves null with noAccessAsNull", async () => {
+    await expect(fetchJson("api", url, {}, createDeadline(10_000), true)).resolves.toBeNull();
+  });
+});
