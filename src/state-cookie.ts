@@ -100,7 +100,10 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       const pending = value === false ? undefined : decode(value);
       if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
       const age = Date.now() - pending.issuedAt;
+      // Stryker disable next-line EqualityOperator: `>=` differs only in the one millisecond at the limit.
       if (age > maxAge) throw new BitbucketAuthError("STATE_EXPIRED");
+      // A clock up to a minute behind is tolerated; further in the future is not a cookie we wrote.
+      // Stryker disable next-line EqualityOperator: `<=` differs only in the one millisecond at the limit.
       if (age < -60_000) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
       if (!sameSecret(pending.state, given)) throw new BitbucketAuthError("STATE_MISMATCH");
       return pending;

@@ -1,0 +1,238 @@
+// The state cookie's own rules, one at a time, on a real Express app that only issues and consumes
+// it: which cookie a callback reads, what it accepts in it, and what each refusal is called.
+import { describe, expect, it } from "@jest/globals";
+import cookieParser from "cookie-parser";
+import signature from "cookie-signature";
+import express from "express";
+import request from "supertest";
+import { BitbucketAuthError } from "../src/index.js";
+import type { BitbucketRouterOptions } from "../src/options.js";
+import { resolveOptions } from "../src/resolve-options.js";
+import {
+  createStateCookie,
+  encodePending,
+  sameSecret,
+  sessionTag,
+  stateCookieName,
+} from "../src/state-cookie.js";
+
+const STEM = "bitbucket_oauth_state";
+const SECRETS = ["new-secret", "old-secret"];
+
+/** An app with one route that issues a state cookie and one that consumes it. */
+function appWith(options: { cookieSecret?: readonly string[]; parserSecret?: string | null } = {}) {
+  const resolved = resolveOptions({
+    clientId: "id",
+    clientSecret: "secret",
+    redirectUri: "http://app.test/login/bitbucket/callback",
+    ...(options.cookieSecret ? { cookieSecret: options.cookieSecret } : {}),
+  } as BitbucketRouterOptions);
+  const cookie = createStateCookie(resolved);
+  const app = express();
+  if (options.parserSecret !== undefined)
+    app.use(options.parserSecret === null ? cookieParser() : cookieParser(options.parserSecret));
+  app.get("/issue", (req, res) => {
+    const { state = "", returnTo, link } = req.query as Record<string, string | undefined>;
+    cookie.issue(req, res, { state, returnTo: returnTo ?? null, link: link ?? null });
+    res.end();
+  });
+  app.get("/consume", (req, res) => {
+    try {
+      res.json(cookie.consume(req, res));
+    } catch (err) {
+      res.status(400).json({ code: (err as BitbucketAuthError).code });
+    }
+  });
+  return app;
+}
+
+const own = () => appWith({ cookieSecret: SECRETS });
+/** A cookie the way the router writes one, signed with `secret`, for the `state` its name is for. */
+const crafted = (forState: string, value: string, secret = SECRETS[0] ?? "", prefix = "s:") =>
+  `${stateCookieName(STEM, forState)}=${prefix}${signature.sign(value, secret)}`;
+const pending = (state: string, issuedAt = Date.now(), returnTo: string | null = null) =>
+  encodePending({ state, issuedAt, returnTo, link: null });
+
+async function consume(app: express.Express, state: string | null, cookie: string) {
+  const query = state === null ? "" : `?state=${encodeURIComponent(state)}`;
+  return request(app).get(`/consume${query}`).set("Cookie", cookie);
+}
+
+describe("the callback reads only a state cookie it issued for this state", () => {
+  it("writes state.issuedAt.returnTo.link, signed, and gives it back once", async () => {
+    const app = own();
+    const issued = await request(app).get("/issue?state=abc123&returnTo=/x");
+    const line = (issued.headers["set-cookie"] as unknown as string[])[0] ?? "";
+    const [pair = ""] = line.split(";");
+    const value = decodeURIComponent(pair.slice(pair.indexOf("=") + 1));
+    expect(pair.startsWith(`${stateCookieName(STEM, "abc123")}=`)).toBe(true);
+    expect(value).toMatch(/^s:abc123\.[0-9a-z]{1,12}\.L3g\.\.[\w+/]+$/);
+
+    const res = await consume(app, "abc123", pair);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ state: "abc123", returnTo: "/x", link: null, issuedAt: expect.any(Number) });
+  });
+
+  it("leaves returnTo empty when there is none, and reads it back as null", async () => {
+    const app = own();
+    const issued = await request(app).get("/issue?state=abc123");
+    const [pair = ""] = ((issued.headers["set-cookie"] as unknown as string[])[0] ?? "").split(";");
+    expect(decodeURIComponent(pair)).toMatch(/=s:abc123\.[0-9a-z]+\.\.\./);
+    const res = await consume(app, "abc123", pair);
+    expect(res.body).toMatchObject({ returnTo: null, link: null });
+  });
+
+  it("accepts a cookie signed with an older secret of the list", async () => {
+    const res = await consume(own(), "abc", crafted("abc", pending("abc"), SECRETS[1]));
+    expect(res.status).toBe(200);
+  });
+
+  it.each<[string, string | null, string, string]>([
+    [
+      "signed with a secret not in the list",
+      "abc",
+      crafted("abc", pending("abc"), "other"),
+      "STATE_COOKIE_INVALID",
+    ],
+    [
+      "signed, but without the s: marker",
+      "abc",
+      crafted("abc", pending("abc"), SECRETS[0], "t:"),
+      "STATE_COOKIE_INVALID",
+    ],
+    [
+      "for this state, holding another of the same length",
+      "abc",
+      crafted("abc", pending("abd")),
+      "STATE_MISMATCH",
+    ],
+    ["for this state, holding a longer one", "abc", crafted("abc", pending("abcd")), "STATE_MISMATCH"],
+    [
+      "holding a state over 256 characters",
+      "abc",
+      crafted("abc", pending("a".repeat(300))),
+      "STATE_COOKIE_INVALID",
+    ],
+    [
+      "with an issue time of 13 digits",
+      "abc",
+      crafted("abc", `abc.00000${Date.now().toString(36)}..`),
+      "STATE_COOKIE_INVALID",
+    ],
+    [
+      "with a signed issue time",
+      "abc",
+      crafted("abc", `abc.+${Date.now().toString(36)}..`),
+      "STATE_COOKIE_INVALID",
+    ],
+    [
+      "with an issue time and a tail",
+      "abc",
+      crafted("abc", `abc.${Date.now().toString(36)}!..`),
+      "STATE_COOKIE_INVALID",
+    ],
+    ["with an extra segment", "abc", crafted("abc", `${pending("abc")}.x`), "STATE_COOKIE_INVALID"],
+    [
+      "issued two minutes in the future",
+      "abc",
+      crafted("abc", pending("abc", Date.now() + 120_000)),
+      "STATE_COOKIE_INVALID",
+    ],
+    [
+      "issued eleven minutes ago",
+      "abc",
+      crafted("abc", pending("abc", Date.now() - 660_000)),
+      "STATE_EXPIRED",
+    ],
+    ["with no state in the query, named like the stem", null, `${STEM}.=garbage`, "STATE_MISMATCH"],
+    [
+      "with a 257-character state",
+      "a".repeat(257),
+      crafted("a".repeat(257), pending("a".repeat(257))),
+      "STATE_MISMATCH",
+    ],
+    ["absent, beside a cookie part without '='", "abc", `${STEM}.zzz; other=1`, "STATE_COOKIE_MISSING"],
+  ])("refuses a cookie %s", async (_name, state, cookie, code) => {
+    const res = await consume(own(), state, cookie);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ code });
+  });
+
+  it("allows a clock a little behind (issued 30 s in the future)", async () => {
+    const res = await consume(own(), "abc", crafted("abc", pending("abc", Date.now() + 30_000)));
+    expect(res.status).toBe(200);
+  });
+
+  it("takes a state of up to 256 characters", async () => {
+    const state = "s".repeat(256);
+    const res = await consume(own(), state, crafted(state, pending(state)));
+    expect(res.status).toBe(200);
+    expect(res.body.state).toBe(state);
+  });
+
+  it("reads a cookie followed by a space before the next one", async () => {
+    const res = await consume(own(), "abc", `${crafted("abc", pending("abc"))} ; other=1`);
+    expect(res.status).toBe(200);
+  });
+});
+
+describe("with cookie-parser's secret instead of cookieSecret", () => {
+  it("says the secret is missing when cookie-parser has none", async () => {
+    const app = appWith({ parserSecret: null });
+    const res = await consume(app, "abc", crafted("abc", pending("abc"), "any"));
+    expect(res.body).toEqual({ code: "COOKIE_SECRET_MISSING" });
+  });
+
+  it.each<[string, string, string]>([
+    [
+      "an unsigned cookie with our name",
+      `${stateCookieName(STEM, "abc")}=${pending("abc")}`,
+      "STATE_COOKIE_INVALID",
+    ],
+    ["a cookie signed with another secret", crafted("abc", pending("abc"), "other"), "STATE_COOKIE_INVALID"],
+    ["no cookie of ours", "other=1", "STATE_COOKIE_MISSING"],
+  ])("refuses %s", async (_name, cookie, code) => {
+    const res = await consume(appWith({ parserSecret: "parser-secret" }), "abc", cookie);
+    expect(res.body).toEqual({ code });
+  });
+
+  it("accepts one cookie-parser verifies", async () => {
+    const res = await consume(
+      appWith({ parserSecret: "parser-secret" }),
+      "abc",
+      crafted("abc", pending("abc"), "parser-secret"),
+    );
+    expect(res.status).toBe(200);
+  });
+});
+
+describe("at most five logins in flight", () => {
+  it("drops the oldest by issue time, wherever it is in the header", async () => {
+    const now = Date.now();
+    const ages = [3, 5, 1, 4, 2]; // minutes ago; the third cookie is the oldest
+    const cookies = ages.map((minutes, i) =>
+      crafted(`state${i}`, pending(`state${i}`, now - minutes * 60_000)),
+    );
+    const res = await request(own()).get("/issue?state=new").set("Cookie", cookies.join("; "));
+    const lines = res.headers["set-cookie"] as unknown as string[];
+    const cleared = lines.filter((line) => line.includes("Expires=Thu, 01 Jan 1970"));
+    expect(cleared).toHaveLength(1);
+    expect(cleared[0]?.startsWith(`${stateCookieName(STEM, "state1")}=`)).toBe(true);
+    expect(lines).toHaveLength(2);
+  });
+});
+
+describe("helpers", () => {
+  it("tags a session with 22 base64url characters of its hash, never the id", () => {
+    const tag = sessionTag("session-id-0123456789");
+    expect(tag).toMatch(/^[\w-]{22}$/);
+    expect(tag).not.toContain("session");
+  });
+
+  it("compares secrets only with strings", () => {
+    expect(sameSecret("abc", "abc")).toBe(true);
+    expect(sameSecret("abc", undefined)).toBe(false);
+    expect(sameSecret("abc", ["abc"])).toBe(false);
+    expect(sameSecret("abc", "abd")).toBe(false);
+  });
+});
