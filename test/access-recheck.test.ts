@@ -120,3 +120,78 @@ describe("refreshBitbucketTokens with allow", () => {
     );
   });
 });
+
+describe("checkBitbucketAccess: what it says, and about which workspace", () => {
+  const check = (rules: Parameters<typeof checkBitbucketAccess>[0]["allow"]) =>
+    checkBitbucketAccess({ accessToken: tokens.accessToken, allow: rules });
+  const both = { workspaces: ["fake-team", "evil-team"] };
+
+  it("names every workspace asked about when the person is in none", async () => {
+    h.fake.setWorkspaceRole("ada", "fake-team", null);
+    expect(await check(both)).toMatchObject({
+      allowed: false,
+      reason: "not a member of the workspaces 'fake-team', 'evil-team'",
+    });
+  });
+
+  it("reports the highest role found when every role is below the one required", async () => {
+    h.fake.setWorkspaceRole("ada", "evil-team", "collaborator");
+    expect(await check({ ...both, role: "owner" })).toMatchObject({
+      allowed: false,
+      role: "collaborator",
+      workspace: { slug: "evil-team" },
+      reason: "the role 'collaborator' in workspace 'evil-team' is below the required 'owner'",
+    });
+  });
+
+  it("throws when one workspace's check fails, even if another already said 'below the role'", async () => {
+    // The network edge: the request about evil-team never reaches Bitbucket.
+    const routed = globalThis.fetch;
+    globalThis.fetch = async (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (url.includes("/workspaces/evil-team/permission"))
+        throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
+      return routed(input, init);
+    };
+    try {
+      expect(await codeOf(check({ ...both, role: "owner" }))).toBe("BITBUCKET_UNAVAILABLE");
+    } finally {
+      globalThis.fetch = routed;
+    }
+  });
+
+  it("throws on a permission answer with an unknown role, naming the workspace only in the cause", async () => {
+    h.fake.setFault({ endpoint: "permission", kind: "body", body: { permission: "admin" } });
+    const thrown = (await check({ workspaces: ["fake-team"] }).catch(
+      (err: unknown) => err,
+    )) as BitbucketAuthError;
+    expect(thrown.code).toBe("BITBUCKET_UNAVAILABLE");
+    expect(thrown.message).toBe("Bitbucket's workspace permission answer is malformed.");
+    expect((thrown.cause as Error).message).toBe(
+      "Bitbucket's permission endpoint for workspace 'fake-team' sent an unexpected body",
+    );
+  });
+
+  it("fills in the workspace from the id asked about when the answer names none", async () => {
+    h.fake.setFault({ endpoint: "permission", kind: "body", body: { permission: "member" } });
+    expect(await check({ workspaces: ["fake-team"] })).toMatchObject({
+      allowed: true,
+      workspace: { slug: "fake-team", uuid: "", name: "fake-team" },
+    });
+    const uuid = DEFAULT_FAKE_WORKSPACE.uuid ?? "";
+    expect(await check({ workspaces: [uuid] })).toMatchObject({
+      allowed: true,
+      workspace: { slug: "", uuid, name: "" },
+    });
+  });
+
+  it("reads a repository answer that is not an object as no access", async () => {
+    h.fake.setFault({ endpoint: "repository", kind: "body", body: "yes" });
+    expect(await check({ repositories: ["fake-team/handbook"] })).toMatchObject({
+      allowed: false,
+      repository: null,
+      reason:
+        "cannot read any of the repositories 'fake-team/handbook' (the check needs the OAuth consumer's Repositories: Read permission)",
+    });
+  });
+});
