@@ -89,7 +89,13 @@ export function resolveAllow(value: unknown, fail: (message: string) => never): 
     "repositories",
     (v) => {
       const [ws, repo, extra] = v.split("/");
-      return extra === undefined && ws !== undefined && isWorkspaceId(ws) && repo !== undefined && REPO_SLUG.test(repo);
+      return (
+        extra === undefined &&
+        ws !== undefined &&
+        isWorkspaceId(ws) &&
+        repo !== undefined &&
+        REPO_SLUG.test(repo)
+      );
     },
     '"workspace/repo_slug" entries, e.g. "acme/handbook"',
   );

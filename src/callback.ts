@@ -48,6 +48,8 @@ export function createCallbackHandler<_Auth extends Auth>(
           .catch(async (err: unknown) => Promise.reject(await fromThrown(err, "token", deadline))),
       );
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
+      // The provider has already read `uuid` from the user, so the user itself is never null here.
+      // Stryker disable next-line OptionalChaining: equivalent, see above.
       if (typeof bitbucketUser?.uuid !== "string" || bitbucketUser.uuid.length === 0) {
         throw new BitbucketAuthError("BITBUCKET_USER_INVALID");
       }
@@ -60,6 +62,7 @@ export function createCallbackHandler<_Auth extends Auth>(
       ]);
       if (accessResult.status === "rejected") throw accessResult.reason;
       const access = accessResult.value;
+      // Stryker disable next-line StringLiteral: a refusal always carries its reason.
       if (access && !access.allowed) await refuse(auth, bitbucketUserAuth, access.reason ?? "", access);
       if (emailResult.status === "rejected") throw emailResult.reason;
       const context: BitbucketLoginContext<_Auth> = {

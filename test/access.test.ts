@@ -67,6 +67,9 @@ describe("allow.workspaces", () => {
     const res = await loginAs("eve");
     await expectRefused(h, res, "ACCESS_NOT_ALLOWED", 403);
     expect(res.body.message).toBe("Not allowed to sign in: not a member of the workspace 'fake-team'.");
+    expect(((h.errors[0] as Error).cause as Error).message).toBe(
+      "allow rules: not a member of the workspace 'fake-team'",
+    );
     expect(JSON.stringify(res.body)).not.toMatch(/Bearer|access_token|[A-Za-z0-9_-]{40,}/);
   });
 
@@ -290,6 +293,9 @@ describe("the authorize hook", () => {
       error: "ACCESS_NOT_ALLOWED",
       message: "Not allowed to sign in: the app's authorize hook refused this account.",
     });
+    expect(((h.errors.at(-1) as Error).cause as Error).message).toBe(
+      "the app's authorize hook refused this account",
+    );
     expect((await agent.get("/me")).status).toBe(401);
     expect(await h.db.counts()).toEqual({ users: 1, keys: 1, sessions: 0 });
   });

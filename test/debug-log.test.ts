@@ -53,6 +53,8 @@ describe("DEBUG=express-lucia-bitbucket*", () => {
       expect(res.status).toBe(403);
       const all = lines.join("\n");
       expect(all).toContain("login failed: ACCESS_NOT_ALLOWED");
+      // Only a missing cookie secret logs its message; a refusal's reason stays out of the log.
+      expect(all).not.toContain("login failed: ACCESS_NOT_ALLOWED:");
       expect(all).not.toMatch(/fake-client-secret|Bearer/);
     } finally {
       await gated.close();

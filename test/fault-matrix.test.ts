@@ -102,6 +102,12 @@ const matrix: Case[] = [
     "BITBUCKET_USER_INVALID",
     502,
   ],
+  [
+    "user body with an empty uuid",
+    { endpoint: "user", kind: "body", body: { uuid: "", display_name: "x", links: {} } },
+    "BITBUCKET_USER_INVALID",
+    502,
+  ],
 ];
 
 describe("Bitbucket faults, through the fake's fault modes", () => {

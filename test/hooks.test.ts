@@ -131,6 +131,8 @@ describe("onSuccess", () => {
     const res = await login(h.agent());
     expect(res.status).toBe(500);
     expect(res.body.error).toBe("SESSION_CREATION_FAILED");
+    expect(res.body.message).toBe("The onSuccess hook failed; the new session was revoked.");
+    expect(((h.errors[0] as Error).cause as Error).message).toBe("token store down");
     expect(setCookie(res, "auth_session")).toMatch(/^auth_session=;/);
     expect((await h.db.counts()).sessions).toBe(0);
   });
