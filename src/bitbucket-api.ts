@@ -17,7 +17,7 @@ const API_PATH = /^\/2\.0\/[^\s?#]*(\?[^\s#]*)?$/;
 export type FetchBitbucket = (path: string) => Promise<unknown>;
 
 export function createFetchBitbucket(accessToken: string, deadline: Deadline): FetchBitbucket {
-  const headers = { Authorization: `Bearer ${accessToken}`, Accept: "application/json" };
+  const headers = { Authorization: `Bearer ${accessToken}` };
   return async (path) => {
     // Only paths on Bitbucket's own API: the token must never be sent to another host.
     if (typeof path !== "string" || !API_PATH.test(path))

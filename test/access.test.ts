@@ -322,6 +322,43 @@ describe("the authorize hook", () => {
     await expectRefused(h, await loginAs("ada"), code, status);
   });
 
+  it("lets fetchBitbucket reach only paths of Bitbucket's API", async () => {
+    const outcomes: string[] = [];
+    await start(undefined, {
+      authorize: async ({ fetchBitbucket }) => {
+        for (const path of [
+          "https://evil.test/2.0/user",
+          "/2.0/user#x",
+          "/2.0/user x",
+          "/1.0/user",
+          "/2.0/user?x=1#y",
+          5,
+          "/2.0/repositories/fake-team/handbook?fields=full_name,slug",
+        ]) {
+          outcomes.push(
+            await fetchBitbucket(path as string).then(
+              (body) => `ok ${typeof body}`,
+              (err: Error) => `${err.name}: ${err.message}`,
+            ),
+          );
+        }
+        return true;
+      },
+    });
+    await signedIn(await loginAs("ada"));
+    const refused = (path: unknown) =>
+      `TypeError: fetchBitbucket: expected an API path such as "/2.0/user"; got ${JSON.stringify(path)}.`;
+    expect(outcomes).toEqual([
+      refused("https://evil.test/2.0/user"),
+      refused("/2.0/user#x"),
+      refused("/2.0/user x"),
+      refused("/1.0/user"),
+      refused("/2.0/user?x=1#y"),
+      refused(5),
+      "ok object",
+    ]);
+  });
+
   it("keeps the code of an outage inside fetchBitbucket", async () => {
     await start(undefined, {
       authorize: async ({ fetchBitbucket }) =>

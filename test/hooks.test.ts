@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
-import type { BitbucketSuccessContext } from "../src/index.js";
+import { BitbucketAuthError, type BitbucketSuccessContext } from "../src/index.js";
 import type { AppAuth } from "../example-server/lucia.js";
 import { login, setCookie, startHarness, type Harness } from "./helpers/harness.js";
 import { expectRefused } from "./helpers/assertions.js";
@@ -35,6 +35,22 @@ describe("getUserAttributes", () => {
 });
 
 describe("createUser (full override)", () => {
+  it("keeps a coded error it throws as final, even once the account has a user", async () => {
+    h = await startHarness({
+      router: {
+        // An app that creates first and checks an invitation after, then refuses.
+        createUser: async ({ bitbucketUserAuth }) => {
+          await bitbucketUserAuth.createUser({ attributes: {} });
+          throw new BitbucketAuthError("SIGN_UP_REFUSED", "Sign-up is by invitation only.");
+        },
+      },
+    });
+    const res = await login(h.agent());
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ error: "SIGN_UP_REFUSED", message: "Sign-up is by invitation only." });
+    expect((await h.db.counts()).sessions).toBe(0);
+  });
+
   it("refuses sign-ups by returning null: SIGN_UP_REFUSED and nothing written", async () => {
     h = await startHarness({ router: { createUser: () => null } });
     await expectRefused(h, await login(h.agent()), "SIGN_UP_REFUSED", 403);
@@ -98,7 +114,10 @@ describe("onSuccess", () => {
     h = await startHarness({ router: { onSuccess: (ctx) => void seen.push(ctx) } });
     await login(h.agent());
     await login(h.agent());
-    expect(seen.map((s) => s.isNewUser)).toEqual([true, false]);
+    expect(seen.map((s) => [s.isNewUser, s.isLinked])).toEqual([
+      [true, false],
+      [false, false],
+    ]);
     const [first] = seen;
     expect(first?.user.userId).toBe(first?.session.user.userId);
     expect(first?.bitbucketUser.uuid).toBe("{4a2f6c1e-8b7d-4e0a-9c3f-1d2e3f4a5b6c}");

@@ -30,7 +30,7 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
       await start(race.router);
       const { statuses } = await concurrentCallbacks(h, 50);
       expect(statuses).toEqual(Array(50).fill(302));
-      expect(race.stats).toEqual({ arrived: 50, created: 1 });
+      expect(race.stats).toEqual({ arrived: 50, created: 1, linked: 0 });
       expect(await h.db.counts()).toEqual({ users: 1, keys: 1, sessions: 50 });
     });
 

@@ -11,7 +11,7 @@ describe("concurrent first logins for one new Bitbucket account", () => {
     h = await startHarness({ router: race.router });
     const { agents, statuses } = await concurrentCallbacks(h, 50);
     expect(statuses).toEqual(Array(50).fill(302));
-    expect(race.stats).toEqual({ arrived: 50, created: 1 });
+    expect(race.stats).toEqual({ arrived: 50, created: 1, linked: 0 });
     expect(await h.db.counts()).toEqual({ users: 1, keys: 1, sessions: 50 });
     const ids = new Set(await Promise.all(agents.map(async (agent) => (await agent.get("/me")).body.userId)));
     expect(ids.size).toBe(1);

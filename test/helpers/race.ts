@@ -5,10 +5,10 @@ import { approvedCallback, type Harness } from "./harness.js";
 /**
  * Hooks for an N-way first-login race. A barrier in the app's attributes hook holds every callback
  * until all N have seen "no user yet", so all N really try to create the user and N-1 must lose on
- * the duplicate key. `onSuccess` counts who ended up creating it.
+ * the duplicate key. `onSuccess` counts who ended up creating it (and any login wrongly called a link).
  */
 export function raceHooks(n: number) {
-  const stats = { arrived: 0, created: 0 };
+  const stats = { arrived: 0, created: 0, linked: 0 };
   let release: () => void = () => undefined;
   const allArrived = new Promise<void>((resolve) => (release = resolve));
   const router: Partial<BitbucketRouterOptions<AppAuth>> = {
@@ -20,7 +20,10 @@ export function raceHooks(n: number) {
       clearTimeout(timer);
       return {};
     },
-    onSuccess: ({ isNewUser }) => void (stats.created += isNewUser ? 1 : 0),
+    onSuccess: ({ isNewUser, isLinked }) => {
+      stats.created += isNewUser ? 1 : 0;
+      stats.linked += isLinked ? 1 : 0;
+    },
   };
   return { router, stats };
 }
