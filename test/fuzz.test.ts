@@ -31,9 +31,10 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once("listening", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
+// `?.`: when the harness failed to start, its own error is the one to read.
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await h.close();
+  if (server) await new Promise((resolve) => server.close(resolve));
+  await h?.close();
 });
 
 /** A real login start: the state and the signed cookie value the app issued. */

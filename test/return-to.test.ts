@@ -47,7 +47,8 @@ describe("safeReturnTo", () => {
 describe("?returnTo through a whole login", () => {
   let h: Harness;
   beforeAll(async () => (h = await startHarness({ router: { successRedirect: "/home" } })));
-  afterAll(() => h.close());
+  // `?.`: when the harness failed to start, its own error is the one to read.
+  afterAll(() => h?.close());
 
   it("lands on a safe returnTo", async () => {
     const res = await login(h.agent(), `?returnTo=${encodeURIComponent("/projects/42?tab=pr")}`);
