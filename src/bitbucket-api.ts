@@ -16,8 +16,15 @@ const API_PATH = /^\/2\.0\/[^\s?#]*(\?[^\s#]*)?$/;
  */
 export type FetchBitbucket = (path: string) => Promise<unknown>;
 
+/** The headers of every API call of ours: the token as a Bearer header, never in the URL. */
+export const bearerHeaders = (accessToken: string) => ({
+  Authorization: `Bearer ${accessToken}`,
+  // Stryker disable next-line StringLiteral: Bitbucket answers JSON either way; the header says what we read.
+  Accept: "application/json",
+});
+
 export function createFetchBitbucket(accessToken: string, deadline: Deadline): FetchBitbucket {
-  const headers = { Authorization: `Bearer ${accessToken}` };
+  const headers = bearerHeaders(accessToken);
   return async (path) => {
     // Only paths on Bitbucket's own API: the token must never be sent to another host.
     if (typeof path !== "string" || !API_PATH.test(path))

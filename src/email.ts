@@ -1,3 +1,4 @@
+import { bearerHeaders } from "./bitbucket-api.js";
 import { fetchJson, type Deadline } from "./upstream.js";
 
 const EMAILS_URL = "https://api.bitbucket.org/2.0/user/emails?pagelen=100";
@@ -15,7 +16,7 @@ interface EmailEntry {
  * on Bitbucket's own API origin are followed, so a forged page can never receive the token.
  */
 export async function fetchPrimaryEmail(accessToken: string, deadline: Deadline): Promise<string | null> {
-  const headers = { Authorization: `Bearer ${accessToken}`, Accept: "application/json" };
+  const headers = bearerHeaders(accessToken);
   let url: string | undefined = EMAILS_URL;
   for (let page = 0; url && page < MAX_PAGES; page++) {
     const body = (await fetchJson("emails", url, { headers }, deadline)) as {
