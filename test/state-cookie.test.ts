@@ -8,15 +8,9 @@ import request from "supertest";
 import { BitbucketAuthError } from "../src/index.js";
 import type { BitbucketRouterOptions } from "../src/options.js";
 import { resolveOptions } from "../src/resolve-options.js";
-import {
-  createStateCookie,
-  encodePending,
-  sameSecret,
-  sessionTag,
-  stateCookieName,
-} from "../src/state-cookie.js";
+import { createStateCookie, encodePending, sameSecret, sessionTag } from "../src/state-cookie.js";
+import { STATE_COOKIE, stateCookieFor } from "./helpers/harness.js";
 
-const STEM = "bitbucket_oauth_state";
 const SECRETS = ["new-secret", "old-secret"];
 
 /** An app with one route that issues a state cookie and one that consumes it. */
@@ -49,7 +43,7 @@ function appWith(options: { cookieSecret?: readonly string[]; parserSecret?: str
 const own = () => appWith({ cookieSecret: SECRETS });
 /** A cookie the way the router writes one, signed with `secret`, for the `state` its name is for. */
 const crafted = (forState: string, value: string, secret = SECRETS[0] ?? "", prefix = "s:") =>
-  `${stateCookieName(STEM, forState)}=${prefix}${signature.sign(value, secret)}`;
+  `${stateCookieFor(forState)}=${prefix}${signature.sign(value, secret)}`;
 const pending = (state: string, issuedAt = Date.now(), returnTo: string | null = null) =>
   encodePending({ state, issuedAt, returnTo, link: null });
 
@@ -65,7 +59,7 @@ describe("the callback reads only a state cookie it issued for this state", () =
     const line = (issued.headers["set-cookie"] as unknown as string[])[0] ?? "";
     const [pair = ""] = line.split(";");
     const value = decodeURIComponent(pair.slice(pair.indexOf("=") + 1));
-    expect(pair.startsWith(`${stateCookieName(STEM, "abc123")}=`)).toBe(true);
+    expect(pair.startsWith(`${stateCookieFor("abc123")}=`)).toBe(true);
     expect(value).toMatch(/^s:abc123\.[0-9a-z]{1,12}\.L3g\.\.[\w+/]+$/);
 
     const res = await consume(app, "abc123", pair);
@@ -144,14 +138,19 @@ describe("the callback reads only a state cookie it issued for this state", () =
       crafted("abc", pending("abc", Date.now() - 660_000)),
       "STATE_EXPIRED",
     ],
-    ["with no state in the query, named like the stem", null, `${STEM}.=garbage`, "STATE_MISMATCH"],
+    ["with no state in the query, named like the stem", null, `${STATE_COOKIE}.=garbage`, "STATE_MISMATCH"],
     [
       "with a 257-character state",
       "a".repeat(257),
       crafted("a".repeat(257), pending("a".repeat(257))),
       "STATE_MISMATCH",
     ],
-    ["absent, beside a cookie part without '='", "abc", `${STEM}.zzz; other=1`, "STATE_COOKIE_MISSING"],
+    [
+      "absent, beside a cookie part without '='",
+      "abc",
+      `${STATE_COOKIE}.zzz; other=1`,
+      "STATE_COOKIE_MISSING",
+    ],
   ])("refuses a cookie %s", async (_name, state, cookie, code) => {
     const res = await consume(own(), state, cookie);
     expect(res.status).toBe(400);
@@ -186,7 +185,7 @@ describe("with cookie-parser's secret instead of cookieSecret", () => {
   it.each<[string, string, string]>([
     [
       "an unsigned cookie with our name",
-      `${stateCookieName(STEM, "abc")}=${pending("abc")}`,
+      `${stateCookieFor("abc")}=${pending("abc")}`,
       "STATE_COOKIE_INVALID",
     ],
     ["a cookie signed with another secret", crafted("abc", pending("abc"), "other"), "STATE_COOKIE_INVALID"],
@@ -217,7 +216,7 @@ describe("at most five logins in flight", () => {
     const lines = res.headers["set-cookie"] as unknown as string[];
     const cleared = lines.filter((line) => line.includes("Expires=Thu, 01 Jan 1970"));
     expect(cleared).toHaveLength(1);
-    expect(cleared[0]?.startsWith(`${stateCookieName(STEM, "state1")}=`)).toBe(true);
+    expect(cleared[0]?.startsWith(`${stateCookieFor("state1")}=`)).toBe(true);
     expect(lines).toHaveLength(2);
   });
 });
