@@ -125,10 +125,12 @@ describe("allow.repositories", () => {
   });
 
   it("refuses someone who can read none, and names the permission the check needs", async () => {
-    await start({ repositories: ["fake-team/ops"] });
+    await start({ repositories: ["fake-team/ops", "fake-team/no-such-repo"] });
     const res = await loginAs("ada");
     await expectRefused(h, res, "ACCESS_NOT_ALLOWED", 403);
-    expect(res.body.message).toContain("cannot read any of the repositories 'fake-team/ops'");
+    expect(res.body.message).toContain(
+      "cannot read any of the repositories 'fake-team/ops', 'fake-team/no-such-repo' ",
+    );
     expect(res.body.message).toContain("Repositories: Read");
   });
 
@@ -333,6 +335,8 @@ describe("the authorize hook", () => {
           "/1.0/user",
           "/2.0/user?x=1#y",
           5,
+          // Not a string, though it reads as an API path when turned into one.
+          { toString: () => "/2.0/user" },
           "/2.0/repositories/fake-team/handbook?fields=full_name,slug",
         ]) {
           outcomes.push(
@@ -355,6 +359,7 @@ describe("the authorize hook", () => {
       refused("/1.0/user"),
       refused("/2.0/user?x=1#y"),
       refused(5),
+      refused({}),
       "ok object",
     ]);
   });

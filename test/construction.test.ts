@@ -243,6 +243,8 @@ describe("each option's error says what the option takes", () => {
     ["an empty cookieSecret", { ...valid, cookieSecret: "" }, SECRET],
     ["a cookieSecret list with an empty entry", { ...valid, cookieSecret: ["a", ""] }, SECRET],
     ["a cookieSecret list with a number", { ...valid, cookieSecret: ["a", 5] }, SECRET],
+    // Not a string, though it has a length: only strings sign cookies.
+    ["a cookieSecret list with a nested list", { ...valid, cookieSecret: [["a"]] }, SECRET],
     [
       "a logoutPath that is not a path",
       { ...valid, logoutPath: "logout" },
@@ -302,6 +304,11 @@ describe("each option's error says what the option takes", () => {
       "a {uuid} with a tail",
       { ...valid, allow: { workspaces: ["{5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b}x"] } },
       'option "allow.workspaces" must hold workspace slugs or {uuid}s (never display names), e.g. "acme"; got "{5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b}x".',
+    ],
+    [
+      "a {uuid} with a head",
+      { ...valid, allow: { workspaces: ["x{5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b}"] } },
+      'option "allow.workspaces" must hold workspace slugs or {uuid}s (never display names), e.g. "acme"; got "x{5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b}".',
     ],
     [
       "a repository slug with a space",

@@ -23,6 +23,16 @@ describe("the logout route", () => {
     expect((await agent.get("/me")).status).toBe(401);
   });
 
+  it('sends people to "/" when logoutRedirect is not set', async () => {
+    h = await startHarness({ router: { logoutPath: "/logout" } });
+    const agent = h.agent();
+    await login(agent);
+    const res = await agent.post("/logout").set("Origin", "http://app.test");
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe("/");
+    expect((await agent.get("/me")).status).toBe(401);
+  });
+
   it.each([
     ["a foreign Origin", { Origin: "https://evil.example" }],
     ["Sec-Fetch-Site: cross-site", { "Sec-Fetch-Site": "cross-site" }],

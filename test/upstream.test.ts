@@ -1,6 +1,6 @@
 // How every way a Bitbucket call can fail becomes one coded error: the mapping itself, driven with
 // the real `Response`, `Request` and stream classes the provider and fetch hand us.
-import { once } from "node:events";
+import { getEventListeners, once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -89,6 +89,9 @@ describe("an HTTP error from Bitbucket maps onto a code, keeping only its short 
     ["user", 403, scopeBody(["accountX"]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
     ["user", 403, scopeBody([5]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
     ["user", 403, scopeBody(["email", 5]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
+    // Values that only turn into scope names when made strings: null, and a nested list.
+    ["user", 403, scopeBody([null]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
+    ["user", 403, scopeBody([["email"]]), "SCOPE_MISSING", refusedFor("'account' (Account: Read)"), ""],
     ["emails", 403, "not json", "SCOPE_MISSING", refusedFor("'email' (Account: Email)"), ""],
   ])("%s, HTTP %i, %s: %s", (endpoint, status, body, code, message, cause) => {
     const err = fromHttpError(endpoint, status, body);
@@ -139,6 +142,13 @@ describe("anything a Bitbucket call throws becomes a coded error", () => {
     expect(err.code).toBe("BITBUCKET_UNAVAILABLE");
     expect(err.message).toBe("Bitbucket could not be reached.");
     expect(causeOf(err)).toBe(cause);
+  });
+
+  it("reads a provider error without a body by its status alone", async () => {
+    const failure = oauthFailure("https://api.bitbucket.org/2.0/user", new Response(null, { status: 401 }));
+    expect((await fromThrown(failure, "token", createDeadline(60_000))).code).toBe(
+      "BITBUCKET_TOKEN_REJECTED",
+    );
   });
 
   it.each<[string, string, boolean, Endpoint, number, string, string]>([
@@ -218,6 +228,16 @@ describe("anything a Bitbucket call throws becomes a coded error", () => {
       expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
       expect((thrown as BitbucketAuthError).message).toBe("Bitbucket did not answer within 1000 ms.");
       expect(cancelled()).toBe(true);
+    });
+
+    it("and not before: a body that ends is read whole, leaving no listener on the deadline", async () => {
+      const deadline = createDeadline(60_000);
+      const failure = oauthFailure(
+        "https://bitbucket.org/site/oauth2/access_token",
+        new Response('{"error":"unauthorized_client"}', { status: 400 }),
+      );
+      expect((await fromThrown(failure, "token", deadline)).code).toBe("CLIENT_CREDENTIALS_REJECTED");
+      expect(getEventListeners(deadline.signal, "abort")).toEqual([]);
     });
 
     it("when the deadline has already passed", async () => {
