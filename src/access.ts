@@ -1,4 +1,4 @@
-import { ROLE_RANK, type BitbucketWorkspaceRole, type ResolvedAllow } from "./allow.js";
+import { ROLE_RANK, isRole, type BitbucketWorkspaceRole, type ResolvedAllow } from "./allow.js";
 import type { FetchBitbucket } from "./bitbucket-api.js";
 import { BitbucketAuthError } from "./errors.js";
 
@@ -135,8 +135,9 @@ function repositoryOutcome(allow: ResolvedAllow, fetchBitbucket: FetchBitbucket)
 
 /**
  * Reads `/2.0/user/workspaces/{id}/permission`. It must carry a known role and, when it names its
- * workspace, be about the one asked for, by slug or uuid (never by name); anything else is a
- * malformed answer, not a pass.
+ * workspace, name the one asked for by the very identifier asked with (slug or uuid, never by
+ * name): an answer that names the workspace only by the other identifier, or by another one, is
+ * malformed, not a pass.
  */
 function membershipOf(id: string, body: unknown): Membership {
   const answer = body as {
@@ -148,10 +149,12 @@ function membershipOf(id: string, body: unknown): Membership {
   const ws = answer.workspace;
   // Stryker disable next-line MethodExpression: a checked id starts with "{" exactly when it ends with "}".
   const askedUuid = id.startsWith("{");
+  const named = ws !== undefined && ws !== null;
   const slug = typeof ws?.slug === "string" ? ws.slug : askedUuid ? "" : id;
   const uuid = typeof ws?.uuid === "string" ? ws.uuid : askedUuid ? id : "";
-  const same = slug.toLowerCase() === id.toLowerCase() || uuid.toLowerCase() === id.toLowerCase();
-  if (typeof role !== "string" || !(role in ROLE_RANK) || !same) {
+  const asked = askedUuid ? ws?.uuid : ws?.slug;
+  const same = !named || (typeof asked === "string" && asked.toLowerCase() === id.toLowerCase());
+  if (typeof role !== "string" || !isRole(role) || !same) {
     throw new BitbucketAuthError(
       "BITBUCKET_UNAVAILABLE",
       "Bitbucket's workspace permission answer is malformed.",
@@ -160,6 +163,6 @@ function membershipOf(id: string, body: unknown): Membership {
   }
   return {
     workspace: { slug, uuid, name: typeof ws?.name === "string" ? ws.name : slug },
-    role: role as BitbucketWorkspaceRole,
+    role,
   };
 }

@@ -41,6 +41,9 @@ export const ROLE_RANK: Readonly<Record<BitbucketWorkspaceRole, number>> = {
   owner: 3,
 };
 
+/** True for one of the three roles, by own key: never a name from Object's prototype. */
+export const isRole = (v: string): v is BitbucketWorkspaceRole => Object.hasOwn(ROLE_RANK, v);
+
 const KEYS = ["workspaces", "role", "repositories"] as const;
 const SLUG = /^[a-z0-9][a-z0-9_.-]{0,99}$/i;
 const UUID = /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/i;
@@ -94,13 +97,17 @@ export function resolveAllow(value: unknown, fail: (message: string) => never): 
         ws !== undefined &&
         isWorkspaceId(ws) &&
         repo !== undefined &&
-        REPO_SLUG.test(repo)
+        REPO_SLUG.test(repo) &&
+        // "acme/." and "acme/.." would ask /2.0/repositories/acme/ and /2.0/repositories/.
+        repo !== "." &&
+        repo !== ".."
       );
     },
     '"workspace/repo_slug" entries, e.g. "acme/handbook"',
   );
   const role = input.role ?? "member";
-  if (typeof role !== "string" || !(role in ROLE_RANK))
+  // Own keys only: `in` would also take "constructor", "toString" or "__proto__" for a role.
+  if (typeof role !== "string" || !isRole(role))
     fail(`option "allow.role" must be "member", "collaborator" or "owner".`);
   if (input.role !== undefined && workspaces.length === 0)
     fail(`option "allow.role" needs "allow.workspaces": a role is held in a workspace.`);

@@ -1,7 +1,26 @@
 import { fetchJson, type Deadline } from "./upstream.js";
 
 const API_ORIGIN = "https://api.bitbucket.org";
-const API_PATH = /^\/2\.0\/[^\s?#]*(\?[^\s#]*)?$/;
+const API_PATH = /^\/2\.0\/[^\s?#\\]*(\?[^\s#]*)?$/;
+
+/**
+ * True when no segment of the path (before any query) is `.` or `..`, as sent or percent-decoded
+ * (`%2e%2e`, `.%2e`), nor holds a backslash (`..\`, `%5c`), nor is empty before the last one: a
+ * URL parser would resolve any of these outside `/2.0/` (the red team's finding 6).
+ */
+export function hasPlainSegments(path: string): boolean {
+  const segments = (path.split("?")[0] ?? "").split("/").slice(1);
+  return segments.every((raw, i) => {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return false;
+    }
+    if (segment === "." || segment === ".." || segment.includes("\\") || segment.includes("/")) return false;
+    return raw !== "" || i === segments.length - 1;
+  });
+}
 
 /**
  * `GET https://api.bitbucket.org<path>` with the login's access token (Bearer header only: Bitbucket
@@ -27,7 +46,7 @@ export function createFetchBitbucket(accessToken: string, deadline: Deadline): F
   const headers = bearerHeaders(accessToken);
   return async (path) => {
     // Only paths on Bitbucket's own API: the token must never be sent to another host.
-    if (typeof path !== "string" || !API_PATH.test(path))
+    if (typeof path !== "string" || !API_PATH.test(path) || !hasPlainSegments(path))
       throw new TypeError(
         `fetchBitbucket: expected an API path such as "/2.0/user"; got ${JSON.stringify(path)}.`,
       );

@@ -1,7 +1,8 @@
-import type { RequestHandler } from "express";
+import type { RequestHandler, Response } from "express";
+import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
 import type { Auth } from "lucia";
-import type { BitbucketAuth } from "@lucia-auth/oauth/providers";
 import { createFetchBitbucket } from "./bitbucket-api.js";
+import { createCodeExchange } from "./exchange.js";
 import { BitbucketAuthError } from "./errors.js";
 import { fetchPrimaryEmail } from "./email.js";
 import type { FailureHandler } from "./failure.js";
@@ -11,7 +12,7 @@ import type { BitbucketLoginContext, ResolvedOptions } from "./options.js";
 import { safeReturnTo } from "./return-to.js";
 import { currentSession, endSession, replaceSession } from "./session.js";
 import { sameSecret, sessionTag, type StateCookie } from "./state-cookie.js";
-import { createDeadline, fromThrown } from "./upstream.js";
+import { createDeadline } from "./upstream.js";
 import { resolveUser } from "./user.js";
 import { redirect } from "./redirect.js";
 
@@ -21,12 +22,12 @@ const CODE_SHAPE = /^[A-Za-z0-9._~+/=-]{1,512}$/;
 /** `GET /login/bitbucket/callback`: each step in order; any failure goes to the failure handler. */
 export function createCallbackHandler<_Auth extends Auth>(
   auth: _Auth,
-  provider: BitbucketAuth<_Auth>,
   options: ResolvedOptions<_Auth>,
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {
   const checkAccess = createAccessCheck(options);
+  const exchange = createCodeExchange(auth, options);
   const emailOf = options.fetchEmail ? fetchPrimaryEmail : async () => null;
   return async (req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
@@ -42,17 +43,8 @@ export function createCallbackHandler<_Auth extends Auth>(
       log("callback: state checked, exchanging the code");
       // One deadline for every Bitbucket call below, error bodies included.
       const deadline = createDeadline(options.timeout);
-      const bitbucketUserAuth = await deadline.race(
-        provider
-          .validateCallback(code)
-          .catch(async (err: unknown) => Promise.reject(await fromThrown(err, "token", deadline))),
-      );
+      const bitbucketUserAuth = await deadline.race(exchange(code, deadline));
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
-      // The provider has already read `uuid` from the user, so the user itself is never null here.
-      // Stryker disable next-line OptionalChaining: equivalent, see above.
-      if (typeof bitbucketUser?.uuid !== "string" || bitbucketUser.uuid.length === 0) {
-        throw new BitbucketAuthError("BITBUCKET_USER_INVALID");
-      }
 
       // The gate and the email run side by side: at most one more round trip for the login.
       const fetchBitbucket = createFetchBitbucket(bitbucketTokens.accessToken, deadline);
@@ -63,7 +55,8 @@ export function createCallbackHandler<_Auth extends Auth>(
       if (accessResult.status === "rejected") throw accessResult.reason;
       const access = accessResult.value;
       // Stryker disable next-line StringLiteral: a refusal always carries its reason.
-      if (access && !access.allowed) await refuse(auth, bitbucketUserAuth, access.reason ?? "", access);
+      if (access && !access.allowed)
+        await refuse(auth, bitbucketUserAuth, access.reason ?? "", access, options.refusalMessage);
       if (emailResult.status === "rejected") throw emailResult.reason;
       const context: BitbucketLoginContext<_Auth> = {
         bitbucketUser,
@@ -74,7 +67,7 @@ export function createCallbackHandler<_Auth extends Auth>(
         req,
       };
       const refusal = await runAuthorizeHook(options, context, fetchBitbucket);
-      if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null);
+      if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null, options.refusalMessage);
 
       // Only now is anything read: the session, then the user.
       const previous = await currentSession(auth, req);
@@ -96,6 +89,8 @@ export function createCallbackHandler<_Auth extends Auth>(
         if (isNewUser) await auth.deleteUser(user.userId).catch(() => undefined);
         throw err;
       });
+      if (options.tokens)
+        await saveTokens(auth, res, options, user.userId, session.sessionId, bitbucketTokens);
       log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
 
       const redirectTo = safeReturnTo(pending.returnTo) ?? options.successRedirect;
@@ -117,4 +112,37 @@ export function createCallbackHandler<_Auth extends Auth>(
       fail(err, res, next);
     }
   };
+}
+
+/**
+ * The `tokens` option: the login's tokens, saved before anyone is redirected. A store that fails
+ * undoes the session, so no session exists whose tokens the guard cannot find.
+ */
+async function saveTokens(
+  auth: Auth,
+  res: Response,
+  options: ResolvedOptions,
+  userId: string,
+  sessionId: string,
+  tokens: BitbucketTokens,
+): Promise<void> {
+  const now = Date.now();
+  try {
+    await options.tokens?.save(userId, {
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      accessTokenExpiresAt: now + tokens.accessTokenExpiresIn * 1000,
+      // The login ran the gate only when the router has `allow`; otherwise the guard checks at once.
+      checkedAt: options.allow ? now : 0,
+    });
+  } catch (err) {
+    await endSession(auth, res, sessionId);
+    throw new BitbucketAuthError(
+      "TOKEN_STORE_FAILED",
+      "The tokens could not be stored; the new session was revoked.",
+      {
+        cause: err,
+      },
+    );
+  }
 }

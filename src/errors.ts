@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   STATE_EXPIRED: 400,
   /** `?state` is missing, repeated, or differs from the cookie (CSRF or a replay). */
   STATE_MISMATCH: 400,
+  /** This state cookie already came back to a callback of this server once (a replay). */
+  STATE_ALREADY_USED: 400,
   /** The person pressed "Deny" on Bitbucket (`?error=access_denied`). */
   ACCESS_DENIED: 403,
   /** Bitbucket redirected back with another `?error=` value. */
@@ -60,6 +62,13 @@ export const ERROR_STATUS = {
   LINK_ORIGIN_REJECTED: 403,
   /** A link flow came back to the callback under another session (or none) than the one that started it. */
   LINK_SESSION_MISMATCH: 403,
+  /**
+   * `bitbucketAccessGuard`: the signed-in user no longer qualifies (removed, revoked the app, no
+   * stored tokens, or Bitbucket unreachable for longer than `maxStale`); every session of theirs was ended.
+   */
+  ACCESS_REVOKED: 401,
+  /** `bitbucketAccessGuard`: the token store failed to read or write; the request was not let through. */
+  TOKEN_STORE_FAILED: 500,
 } as const;
 
 /** A stable error code, one of the keys of {@link ERROR_STATUS}. */
@@ -70,6 +79,7 @@ const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
   STATE_COOKIE_INVALID: "The login state cookie is not validly signed.",
   STATE_EXPIRED: "The login took too long and its state expired. Start the login again.",
   STATE_MISMATCH: "The state parameter does not match this browser's login.",
+  STATE_ALREADY_USED: "This login's state was already used. Start the login again.",
   ACCESS_DENIED: "Access to the Bitbucket account was denied.",
   AUTHORIZATION_FAILED: "Bitbucket reported an authorization error.",
   CODE_INVALID: "The authorization code is missing or malformed.",
@@ -97,6 +107,8 @@ const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
   LINK_ORIGIN_REJECTED: "Cross-site link requests are refused.",
   LINK_SESSION_MISMATCH:
     "This link was started under another session; nothing was linked. Start the link again while signed in.",
+  ACCESS_REVOKED: "Access through Bitbucket is no longer granted; every session was ended. Sign in again.",
+  TOKEN_STORE_FAILED: "The stored Bitbucket tokens could not be read or written.",
 };
 
 /**

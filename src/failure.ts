@@ -7,7 +7,7 @@ import { redirect } from "./redirect.js";
 /** Sends a failure to `failureRedirect?error=CODE` when set, otherwise to `next(err)`. */
 export type FailureHandler = (err: unknown, res: Response, next: NextFunction) => void;
 
-export function createFailureHandler(options: ResolvedOptions): FailureHandler {
+export function createFailureHandler(options: Pick<ResolvedOptions, "failureRedirect">): FailureHandler {
   // `?error=` goes before any #fragment, or the browser would keep it out of the query.
   // Stryker disable next-line StringLiteral: without failureRedirect the target is never used.
   const [base = "", fragment] = (options.failureRedirect ?? "").split(/#(.*)/s);

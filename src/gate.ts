@@ -44,6 +44,7 @@ export async function refuse(
   providerUser: BitbucketUserAuth<Auth>,
   reason: string,
   access: BitbucketAccess | null,
+  message: ResolvedOptions["refusalMessage"],
 ): Promise<never> {
   // Stryker disable next-line ArrowFunction: undefined and null both read as "no existing user".
   const existing = await providerUser.getExistingUser().catch(() => null);
@@ -54,7 +55,10 @@ export async function refuse(
     });
     log("refused an existing user; all of their sessions were invalidated");
   }
-  throw new BitbucketAuthError("ACCESS_NOT_ALLOWED", `Not allowed to sign in: ${reason}.`, {
-    cause: new Error(access ? `allow rules: ${reason}` : reason),
-  });
+  // The generic message is the code's own; the reason stays in the cause, for the app's logs.
+  throw new BitbucketAuthError(
+    "ACCESS_NOT_ALLOWED",
+    message === "generic" ? undefined : `Not allowed to sign in: ${reason}.`,
+    { cause: new Error(access ? `allow rules: ${reason}` : reason) },
+  );
 }

@@ -17,3 +17,13 @@ export type {
   BitbucketSuccessContext,
 } from "./options.js";
 export type { BitbucketUser, BitbucketTokens, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
+export { bitbucketAccessGuard, type BitbucketAccessGuardOptions } from "./access-guard.js";
+export { memoryTokenStore, type BitbucketStoredTokens, type BitbucketTokenStore } from "./token-store.js";
+export {
+  sqliteTokenStore,
+  postgresTokenStore,
+  type SqlTokenStoreOptions,
+  type SqliteDatabaseLike,
+  type PostgresQueryable,
+} from "./sql-token-stores.js";
+export { createTokenSealer, type TokenSealer } from "./token-seal.js";

@@ -10,6 +10,7 @@ import type { Request, Response } from "express";
 import type { BitbucketAccess } from "./access.js";
 import type { BitbucketAllow, ResolvedAllow } from "./allow.js";
 import type { FetchBitbucket } from "./bitbucket-api.js";
+import type { BitbucketTokenStore } from "./token-store.js";
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -117,6 +118,23 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
    */
   readonly allow?: BitbucketAllow;
   /**
+   * What a refusal by `allow` says to the person: `"detailed"` names the rule that failed (for
+   * example "not a member of the workspace 'acme'"); `"generic"` says only that the account is not
+   * allowed. The full reason is always in the error's `cause` and in `access.reason`, for your logs.
+   * Default `"detailed"`.
+   *
+   * WARNING: `"detailed"` tells anyone who tries which workspaces and repositories the app requires.
+   * Choose `"generic"` when those names are private.
+   */
+  readonly refusalMessage?: "detailed" | "generic";
+  /**
+   * Store the tokens of every login here, sealed, for `bitbucketAccessGuard` and your own API calls:
+   * the router saves them right after the session is created, so no `onSuccess` is needed for it.
+   * Default: not stored. See `sqliteTokenStore`, `postgresTokenStore` and `memoryTokenStore`.
+   * @example tokens: sqliteTokenStore(db, { keys: [process.env.TOKEN_KEY!] })
+   */
+  readonly tokens?: BitbucketTokenStore;
+  /**
    * Path of the `POST` route that links a Bitbucket account to the signed-in user. It needs a valid
    * Lucia session (else `LINK_REQUIRES_SESSION`), refuses cross-site requests, and the callback links
    * only under that same session (else `LINK_SESSION_MISMATCH`). An ordinary login never links.
@@ -201,7 +219,14 @@ export interface ResolvedOptions<_Auth extends Auth = Auth> {
     readonly maxAge: number;
   };
   readonly timeout: number;
+  /**
+   * Names the router in every state it signs: a hash of the edition, client, redirect URI and
+   * link setting, so another router that shares the secret cannot finish its logins here.
+   */
+  readonly stateIssuer: string;
   readonly allow: ResolvedAllow | null;
+  readonly refusalMessage: "detailed" | "generic";
+  readonly tokens: BitbucketTokenStore | null;
   readonly authorize: BitbucketRouterOptions<_Auth>["authorize"];
   readonly linkPath: string | false;
   readonly fetchEmail: boolean;

@@ -2,9 +2,8 @@ import { checkAccess, type BitbucketAccess } from "./access.js";
 import { resolveAllow, type BitbucketAllow } from "./allow.js";
 import { createFetchBitbucket } from "./bitbucket-api.js";
 import { BitbucketAuthError } from "./errors.js";
-import { createDeadline, fetchJson } from "./upstream.js";
-
-const TOKEN_URL = "https://bitbucket.org/site/oauth2/access_token";
+import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
+import { createDeadline } from "./upstream.js";
 
 /** Input of {@link refreshBitbucketTokens}. */
 export interface RefreshBitbucketTokensOptions {
@@ -67,27 +66,13 @@ export async function refreshBitbucketTokens(
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
   const allow = options.allow === undefined ? null : resolveAllow(options.allow, fail);
   const deadline = createDeadline(timeout);
-  const body = await fetchJson(
+  const fresh = await postTokenEndpoint(
     "refresh",
-    TOKEN_URL,
-    {
-      method: "POST",
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`,
-        "Content-Type": "application/x-www-form-urlencoded",
-        Accept: "application/json",
-      },
-      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }).toString(),
-    },
+    basicAuthorization(clientId, clientSecret),
+    { grant_type: "refresh_token", refresh_token: refreshToken },
     deadline,
   );
-  const tokens = (body ?? {}) as Record<string, unknown>;
-  if (typeof tokens.access_token !== "string" || typeof tokens.refresh_token !== "string") {
-    throw new BitbucketAuthError("BITBUCKET_UNAVAILABLE", "Bitbucket's refresh answer lacks the new tokens.");
-  }
-  const scope =
-    typeof tokens.scope === "string" ? tokens.scope : typeof tokens.scopes === "string" ? tokens.scopes : "";
-  const accessToken = tokens.access_token;
+  const { accessToken } = fresh;
   // The old refresh token is spent now: an outage in the re-check must not lose the new ones.
   let access: BitbucketAccess | null = null;
   let accessCheckError: BitbucketAuthError | null = null;
@@ -99,12 +84,5 @@ export async function refreshBitbucketTokens(
         err instanceof BitbucketAuthError ? err : new BitbucketAuthError("BITBUCKET_UNAVAILABLE");
     }
   }
-  return {
-    accessToken,
-    accessTokenExpiresIn: typeof tokens.expires_in === "number" ? tokens.expires_in : 7200,
-    refreshToken: tokens.refresh_token,
-    scopes: scope.split(/\s+/).filter(Boolean),
-    access,
-    accessCheckError,
-  };
+  return { ...fresh, access, accessCheckError };
 }

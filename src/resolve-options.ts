@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import type { Auth, GlobalDatabaseSessionAttributes, GlobalDatabaseUserAttributes } from "lucia";
 import type { BitbucketRouterOptions, ResolvedOptions } from "./options.js";
 import { didYouMean } from "./did-you-mean.js";
 import { resolveAllow } from "./allow.js";
+import { isTokenStore } from "./token-store.js";
 
 const KNOWN = [
   "clientId",
@@ -16,6 +18,8 @@ const KNOWN = [
   "stateMaxAge",
   "timeout",
   "allow",
+  "refusalMessage",
+  "tokens",
   "linkPath",
   "fetchEmail",
   "logoutPath",
@@ -59,8 +63,9 @@ function optional<T>(
   return value as T;
 }
 
-const isPath = (v: unknown) => typeof v === "string" && /^\/[^\s?#\\]*$/.test(v) && !v.startsWith("//");
-const isTarget = (v: unknown) =>
+export const isPath = (v: unknown) =>
+  typeof v === "string" && /^\/[^\s?#\\]*$/.test(v) && !v.startsWith("//");
+export const isTarget = (v: unknown) =>
   typeof v === "string" && (isPath(v.split(/[?#]/)[0]) || /^https?:\/\/[^\s]+$/i.test(v));
 
 /**
@@ -74,8 +79,7 @@ export function resolveOptions<_Auth extends Auth>(
     fail("options must be an object with clientId, clientSecret and redirectUri.");
   const options = input as unknown as Record<string, unknown>;
   for (const key of Object.keys(options)) {
-    const removed = REMOVED[key];
-    if (removed) fail(removed);
+    if (Object.hasOwn(REMOVED, key)) fail(REMOVED[key] as string);
     if (!(KNOWN as readonly string[]).includes(key)) {
       const hint = didYouMean(key, KNOWN);
       fail(`unknown option "${key}".${hint ? ` Did you mean "${hint}"?` : ""}`);
@@ -205,7 +209,25 @@ export function resolveOptions<_Auth extends Auth>(
       isMs(120_000),
       "a whole number of milliseconds (not seconds), from 1000 to 120000",
     ),
+    stateIssuer: createHash("sha256")
+      .update(JSON.stringify(["cloud", clientId, redirectUri, linkPath]))
+      .digest("base64url")
+      .slice(0, 12),
     allow: options.allow === undefined ? null : resolveAllow(options.allow, fail),
+    refusalMessage: optional(
+      options,
+      "refusalMessage",
+      "detailed",
+      (v) => v === "detailed" || v === "generic",
+      '"detailed" or "generic"',
+    ),
+    tokens: optional(
+      options,
+      "tokens",
+      null,
+      isTokenStore,
+      "a token store: an object with get, save and remove methods (see sqliteTokenStore)",
+    ),
     authorize: input.authorize,
     linkPath,
     fetchEmail: optional(options, "fetchEmail", false, (v) => typeof v === "boolean", "a boolean"),

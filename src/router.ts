@@ -45,7 +45,7 @@ export function bitbucketRouter<_Auth extends Auth>(
   // start close to a bare route's speed (see the README's benchmarks).
   const routes = new Map<string, RequestHandler>([
     [`GET ${resolved.loginPath}`, createLoginHandler(provider, stateCookie, fail)],
-    [`GET ${resolved.callbackPath}`, createCallbackHandler(auth, provider, resolved, stateCookie, fail)],
+    [`GET ${resolved.callbackPath}`, createCallbackHandler(auth, resolved, stateCookie, fail)],
   ]);
   if (resolved.linkPath)
     routes.set(`POST ${resolved.linkPath}`, createLinkHandler(auth, provider, resolved, stateCookie, fail));

@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, Response, CookieOptions } from "express";
 import signature from "cookie-signature";
+import { cookiePairs } from "./cookie-header.js";
 import { BitbucketAuthError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
+import { createUsedStates } from "./used-states.js";
 
 // cookie-parser's additions to the request; typed here so the package needs no @types/cookie-parser.
 type ParsedRequest = Request & { secret?: string; signedCookies?: Record<string, unknown> };
@@ -14,11 +16,16 @@ export interface PendingLogin {
   readonly issuedAt: number;
   /** For a link flow, {@link sessionTag} of the session that asked for it; `null` for a login. */
   readonly link: string | null;
+  /**
+   * Which router issued it ({@link ResolvedOptions.stateIssuer}): a state is only good at the
+   * callback of a router with the same client, redirect URI and link setting.
+   */
+  readonly issuer: string;
 }
 
 /** Issues and consumes the signed, one-time state cookies. Built once per router. */
 export interface StateCookie {
-  issue(req: Request, res: Response, pending: Omit<PendingLogin, "issuedAt">): void;
+  issue(req: Request, res: Response, pending: Omit<PendingLogin, "issuedAt" | "issuer">): void;
   /** Clears this login's cookie first, whatever follows, then checks it against `?state`. */
   consume(req: Request, res: Response): PendingLogin;
 }
@@ -26,12 +33,20 @@ export interface StateCookie {
 /** At most this many logins may be in flight in one browser; the oldest is dropped at the next start. */
 export const MAX_STATE_COOKIES = 5;
 
+/** The tag {@link stateCookieName} puts after the stem: 10 base64url characters, nothing else. */
+const TAG = /^[A-Za-z0-9_-]{10}$/;
+
 export function createStateCookie(options: ResolvedOptions): StateCookie {
   const { name: stem, path, secure, maxAge } = options.stateCookie;
-  const prefix = `${stem}.`;
+  const issuer = options.stateIssuer;
   const clearAttributes: CookieOptions = { httpOnly: true, sameSite: "lax", secure, path };
   const attributes: CookieOptions = { ...clearAttributes, maxAge };
   const secrets = options.cookieSecrets;
+  const used = createUsedStates(maxAge);
+  // The exact shape of the names this router issues: `<stem>.<10 base64url characters>`, byte for
+  // byte. Any other name (a planted `\xA0__Host-…`, `stem.a(b`, `stem.`) is not ours and is ignored.
+  const prefix = `${stem}.`;
+  const isOurs = (n: string) => n.startsWith(prefix) && TAG.test(n.slice(prefix.length));
   // Each login has its own cookie, named after a hash of its state, so two tabs never overwrite
   // each other and the callback finds its own from `?state` alone.
   const nameOf = (state: string) => stateCookieName(stem, state);
@@ -47,9 +62,10 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         if (!(req as ParsedRequest).secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
         res.cookie(name, value, { ...attributes, signed: true });
       };
+  /** The verified value of the cookie `name`: `undefined` when absent, `false` when not validly signed. */
   const read = secrets
     ? (req: Request, name: string): string | false | undefined => {
-        const raw = cookieEntries(req.headers.cookie).find(([n]) => n === name)?.[1];
+        const raw = cookiePairs(req.headers.cookie).find(([n]) => n === name)?.[1];
         if (raw === undefined) return undefined;
         if (!raw.startsWith("s:")) return false;
         for (const secret of secrets) {
@@ -61,29 +77,44 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
     : (req: Request, name: string): string | false | undefined => {
         const { signedCookies: signed, secret } = req as ParsedRequest;
         if (!signed || !secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
-        const value = signed[name];
+        const value = Object.hasOwn(signed, name) ? signed[name] : undefined;
         if (typeof value === "string") return value;
         // Signed with no secret we know (cookie-parser gives `false`), present but unsigned, or
         // JSON-decoded by cookie-parser: not one we issued.
-        return value !== undefined || (req.cookies as Record<string, unknown>)[name] !== undefined
-          ? false
-          : undefined;
+        const cookies = (req.cookies ?? {}) as Record<string, unknown>;
+        return value !== undefined || Object.hasOwn(cookies, name) ? false : undefined;
       };
-  const pendingNames = (req: Request) =>
-    cookieEntries(req.headers.cookie).filter(([n]) => n.startsWith(prefix));
+  /** The distinct names of our state cookies that the request carries. */
+  const pendingNames = (req: Request) => [
+    ...new Set(cookiePairs(req.headers.cookie).flatMap(([n]) => (isOurs(n) ? [n] : []))),
+  ];
+  /**
+   * Which cookie goes first when the cap is reached. A cookie that is not validly ours (unsigned,
+   * forged, from another router, expired or issued in the future) goes before any real one, so a
+   * planted cookie cannot steer which real login is dropped; among real ones, the oldest goes first.
+   */
+  const rank = (req: Request, name: string, now: number): number => {
+    const value = read(req, name);
+    const pending = typeof value === "string" ? decode(value) : undefined;
+    if (!pending || pending.issuer !== issuer) return -Infinity;
+    const age = now - pending.issuedAt;
+    return age > maxAge || age < -60_000 ? -Infinity : pending.issuedAt;
+  };
 
   return {
     issue(req, res, pending) {
       const inFlight = pendingNames(req);
       if (inFlight.length >= MAX_STATE_COOKIES) {
-        // Oldest first, by the issue time in the (unverified) value: only which to drop depends on it.
-        const oldest = inFlight
-          .map(([n, v]) => [n, parseInt(v.split(".")[1] ?? "", 36) || 0] as const)
+        const now = Date.now();
+        // Never more than MAX_STATE_COOKIES Set-Cookie lines in one answer (the new cookie and four
+        // removals), however many cookies were planted: the headers stay small. Each start clears a few more.
+        const drop = inFlight
+          .map((n) => [n, rank(req, n, now)] as const)
           .sort((a, b) => a[1] - b[1])
-          .slice(0, inFlight.length - MAX_STATE_COOKIES + 1);
-        for (const [n] of oldest) res.clearCookie(n, clearAttributes);
+          .slice(0, Math.min(inFlight.length - MAX_STATE_COOKIES + 1, MAX_STATE_COOKIES - 1));
+        for (const [n] of drop) res.clearCookie(n, clearAttributes);
       }
-      write(res, nameOf(pending.state), encodePending({ ...pending, issuedAt: Date.now() }), req);
+      write(res, nameOf(pending.state), encodePending({ ...pending, issuedAt: Date.now(), issuer }), req);
     },
     consume(req, res) {
       const given = req.query.state;
@@ -99,13 +130,22 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       }
       const pending = value === false ? undefined : decode(value);
       if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
-      const age = Date.now() - pending.issuedAt;
+      if (!sameSecret(issuer, pending.issuer)) {
+        throw new BitbucketAuthError(
+          "STATE_COOKIE_INVALID",
+          "The login state was issued by another router (another client, redirect URI or link setting).",
+        );
+      }
+      const now = Date.now();
+      const age = now - pending.issuedAt;
       // Stryker disable next-line EqualityOperator: `>=` differs only in the one millisecond at the limit.
       if (age > maxAge) throw new BitbucketAuthError("STATE_EXPIRED");
       // A clock up to a minute behind is tolerated; further in the future is not a cookie we wrote.
       // Stryker disable next-line EqualityOperator: `<=` differs only in the one millisecond at the limit.
       if (age < -60_000) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
       if (!sameSecret(pending.state, given)) throw new BitbucketAuthError("STATE_MISMATCH");
+      // Only after every check: garbage never fills the memory, and a state goes to Bitbucket once.
+      if (!used.claim(pending.state, now)) throw new BitbucketAuthError("STATE_ALREADY_USED");
       return pending;
     },
   };
@@ -122,17 +162,24 @@ export function sessionTag(sessionId: string): string {
 }
 
 /**
- * `state.issuedAt(base 36).returnTo(base64url).link`: compact, since it rides on the hot login
- * start, and free of characters a cookie would have to escape. The signature covers all of it.
+ * `state.issuedAt(base 36).returnTo(base64url).link.issuer`: compact, since it rides on the hot
+ * login start, and free of characters a cookie would have to escape. The signature covers all of it.
  */
-export function encodePending({ state, issuedAt, returnTo, link }: PendingLogin): string {
+export function encodePending({ state, issuedAt, returnTo, link, issuer }: PendingLogin): string {
   const to = returnTo === null ? "" : Buffer.from(returnTo).toString("base64url");
-  return `${state}.${issuedAt.toString(36)}.${to}.${link ?? ""}`;
+  return `${state}.${issuedAt.toString(36)}.${to}.${link ?? ""}.${issuer}`;
 }
 
 function decode(value: string): PendingLogin | undefined {
-  const [state, issued, returnTo, link, extra] = value.split(".");
-  if (extra !== undefined || !state || !issued || returnTo === undefined || link === undefined)
+  const [state, issued, returnTo, link, issuer, extra] = value.split(".");
+  if (
+    extra !== undefined ||
+    !state ||
+    !issued ||
+    returnTo === undefined ||
+    link === undefined ||
+    issuer === undefined
+  )
     return undefined;
   if (state.length > 256 || !/^[0-9a-z]{1,12}$/.test(issued)) return undefined;
   return {
@@ -140,6 +187,7 @@ function decode(value: string): PendingLogin | undefined {
     issuedAt: parseInt(issued, 36),
     returnTo: returnTo === "" ? null : Buffer.from(returnTo, "base64url").toString(),
     link: link === "" ? null : link,
+    issuer,
   };
 }
 
@@ -149,23 +197,4 @@ export function sameSecret(expected: string, given: unknown): boolean {
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** The Cookie header's `[name, value]` pairs, values URL-decoded as cookie-parser does. */
-function cookieEntries(header: string | undefined): [string, string][] {
-  if (!header) return [];
-  const entries: [string, string][] = [];
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq === -1) continue;
-    const value = part.slice(eq + 1).trim();
-    let decoded = value;
-    try {
-      decoded = decodeURIComponent(value);
-    } catch {
-      // kept as sent
-    }
-    entries.push([part.slice(0, eq).trim(), decoded]);
-  }
-  return entries;
 }

@@ -60,7 +60,9 @@ export function fromHttpError(endpoint: Endpoint, status: number, body: string):
   }
   if (status === 403) {
     const required = requiredScopes(parsed) ?? (endpoint === "emails" ? ["email"] : ["account"]);
-    const labels = required.map((s) => `'${s}'${PERMISSION_LABELS[s] ? ` (${PERMISSION_LABELS[s]})` : ""}`);
+    const labels = required.map(
+      (s) => `'${s}'${Object.hasOwn(PERMISSION_LABELS, s) ? ` (${PERMISSION_LABELS[s]})` : ""}`,
+    );
     return fail(
       "SCOPE_MISSING",
       `Bitbucket refused: the OAuth consumer lacks the ${labels.join(", ")} permission. ` +
@@ -121,7 +123,9 @@ export async function fetchJson(
   noAccessAsNull = false,
 ): Promise<unknown> {
   try {
-    const response = await fetch(url, { ...init, signal: deadline.signal });
+    // Never a redirect: a 3xx from Bitbucket would carry the code, a token or the client
+    // credentials to wherever it points. fetch then throws, and that reads as an outage.
+    const response = await fetch(url, { ...init, redirect: "error", signal: deadline.signal });
     const body = await response.text();
     if (noAccessAsNull && (response.status === 404 || (response.status === 403 && !isScopeError(body))))
       return null;

@@ -8,8 +8,7 @@ import {
   type HarnessOptions,
 } from "./helpers/harness.js";
 import { expectRefused } from "./helpers/assertions.js";
-import { setCookie, STATE_COOKIE } from "./helpers/harness.js";
-import { encodePending } from "../src/state-cookie.js";
+import { harnessPending, setCookie, STATE_COOKIE } from "./helpers/harness.js";
 
 let h: Harness;
 const start = async (options?: HarnessOptions) => (h = await startHarness(options));
@@ -56,7 +55,7 @@ describe("the state check", () => {
     const { callback } = await editableCallback();
     const state = callback.searchParams.get("state");
     const forged = encodeURIComponent(
-      encodePending({ state: state ?? "", issuedAt: Date.now(), returnTo: null, link: null }),
+      harnessPending({ state: state ?? "", issuedAt: Date.now(), returnTo: null, link: null }),
     );
     for (const value of [forged, `s%3A${forged}.bad-signature`]) {
       const res = await h

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import express from "express";
 import request from "supertest";
 import signature from "cookie-signature";
-import { encodePending } from "../src/state-cookie.js";
 import { bitbucketErrorHandler, bitbucketRouter } from "../src/index.js";
 import {
   COOKIE_SECRET,
@@ -16,6 +15,7 @@ import {
   STATE_COOKIE,
   stateCookieFor,
   type Harness,
+  harnessPending,
 } from "./helpers/harness.js";
 
 let h: Harness;
@@ -118,7 +118,7 @@ describe("the state cookie", () => {
     // supertest's jar drops expired cookies as a browser does, so replay a validly signed, old value by hand.
     const state = new URL(callback, "http://x").searchParams.get("state") ?? "";
     const value = signature.sign(
-      encodePending({ state, issuedAt: Date.now() - 1100, returnTo: null, link: null }),
+      harnessPending({ state, issuedAt: Date.now() - 1100, returnTo: null, link: null }),
       COOKIE_SECRET,
     );
     const res = await request(h.app)

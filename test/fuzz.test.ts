@@ -11,8 +11,8 @@ import {
   startHarness,
   stateCookieFor,
   type Harness,
+  harnessPending,
 } from "./helpers/harness.js";
-import { encodePending } from "../src/state-cookie.js";
 
 // `npm test` runs 1,000 callback cases and 300 returnTo logins; `npm run fuzz` sets FUZZ_RUNS=100000.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
@@ -198,13 +198,13 @@ function cookieFor(
       return `${name}=${encodeURIComponent(decoded.slice(0, i) + "X" + decoded.slice(i + 1))}`;
     }
     case "resigned":
-      return `${name}=${encodeURIComponent(`s:${signature.sign(encodePending({ state: login.state, issuedAt: Date.now(), returnTo: null, link: null }), "attacker-secret")}`)}`;
+      return `${name}=${encodeURIComponent(`s:${signature.sign(harnessPending({ state: login.state, issuedAt: Date.now(), returnTo: null, link: null }), "attacker-secret")}`)}`;
     case "duplicated":
       return `${name}=${encodeURIComponent(`s:${signature.sign("x", COOKIE_SECRET)}`)}; ${name}=${login.cookie}`;
     case "garbage":
       return `${name}=${encodeURIComponent(garbage)}`;
     case "unsigned":
-      return `${name}=${encodeURIComponent(encodePending({ state: login.state, issuedAt: Date.now(), returnTo: null, link: null }))}`;
+      return `${name}=${encodeURIComponent(harnessPending({ state: login.state, issuedAt: Date.now(), returnTo: null, link: null }))}`;
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import request from "supertest";
 import signature from "cookie-signature";
-import { encodePending, sessionTag } from "../src/state-cookie.js";
+import { sessionTag } from "../src/state-cookie.js";
 import {
   approvedCallback,
   COOKIE_SECRET,
@@ -11,6 +11,7 @@ import {
   stateCookieFor,
   type Harness,
   type HarnessOptions,
+  harnessPending,
 } from "./helpers/harness.js";
 
 // Defences that mutation testing found unpinned: each test fails if its defence is removed.
@@ -72,7 +73,7 @@ describe("the signed state cookie's content is checked too", () => {
   it("re-checks the returnTo it carries: an unsafe one lands on successRedirect", async () => {
     await start({ router: { successRedirect: "/home" } });
     const res = await callbackWithCookie((state) =>
-      encodePending({ state, issuedAt: Date.now(), returnTo: "//evil.example", link: null }),
+      harnessPending({ state, issuedAt: Date.now(), returnTo: "//evil.example", link: null }),
     );
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe("/home");
@@ -81,11 +82,12 @@ describe("the signed state cookie's content is checked too", () => {
   it.each([
     [
       "issued in the future",
-      (state: string) => encodePending({ state, issuedAt: Date.now() + 120_000, returnTo: null, link: null }),
+      (state: string) =>
+        harnessPending({ state, issuedAt: Date.now() + 120_000, returnTo: null, link: null }),
     ],
     [
       "an extra segment",
-      (state: string) => `${encodePending({ state, issuedAt: Date.now(), returnTo: null, link: null })}.x`,
+      (state: string) => `${harnessPending({ state, issuedAt: Date.now(), returnTo: null, link: null })}.x`,
     ],
     ["a missing segment", (state: string) => `${state}.${Date.now().toString(36)}.`],
     ["an issue time that is not base 36", (state: string) => `${state}.${"Z".repeat(8)}..`],
@@ -104,7 +106,7 @@ describe("the signed state cookie's content is checked too", () => {
   it("accepts an issue time up to a minute ahead (clock skew between instances)", async () => {
     await start();
     const res = await callbackWithCookie((state) =>
-      encodePending({ state, issuedAt: Date.now() + 30_000, returnTo: null, link: null }),
+      harnessPending({ state, issuedAt: Date.now() + 30_000, returnTo: null, link: null }),
     );
     expect(res.status).toBe(302);
   });
@@ -118,7 +120,7 @@ describe("the signed state cookie's content is checked too", () => {
     const state = new URL(callback, "http://x").searchParams.get("state") ?? "";
     const forged = (tag: string) =>
       `auth_session=${sessionId}; ${stateCookieFor(state)}=${encodeURIComponent(
-        `s:${signature.sign(encodePending({ state, issuedAt: Date.now(), returnTo: null, link: tag }), COOKIE_SECRET)}`,
+        `s:${signature.sign(harnessPending({ state, issuedAt: Date.now(), returnTo: null, link: tag }), COOKIE_SECRET)}`,
       )}`;
     const wrong = await request(h.app)
       .get(callback)
@@ -131,7 +133,7 @@ describe("the cookieSecret option", () => {
   it("reads the state cookie among others, and tries every secret of the rotation list", async () => {
     await start({ cookieSecret: null, router: { cookieSecret: ["new-secret", "old-secret"] } });
     const res = await callbackWithCookie(
-      (state) => encodePending({ state, issuedAt: Date.now(), returnTo: "/old", link: null }),
+      (state) => harnessPending({ state, issuedAt: Date.now(), returnTo: "/old", link: null }),
       "old-secret",
     );
     expect(res.status).toBe(302);
@@ -146,7 +148,7 @@ describe("the cookieSecret option", () => {
     const name = stateCookieFor(state);
     const value = (secret: string) =>
       encodeURIComponent(
-        `s:${signature.sign(encodePending({ state, issuedAt: Date.now(), returnTo: null, link: null }), secret)}`,
+        `s:${signature.sign(harnessPending({ state, issuedAt: Date.now(), returnTo: null, link: null }), secret)}`,
       );
     const decoy = `x${name}=nope; ${name}x=nope; theme=dark`;
     const refused = await request(h.app)

@@ -14,11 +14,20 @@ import { STATE_COOKIE, stateCookieFor } from "./helpers/harness.js";
 const SECRETS = ["new-secret", "old-secret"];
 
 /** An app with one route that issues a state cookie and one that consumes it. */
-function appWith(options: { cookieSecret?: readonly string[]; parserSecret?: string | null } = {}) {
+const BASE = {
+  clientId: "id",
+  clientSecret: "secret",
+  redirectUri: "http://app.test/login/bitbucket/callback",
+};
+/** The issuer tag of the apps below (the same options but the secrets). */
+const ISSUER = resolveOptions(BASE as BitbucketRouterOptions).stateIssuer;
+
+function appWith(
+  options: { cookieSecret?: readonly string[]; parserSecret?: string | null; router?: object } = {},
+) {
   const resolved = resolveOptions({
-    clientId: "id",
-    clientSecret: "secret",
-    redirectUri: "http://app.test/login/bitbucket/callback",
+    ...BASE,
+    ...options.router,
     ...(options.cookieSecret ? { cookieSecret: options.cookieSecret } : {}),
   } as BitbucketRouterOptions);
   const cookie = createStateCookie(resolved);
@@ -45,7 +54,7 @@ const own = () => appWith({ cookieSecret: SECRETS });
 const crafted = (forState: string, value: string, secret = SECRETS[0] ?? "", prefix = "s:") =>
   `${stateCookieFor(forState)}=${prefix}${signature.sign(value, secret)}`;
 const pending = (state: string, issuedAt = Date.now(), returnTo: string | null = null) =>
-  encodePending({ state, issuedAt, returnTo, link: null });
+  encodePending({ state, issuedAt, returnTo, link: null, issuer: ISSUER });
 
 async function consume(app: express.Express, state: string | null, cookie: string) {
   const query = state === null ? "" : `?state=${encodeURIComponent(state)}`;
@@ -53,25 +62,31 @@ async function consume(app: express.Express, state: string | null, cookie: strin
 }
 
 describe("the callback reads only a state cookie it issued for this state", () => {
-  it("writes state.issuedAt.returnTo.link, signed, and gives it back once", async () => {
+  it("writes state.issuedAt.returnTo.link.issuer, signed, and gives it back once", async () => {
     const app = own();
     const issued = await request(app).get("/issue?state=abc123&returnTo=/x");
     const line = (issued.headers["set-cookie"] as unknown as string[])[0] ?? "";
     const [pair = ""] = line.split(";");
     const value = decodeURIComponent(pair.slice(pair.indexOf("=") + 1));
     expect(pair.startsWith(`${stateCookieFor("abc123")}=`)).toBe(true);
-    expect(value).toMatch(/^s:abc123\.[0-9a-z]{1,12}\.L3g\.\.[\w+/]+$/);
+    expect(value).toMatch(new RegExp(`^s:abc123\\.[0-9a-z]{1,12}\\.L3g\\.\\.${ISSUER}\\.[\\w+/]+$`));
 
     const res = await consume(app, "abc123", pair);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ state: "abc123", returnTo: "/x", link: null, issuedAt: expect.any(Number) });
+    expect(res.body).toEqual({
+      state: "abc123",
+      returnTo: "/x",
+      link: null,
+      issuedAt: expect.any(Number),
+      issuer: ISSUER,
+    });
   });
 
   it("leaves returnTo empty when there is none, and reads it back as null", async () => {
     const app = own();
     const issued = await request(app).get("/issue?state=abc123");
     const [pair = ""] = ((issued.headers["set-cookie"] as unknown as string[])[0] ?? "").split(";");
-    expect(decodeURIComponent(pair)).toMatch(/=s:abc123\.[0-9a-z]+\.\.\./);
+    expect(decodeURIComponent(pair)).toMatch(new RegExp(`=s:abc123\\.[0-9a-z]+\\.\\.\\.${ISSUER}\\.`));
     const res = await consume(app, "abc123", pair);
     expect(res.body).toMatchObject({ returnTo: null, link: null });
   });
@@ -110,19 +125,19 @@ describe("the callback reads only a state cookie it issued for this state", () =
     [
       "with an issue time of 13 digits",
       "abc",
-      crafted("abc", `abc.00000${Date.now().toString(36)}..`),
+      crafted("abc", `abc.00000${Date.now().toString(36)}...${ISSUER}`),
       "STATE_COOKIE_INVALID",
     ],
     [
       "with a signed issue time",
       "abc",
-      crafted("abc", `abc.+${Date.now().toString(36)}..`),
+      crafted("abc", `abc.+${Date.now().toString(36)}...${ISSUER}`),
       "STATE_COOKIE_INVALID",
     ],
     [
       "with an issue time and a tail",
       "abc",
-      crafted("abc", `abc.${Date.now().toString(36)}!..`),
+      crafted("abc", `abc.${Date.now().toString(36)}!...${ISSUER}`),
       "STATE_COOKIE_INVALID",
     ],
     ["with an extra segment", "abc", crafted("abc", `${pending("abc")}.x`), "STATE_COOKIE_INVALID"],
@@ -138,7 +153,28 @@ describe("the callback reads only a state cookie it issued for this state", () =
       crafted("abc", pending("abc", Date.now() - 660_000)),
       "STATE_EXPIRED",
     ],
-    ["with no state in the query, named like the stem", null, `${STATE_COOKIE}.=garbage`, "STATE_MISMATCH"],
+    [
+      "with no state in the query, beside one of ours",
+      null,
+      crafted("abc", pending("abc")),
+      "STATE_MISMATCH",
+    ],
+    [
+      "with no state in the query, named like the stem but not of our shape",
+      null,
+      `${STATE_COOKIE}.=garbage`,
+      "STATE_COOKIE_MISSING",
+    ],
+    [
+      "issued by a router with another client",
+      "abc",
+      crafted(
+        "abc",
+        encodePending({ state: "abc", issuedAt: Date.now(), returnTo: null, link: null, issuer: "other" }),
+      ),
+      "STATE_COOKIE_INVALID",
+    ],
+    ["without its issuer", "abc", crafted("abc", `abc.${Date.now().toString(36)}..`), "STATE_COOKIE_INVALID"],
     [
       "with a 257-character state",
       "a".repeat(257),

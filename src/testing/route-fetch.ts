@@ -11,7 +11,9 @@ const BITBUCKET_HOSTS = /^https:\/\/(api\.)?bitbucket\.org\//;
  */
 export function routeBitbucketTo(fakeUrl: string, scope: { fetch: typeof fetch } = globalThis): () => void {
   const original = scope.fetch;
-  const base = new URL(fakeUrl);
+  // The fake's origin, as a string: the path is appended to it, never resolved against it, so a
+  // `//other-host/…` path (or any other trick a URL parser resolves) cannot leave the fake.
+  const base = new URL(fakeUrl).origin;
   const routed: typeof fetch = async (input, init) => {
     const href = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!BITBUCKET_HOSTS.test(href)) return original(input, init);
@@ -20,12 +22,12 @@ export function routeBitbucketTo(fakeUrl: string, scope: { fetch: typeof fetch }
     // A Request's body is a stream; buffering it lets the copy go to another origin without `duplex`.
     const body =
       request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-    return original(new URL(url.pathname + url.search, base), {
+    return original(base + url.pathname + url.search, {
       method: request.method,
       headers: request.headers,
       body,
       signal: request.signal,
-      redirect: "manual",
+      redirect: request.redirect,
     });
   };
   scope.fetch = routed;

@@ -11,7 +11,8 @@ import {
 } from "../../src/testing/index.js";
 import { openDatabase, type AppDatabase } from "../../example-server/database.js";
 import { createAuth, type AppAuth } from "../../example-server/lucia.js";
-import { stateCookieName } from "../../src/state-cookie.js";
+import { encodePending, stateCookieName, type PendingLogin } from "../../src/state-cookie.js";
+import { resolveOptions } from "../../src/resolve-options.js";
 
 export const COOKIE_SECRET = "test-cookie-secret-0123456789";
 export const REDIRECT_URI = "http://app.test/login/bitbucket/callback";
@@ -19,6 +20,17 @@ export const REDIRECT_URI = "http://app.test/login/bitbucket/callback";
 export const STATE_COOKIE = "bitbucket_oauth_state";
 /** `name=` at the start of a Set-Cookie line for the state cookie of any login. */
 export const STATE_LINE = /^bitbucket_oauth_state\.[\w-]{10}=/;
+
+/** The issuer tag of the harness's default router, which every state it signs carries. */
+export const HARNESS_ISSUER = resolveOptions({
+  clientId: "fake-client-id",
+  clientSecret: "fake-client-secret",
+  redirectUri: REDIRECT_URI,
+}).stateIssuer;
+
+/** A state cookie's value as the harness's default router writes it (unsigned). */
+export const harnessPending = (pending: Omit<PendingLogin, "issuer">) =>
+  encodePending({ ...pending, issuer: HARNESS_ISSUER });
 
 /** The state cookie's name for the login whose callback carries `?state=state`. */
 export const stateCookieFor = (state: string) => stateCookieName(STATE_COOKIE, state);
