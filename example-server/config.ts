@@ -16,6 +16,8 @@ export interface ExampleConfig {
   readonly databaseUrl: string | undefined;
   readonly databasePath: string;
   readonly production: boolean;
+  /** `TOKEN_KEY` (newest first, comma-separated): seals the stored Bitbucket tokens. */
+  readonly tokenKeys: readonly string[];
   /** Always with the fake (it grants `email`); with real Bitbucket only when `BITBUCKET_FETCH_EMAIL=1`. */
   readonly fetchEmail: boolean;
   /** `TRUST_PROXY=1`: one TLS-terminating proxy in front, so `req.protocol` reads X-Forwarded-Proto. */
@@ -27,8 +29,12 @@ export interface ExampleConfig {
   readonly warnings: readonly string[];
 }
 
+/** The NODE_ENV values that count as development; any other value (`Production`, `prod`, `staging`) is production. */
+const DEVELOPMENT = new Set([undefined, "", "development", "test"]);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig {
-  const production = env.NODE_ENV === "production";
+  // Fail safe: only a value known to mean development may start the fake or use random secrets.
+  const production = !DEVELOPMENT.has(env.NODE_ENV);
   const port = Number(env.PORT ?? 3000);
   const warnings: string[] = [];
   let cookieSecret = env.COOKIE_SECRET;
@@ -54,6 +60,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
       "BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET are required when NODE_ENV=production: the fake Bitbucket never runs in production.",
     );
   }
+  let tokenKeys = (env.TOKEN_KEY ?? "").split(",").filter(Boolean);
+  if (tokenKeys.length === 0) {
+    if (production)
+      throw new Error(
+        "TOKEN_KEY is required when NODE_ENV=production: 32+ random characters that seal the stored tokens (openssl rand -base64 32).",
+      );
+    tokenKeys = [randomBytes(32).toString("base64")];
+    warnings.push(
+      "TOKEN_KEY is not set: sealing the stored tokens with a random key for this run; after a restart, signed-in users are asked to log in again.",
+    );
+  }
+  if (tokenKeys.some((k) => k.length < 32))
+    throw new Error("TOKEN_KEY must be at least 32 characters (comma-separate several, newest first).");
   const list = (value: string | undefined) =>
     (value ?? "")
       .split(",")
@@ -87,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
     databaseUrl: env.DATABASE_URL,
     databasePath: env.DATABASE_PATH ?? fileURLToPath(new URL("./example.sqlite", import.meta.url)),
     production,
+    tokenKeys,
     trustProxy: env.TRUST_PROXY === "1",
     allow,
     recheckMs: recheckSeconds * 1000,

@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, closeSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { betterSqlite3 } from "@lucia-auth/adapter-sqlite";
 import { pg as pgAdapter } from "@lucia-auth/adapter-postgresql";
 import type { InitializeAdapter, Adapter } from "lucia";
+import { postgresTokenStore, sqliteTokenStore, type BitbucketTokenStore } from "express-lucia-bitbucket";
 
 const TABLES = { user: "auth_user", key: "user_key", session: "user_session" } as const;
 const schema = (name: string) =>
@@ -17,42 +18,44 @@ export interface RowCounts {
   sessions: number;
 }
 
-/** A user's stored Bitbucket tokens, and when access was last checked (epoch milliseconds). */
-export interface StoredTokens {
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  readonly accessExpiresAt: number;
-  readonly checkedAt: number;
-}
-
-/** The `bitbucket_token` table. */
-export interface TokenStore {
-  save(userId: string, tokens: StoredTokens): Promise<void>;
-  get(userId: string): Promise<StoredTokens | null>;
-  remove(userId: string): Promise<void>;
-}
+/** The sealed tokens' table: a name of its own, so a database of an older example keeps working. */
+const TOKEN_TABLE = "sealed_bitbucket_token";
+/** A key for tests and benchmarks only; the example server passes TOKEN_KEY (or a random one). */
+export const TEST_TOKEN_KEY = "test-only-token-key-0123456789abcdef";
 
 /** A Lucia adapter over a real database, with the schema applied. */
 export interface AppDatabase {
   readonly kind: "sqlite" | "postgres";
   readonly adapter: InitializeAdapter<Adapter>;
-  readonly tokens: TokenStore;
+  /** The package's sealed token store over the same database. */
+  readonly tokens: BitbucketTokenStore;
   counts(): Promise<RowCounts>;
   /** Runs raw SQL (tests use it to inject database faults with triggers). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** PostgreSQL when `databaseUrl` is set, otherwise SQLite at `databasePath` (":memory:" works). */
+/**
+ * PostgreSQL when `databaseUrl` is set, otherwise SQLite at `databasePath` (":memory:" works).
+ * `tokenKeys` seal the stored Bitbucket tokens (default: the test key).
+ */
 export async function openDatabase(config: {
   databaseUrl?: string;
   databasePath?: string;
+  tokenKeys?: readonly string[];
 }): Promise<AppDatabase> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
-  return openSqlite(config.databasePath ?? ":memory:");
+  const keys = config.tokenKeys ?? [TEST_TOKEN_KEY];
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, keys);
+  return openSqlite(config.databasePath ?? ":memory:", keys);
 }
 
-function openSqlite(path: string): AppDatabase {
+function openSqlite(path: string, keys: readonly string[]): AppDatabase {
+  if (path !== ":memory:") {
+    // Owner-only from the start: the file holds sessions and (sealed) tokens. SQLite gives its
+    // -wal and -shm files the database file's permissions.
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  }
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   // WAL with synchronous=NORMAL: durable across crashes of the app, and no fsync per login.
@@ -61,22 +64,10 @@ function openSqlite(path: string): AppDatabase {
   db.exec(schema("sqlite"));
   const count = (table: string) =>
     (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  const upsert = db.prepare(
-    `INSERT INTO bitbucket_token (user_id, access_token, refresh_token, access_expires_at, checked_at)
-     VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET access_token = excluded.access_token,
-     refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, checked_at = excluded.checked_at`,
-  );
-  const select = db.prepare(`SELECT * FROM bitbucket_token WHERE user_id = ?`);
-  const remove = db.prepare(`DELETE FROM bitbucket_token WHERE user_id = ?`);
   return {
     kind: "sqlite",
     adapter: betterSqlite3(db, TABLES),
-    tokens: {
-      save: async (userId, t) =>
-        void upsert.run(userId, t.accessToken, t.refreshToken, t.accessExpiresAt, t.checkedAt),
-      get: async (userId) => tokensOf(select.get(userId)),
-      remove: async (userId) => void remove.run(userId),
-    },
+    tokens: sqliteTokenStore(db, { keys, table: TOKEN_TABLE }),
     counts: async () => ({
       users: count(TABLES.user),
       keys: count(TABLES.key),
@@ -87,7 +78,7 @@ function openSqlite(path: string): AppDatabase {
   };
 }
 
-async function openPostgres(url: string): Promise<AppDatabase> {
+async function openPostgres(url: string, keys: readonly string[]): Promise<AppDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // Several app instances may start at once; the advisory lock keeps CREATE TABLE IF NOT EXISTS race-free.
   const client = await pool.connect();
@@ -103,19 +94,7 @@ async function openPostgres(url: string): Promise<AppDatabase> {
   return {
     kind: "postgres",
     adapter: pgAdapter(pool, TABLES),
-    tokens: {
-      save: async (userId, t) =>
-        void (await pool.query(
-          `INSERT INTO bitbucket_token (user_id, access_token, refresh_token, access_expires_at, checked_at)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET access_token = excluded.access_token,
-           refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at, checked_at = excluded.checked_at`,
-          [userId, t.accessToken, t.refreshToken, t.accessExpiresAt, t.checkedAt],
-        )),
-      get: async (userId) =>
-        tokensOf((await pool.query(`SELECT * FROM bitbucket_token WHERE user_id = $1`, [userId])).rows[0]),
-      remove: async (userId) =>
-        void (await pool.query(`DELETE FROM bitbucket_token WHERE user_id = $1`, [userId])),
-    },
+    tokens: postgresTokenStore(pool, { keys, table: TOKEN_TABLE }),
     counts: async () => ({
       users: await count(TABLES.user),
       keys: await count(TABLES.key),
@@ -123,16 +102,5 @@ async function openPostgres(url: string): Promise<AppDatabase> {
     }),
     exec: async (sql) => void (await pool.query(sql)),
     close: () => pool.end(),
-  };
-}
-
-function tokensOf(row: unknown): StoredTokens | null {
-  const r = row as Record<string, string | number> | undefined;
-  if (!r) return null;
-  return {
-    accessToken: String(r.access_token),
-    refreshToken: String(r.refresh_token),
-    accessExpiresAt: Number(r.access_expires_at),
-    checkedAt: Number(r.checked_at),
   };
 }

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import express, { type ErrorRequestHandler } from "express";
 import cookieParser from "cookie-parser";
-import { bitbucketRouter, BitbucketAuthError } from "express-lucia-bitbucket";
+import { bitbucketAccessGuard, bitbucketRouter, BitbucketAuthError } from "express-lucia-bitbucket";
 import {
   DEFAULT_FAKE_USER,
   FAKE_OUTSIDER_USER,
@@ -9,7 +9,6 @@ import {
   routeBitbucketTo,
   startFakeBitbucket,
 } from "express-lucia-bitbucket/testing";
-import { accessRecheck } from "./access-recheck.js";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { createAuth } from "./lucia.js";
@@ -52,25 +51,19 @@ app.use(
       email,
     }),
     getSessionAttributes: ({ req }) => ({ user_agent: req.get("user-agent")?.slice(0, 200) ?? null }),
-    // Server-side, for the access re-check below (and any call the app makes on the user's behalf).
-    onSuccess: async ({ user, bitbucketTokens }) => {
-      const now = Date.now();
-      await db.tokens.save(user.userId, {
-        accessToken: bitbucketTokens.accessToken,
-        refreshToken: bitbucketTokens.refreshToken,
-        accessExpiresAt: now + bitbucketTokens.accessTokenExpiresIn * 1000,
-        checkedAt: now,
-      });
-    },
+    // Sealed, server-side: for the guard below (and any call the app makes on the user's behalf).
+    tokens: db.tokens,
   }),
 );
+// Who may *stay* signed in: the package's guard re-checks `allow` with the stored tokens.
 if (config.allow) {
   app.use(
-    accessRecheck(auth, db, {
+    bitbucketAccessGuard(auth, {
       allow: config.allow,
       clientId: config.bitbucket.clientId,
       clientSecret: config.bitbucket.clientSecret,
-      intervalMs: config.recheckMs,
+      tokens: db.tokens,
+      interval: config.recheckMs,
     }),
   );
 }

@@ -111,8 +111,8 @@ describe("the README's 'who may sign in' walkthrough: BITBUCKET_WORKSPACES=fake-
   it("ends a removed member's sessions at the next re-check", () => {
     w.sh("curl -sS -X DELETE http://127.0.0.1:4000/_fake/users/ada/workspaces/fake-team");
     const removed = w.sh("curl -sS -b jar -w '\\n%{http_code}' http://localhost:3000/me");
-    expect(statusOf(removed)).toBe("403");
-    expect(bodyOf(removed)).toMatchObject({ error: "ACCESS_NOT_ALLOWED" });
+    expect(statusOf(removed)).toBe("401");
+    expect(bodyOf(removed)).toMatchObject({ error: "ACCESS_REVOKED" });
     const after = w.sh("curl -sS -b jar -w '\\n%{http_code}' http://localhost:3000/me");
     expect(statusOf(after)).toBe("401");
     expect(bodyOf(after)).toMatchObject({ error: "UNAUTHENTICATED" });
@@ -156,6 +156,26 @@ describe("the example server's configuration", () => {
     expect(refusal({ NODE_ENV: "production", COOKIE_SECRET: "s".repeat(32) })).toContain(
       "BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET are required when NODE_ENV=production",
     );
+  });
+
+  it.each(["Production", "PRODUCTION", "prod", "staging"])(
+    "takes NODE_ENV=%s for production too: no fake, no random secrets",
+    (NODE_ENV) => {
+      expect(refusal({ NODE_ENV, COOKIE_SECRET: "s".repeat(32) })).toContain(
+        "BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET are required when NODE_ENV=production",
+      );
+    },
+  );
+
+  it("refuses to start in production without TOKEN_KEY, which seals the stored tokens", () => {
+    expect(
+      refusal({
+        NODE_ENV: "production",
+        COOKIE_SECRET: "s".repeat(32),
+        BITBUCKET_CLIENT_ID: "id",
+        BITBUCKET_CLIENT_SECRET: "secret",
+      }),
+    ).toContain("TOKEN_KEY is required when NODE_ENV=production");
   });
 
   it.each([

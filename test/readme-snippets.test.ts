@@ -61,25 +61,11 @@ describe("the README's 'In your own app', as a new user follows it", () => {
     snippets
       .filter((s) => s !== luciaTs && s !== appTs)
       .forEach((s, i) => writeFileSync(join(dir, `snippet-${i + 1}.ts`), s));
-    // The snippets' "your own storage", as small as their calls need.
+    // The snippets' token store, as a user's tests would have it.
     writeFileSync(
       join(dir, "tokens.ts"),
-      `interface Stored { accessToken: string; refreshToken: string; accessExpiresAt: number; checkedAt: number }
-const rows = new Map<string, Stored>();
-export const tokens = {
-  async get(userId: string): Promise<Stored> {
-    const row = rows.get(userId);
-    if (!row) throw new Error("no tokens");
-    return row;
-  },
-  async save(userId: string, t: { accessToken: string; refreshToken: string; accessTokenExpiresIn: number }) {
-    rows.set(userId, { ...t, accessExpiresAt: Date.now() + t.accessTokenExpiresIn * 1000, checkedAt: Date.now() });
-  },
-  async markChecked(userId: string, at: number) {
-    const row = rows.get(userId);
-    if (row) rows.set(userId, { ...row, checkedAt: at });
-  },
-};
+      `import { memoryTokenStore } from "express-lucia-bitbucket";
+export const tokens = memoryTokenStore();
 `,
     );
     writeFileSync(

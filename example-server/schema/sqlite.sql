@@ -18,12 +18,5 @@ CREATE TABLE IF NOT EXISTS user_session (
   idle_expires INTEGER NOT NULL,
   user_agent TEXT
 );
--- The Bitbucket tokens of each user, kept server-side (they can be over 2,500 characters: never in
--- a cookie), so the app can re-check who may stay signed in.
-CREATE TABLE IF NOT EXISTS bitbucket_token (
-  user_id TEXT NOT NULL PRIMARY KEY REFERENCES auth_user(id) ON DELETE CASCADE,
-  access_token TEXT NOT NULL,
-  refresh_token TEXT NOT NULL,
-  access_expires_at INTEGER NOT NULL,
-  checked_at INTEGER NOT NULL
-);
+-- The Bitbucket tokens of each user live in sealed_bitbucket_token, which the package's token
+-- store creates itself (user id, AES-256-GCM sealed tokens, time): no token is stored in the clear.
