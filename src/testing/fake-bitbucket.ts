@@ -121,7 +121,11 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     return api(store, req, res, endpoint, url);
   };
 
+  // Requests whose answer is still open: a stalled body counts until the client hangs up.
+  let open = 0;
   const server = createServer((req, res) => {
+    open++;
+    res.once("close", () => void open--);
     handle(req, res).catch(() => {
       if (!res.headersSent) json(res, 500, { type: "error", error: { message: "Something went wrong" } });
       else res.destroy();
@@ -147,6 +151,8 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
         ? [...faults.current.filter((f) => f.endpoint !== fault.endpoint), { ...fault }]
         : []),
     expireAccessTokens: () => store.expireAccessTokens(),
+    revokeGrants: (id) => store.revokeGrants(user(id).uuid),
+    openRequests: () => open,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -41,6 +41,17 @@ export function takeFault(box: FaultBox, endpoint: FakeEndpoint): FakeFault | un
   return fault;
 }
 
+/**
+ * For a body that never ends: when the client hangs up, so does the fake. Node's server would
+ * otherwise keep its half of the socket open for the unfinished answer, and a test counting open
+ * connections could not tell a client that gave up from one still listening.
+ */
+function endWithClient(res: ServerResponse): void {
+  // The request body is read to its end first, or the client's hang-up would never be seen.
+  res.req.resume();
+  res.socket?.once("end", () => res.socket?.destroy());
+}
+
 /** Answers with the fault; `false` when the request should then go on normally (after `slow`). */
 export async function applyFault(fault: FakeFault, res: ServerResponse): Promise<boolean> {
   switch (fault.kind) {
@@ -82,9 +93,21 @@ export async function applyFault(fault: FakeFault, res: ServerResponse): Promise
     case "body":
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(fault.body));
       return true;
+    case "redirect":
+      res.writeHead(fault.status ?? 307, { Location: fault.location }).end();
+      return true;
+    case "trickle": {
+      // One byte of a 200 body at a time, for as long as the client keeps listening.
+      res.writeHead(200, { "Content-Type": "application/json" });
+      endWithClient(res);
+      const timer = setInterval(() => res.write(" "), fault.everyMs ?? 50);
+      res.once("close", () => clearInterval(timer));
+      return true;
+    }
     case "stall":
       // The body never ends; the fake's close() (or the client giving up) ends the connection.
       res.writeHead(fault.status ?? 200, { "Content-Type": "application/json" });
+      endWithClient(res);
       res.write('{"error": "invalid_gr');
       return true;
   }

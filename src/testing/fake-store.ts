@@ -124,6 +124,12 @@ export class FakeStore {
     return grant.expiresAt <= Date.now() ? "expired" : grant;
   }
 
+  /** Every token of this account is forgotten: the grant is revoked. */
+  revokeGrants(uuid: string): void {
+    for (const [key, grant] of this.accessTokens) if (grant.uuid === uuid) this.accessTokens.delete(key);
+    for (const [key, grant] of this.refreshTokens) if (grant.uuid === uuid) this.refreshTokens.delete(key);
+  }
+
   expireAccessTokens(): void {
     for (const [key, grant] of this.accessTokens) this.accessTokens.set(key, { ...grant, expiresAt: 0 });
   }

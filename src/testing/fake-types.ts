@@ -59,7 +59,9 @@ export type FakeEndpoint =
  * - `non-json`: 200 with a plain-text body; `html`: 200 with an HTML page;
  * - `reset`: start a 200 answer, then destroy the connection mid-body;
  * - `body`: 200 with this JSON instead of the real answer (e.g. a user without fields);
- * - `stall`: send the status line and part of a body, then nothing more until the client gives up.
+ * - `stall`: send the status line and part of a body, then nothing more until the client gives up;
+ * - `trickle`: a 200 whose body never ends, one space every `everyMs` (default 50);
+ * - `redirect`: answer `status` (default 307) with `Location: location`, as a hijacked endpoint would.
  */
 export type FakeFault = { readonly endpoint: FakeEndpoint; readonly times?: number } & (
   | { readonly kind: "status"; readonly status: number; readonly body?: unknown }
@@ -69,6 +71,8 @@ export type FakeFault = { readonly endpoint: FakeEndpoint; readonly times?: numb
   | { readonly kind: "reset" }
   | { readonly kind: "body"; readonly body: unknown }
   | { readonly kind: "stall"; readonly status?: number }
+  | { readonly kind: "trickle"; readonly everyMs?: number }
+  | { readonly kind: "redirect"; readonly location: string; readonly status?: number }
 );
 
 /**
@@ -123,6 +127,16 @@ export interface FakeBitbucket {
   setFault(fault: FakeFault | null): void;
   /** Expires every access token issued so far (they answer 401 "Access token expired"). */
   expireAccessTokens(): void;
+  /**
+   * The account revokes the app's access on Bitbucket: every access and refresh token issued to
+   * it stops working at once (401, and `invalid_request` on refresh).
+   */
+  revokeGrants(uuidOrNickname: string): void;
+  /**
+   * How many requests the fake is still answering: a stalled or trickling body counts until the
+   * client hangs up. For tests that no request (and so no socket) outlives its caller.
+   */
+  openRequests(): number;
   /**
    * Counters of requests by endpoint, for assertions; `retired` counts calls to the endpoints
    * Bitbucket removed in 2026 (410) and `/2.0/teams` (404).

@@ -46,6 +46,8 @@ export interface HarnessOptions {
   readonly databaseUrl?: string;
   /** Runs before the router, e.g. to add middleware. */
   readonly beforeRouter?: (app: express.Express) => void;
+  /** Runs after the router and before the app's routes, e.g. to mount bitbucketAccessGuard. */
+  readonly afterRouter?: (app: express.Express, auth: AppAuth) => void;
   /** Wraps the real database adapter, e.g. to let another writer in between two of Lucia's steps. */
   readonly adapter?: (real: Adapter) => Adapter;
 }
@@ -115,6 +117,7 @@ export function buildApp(
       ...options.router,
     }),
   );
+  options.afterRouter?.(app, auth);
   app.get("/me", async (req, res) => {
     const session = await auth.handleRequest(req, res).validate();
     if (!session) return void res.status(401).json({ error: "UNAUTHENTICATED" });
