@@ -3,13 +3,18 @@ import type { Auth } from "lucia";
 import { checkAccess, type BitbucketAccess } from "./access.js";
 import { resolveAllow, type BitbucketAllow } from "./allow.js";
 import { createFetchBitbucket } from "./bitbucket-api.js";
-import { didYouMean } from "./did-you-mean.js";
+import { rejectUnknownKeys } from "./did-you-mean.js";
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "./errors.js";
 import { createFailureHandler } from "./failure.js";
 import { log } from "./log.js";
 import { isTarget } from "./resolve-options.js";
 import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
-import { isTokenStore, type BitbucketStoredTokens, type BitbucketTokenStore } from "./token-store.js";
+import {
+  isTokenStore,
+  toStoredTokens,
+  type BitbucketStoredTokens,
+  type BitbucketTokenStore,
+} from "./token-store.js";
 import { createDeadline, type Deadline } from "./upstream.js";
 
 /** Options of {@link bitbucketAccessGuard}. */
@@ -99,12 +104,7 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
     fail("the first argument must be a Lucia 2 instance (the result of lucia({...})).");
   if (options === null || typeof options !== "object")
     fail("options must be an object with allow, clientId, clientSecret and tokens.");
-  for (const key of Object.keys(options)) {
-    if (!(KNOWN as readonly string[]).includes(key)) {
-      const hint = didYouMean(key, KNOWN);
-      fail(`unknown option "${key}".${hint ? ` Did you mean "${hint}"?` : ""}`);
-    }
-  }
+  rejectUnknownKeys(options, KNOWN, fail);
   const allow = resolveAllow(options.allow, fail);
   for (const name of ["clientId", "clientSecret"] as const) {
     if (typeof options[name] !== "string" || options[name].trim() === "")
@@ -155,12 +155,7 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
         { grant_type: "refresh_token", refresh_token: current.refreshToken },
         deadline,
       );
-      const next: BitbucketStoredTokens = {
-        accessToken: fresh.accessToken,
-        refreshToken: fresh.refreshToken,
-        accessTokenExpiresAt: Date.now() + fresh.accessTokenExpiresIn * 1000,
-        checkedAt: current.checkedAt,
-      };
+      const next = toStoredTokens(fresh, Date.now(), current.checkedAt);
       // Saved before anything else can fail: the old refresh token is spent.
       await store(() => tokens.save(userId, next));
       log("guard: refreshed the tokens of a user");

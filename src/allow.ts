@@ -1,4 +1,4 @@
-import { didYouMean } from "./did-you-mean.js";
+import { rejectUnknownKeys } from "./did-you-mean.js";
 
 /**
  * A workspace role, lowest first. Bitbucket's meanings: `member` has access to the workspace (a
@@ -66,12 +66,7 @@ export function resolveAllow(value: unknown, fail: (message: string) => never): 
   if (value === null || typeof value !== "object" || Array.isArray(value))
     fail(`option "allow" must be an object such as { workspaces: ["my-workspace"] }.`);
   const input = value as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
-      const hint = didYouMean(key, KEYS);
-      fail(`unknown option "allow.${key}".${hint ? ` Did you mean "allow.${hint}"?` : ""}`);
-    }
-  }
+  rejectUnknownKeys(input, KEYS, fail, { prefix: "allow." });
   const list = (key: "workspaces" | "repositories", check: (v: string) => boolean, what: string) => {
     const v = input[key];
     if (v === undefined) return [];

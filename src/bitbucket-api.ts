@@ -1,6 +1,7 @@
 import { fetchJson, type Deadline } from "./upstream.js";
 
-const API_ORIGIN = "https://api.bitbucket.org";
+/** Bitbucket Cloud's API: the only origin a Bearer token is ever sent to. */
+export const API_ORIGIN = "https://api.bitbucket.org";
 const API_PATH = /^\/2\.0\/[^\s?#\\]*(\?[^\s#]*)?$/;
 
 /**

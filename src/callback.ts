@@ -13,6 +13,7 @@ import { safeReturnTo } from "./return-to.js";
 import { currentSession, endSession, replaceSession } from "./session.js";
 import { sameSecret, sessionTag, type StateCookie } from "./state-cookie.js";
 import { createDeadline } from "./upstream.js";
+import { toStoredTokens } from "./token-store.js";
 import { resolveUser } from "./user.js";
 import { redirect } from "./redirect.js";
 
@@ -128,13 +129,8 @@ async function saveTokens(
 ): Promise<void> {
   const now = Date.now();
   try {
-    await options.tokens?.save(userId, {
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      accessTokenExpiresAt: now + tokens.accessTokenExpiresIn * 1000,
-      // The login ran the gate only when the router has `allow`; otherwise the guard checks at once.
-      checkedAt: options.allow ? now : 0,
-    });
+    // The login ran the gate only when the router has `allow`; otherwise the guard checks at once.
+    await options.tokens?.save(userId, toStoredTokens(tokens, now, options.allow ? now : 0));
   } catch (err) {
     await endSession(auth, res, sessionId);
     throw new BitbucketAuthError(

@@ -24,3 +24,23 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0;
 }
+
+/**
+ * Throws, through `fail`, at the first key of `options` that is not `known`: a removed option with
+ * what replaced it, otherwise "unknown option" with a "did you mean" hint. `prefix` names the
+ * option's parent in messages (`"allow."`).
+ */
+export function rejectUnknownKeys(
+  options: object,
+  known: readonly string[],
+  fail: (message: string) => never,
+  { prefix = "", removed = {} }: { prefix?: string; removed?: Readonly<Record<string, string>> } = {},
+): void {
+  for (const key of Object.keys(options)) {
+    if (Object.hasOwn(removed, key)) fail(removed[key] as string);
+    if (!known.includes(key)) {
+      const hint = didYouMean(key, known);
+      fail(`unknown option "${prefix}${key}".${hint ? ` Did you mean "${prefix}${hint}"?` : ""}`);
+    }
+  }
+}

@@ -1,13 +1,13 @@
 import type { Auth } from "lucia";
 import { providerUserAuth } from "@lucia-auth/oauth";
 import type { BitbucketUser, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
-import { bearerHeaders } from "./bitbucket-api.js";
+import { API_ORIGIN, bearerHeaders } from "./bitbucket-api.js";
 import { BitbucketAuthError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
 import { fetchJson, type Deadline } from "./upstream.js";
 
-const USER_URL = "https://api.bitbucket.org/2.0/user";
+const USER_URL = `${API_ORIGIN}/2.0/user`;
 
 /**
  * The callback's code exchange and `/2.0/user`: the same requests as the `bitbucket()` provider's

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Auth, GlobalDatabaseSessionAttributes, GlobalDatabaseUserAttributes } from "lucia";
 import type { BitbucketRouterOptions, ResolvedOptions } from "./options.js";
-import { didYouMean } from "./did-you-mean.js";
+import { rejectUnknownKeys } from "./did-you-mean.js";
 import { resolveAllow } from "./allow.js";
 import { isTokenStore } from "./token-store.js";
 
@@ -78,13 +78,7 @@ export function resolveOptions<_Auth extends Auth>(
   if (input === null || typeof input !== "object")
     fail("options must be an object with clientId, clientSecret and redirectUri.");
   const options = input as unknown as Record<string, unknown>;
-  for (const key of Object.keys(options)) {
-    if (Object.hasOwn(REMOVED, key)) fail(REMOVED[key] as string);
-    if (!(KNOWN as readonly string[]).includes(key)) {
-      const hint = didYouMean(key, KNOWN);
-      fail(`unknown option "${key}".${hint ? ` Did you mean "${hint}"?` : ""}`);
-    }
-  }
+  rejectUnknownKeys(options, KNOWN, fail, { removed: REMOVED });
   for (const hook of HOOKS) {
     if (options[hook] !== undefined && typeof options[hook] !== "function")
       fail(`option "${hook}" must be a function.`);

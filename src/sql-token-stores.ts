@@ -40,8 +40,15 @@ function prepare(name: string, options: SqlTokenStoreOptions) {
   return { sealer, table };
 }
 
-const seal = (sealer: TokenSealer, userId: string, tokens: BitbucketStoredTokens) =>
-  sealer.seal(userId, JSON.stringify(storedTokensOf(tokens)));
+function seal(sealer: TokenSealer, userId: string, tokens: BitbucketStoredTokens): string {
+  const row = storedTokensOf(tokens);
+  // Sealing `null` would store a row that reads back as "no tokens": say what is wrong instead.
+  if (row === null)
+    throw new TypeError(
+      "token store: save() takes { accessToken, refreshToken, accessTokenExpiresAt, checkedAt } (BitbucketStoredTokens).",
+    );
+  return sealer.seal(userId, JSON.stringify(row));
+}
 
 function open(sealer: TokenSealer, userId: string, row: unknown): BitbucketStoredTokens | null {
   const sealed = (row as { sealed?: unknown } | undefined)?.sealed;

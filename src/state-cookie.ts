@@ -8,6 +8,7 @@ import { createUsedStates } from "./used-states.js";
 
 // cookie-parser's additions to the request; typed here so the package needs no @types/cookie-parser.
 type ParsedRequest = Request & { secret?: string; signedCookies?: Record<string, unknown> };
+type CookiePairs = ReturnType<typeof cookiePairs>;
 
 /** What a state cookie carries, signed: the OAuth state, where to land, when, and for a link, whose session. */
 export interface PendingLogin {
@@ -62,10 +63,13 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         if (!(req as ParsedRequest).secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
         res.cookie(name, value, { ...attributes, signed: true });
       };
-  /** The verified value of the cookie `name`: `undefined` when absent, `false` when not validly signed. */
+  /**
+   * The verified value of the cookie `name`: `undefined` when absent, `false` when not validly
+   * signed. `pairs` is the request's Cookie header, parsed once by the caller.
+   */
   const read = secrets
-    ? (req: Request, name: string): string | false | undefined => {
-        const raw = cookiePairs(req.headers.cookie).find(([n]) => n === name)?.[1];
+    ? (req: Request, name: string, pairs: CookiePairs): string | false | undefined => {
+        const raw = pairs.find(([n]) => n === name)?.[1];
         if (raw === undefined) return undefined;
         if (!raw.startsWith("s:")) return false;
         for (const secret of secrets) {
@@ -84,32 +88,50 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         const cookies = (req.cookies ?? {}) as Record<string, unknown>;
         return value !== undefined || Object.hasOwn(cookies, name) ? false : undefined;
       };
-  /** The distinct names of our state cookies that the request carries. */
-  const pendingNames = (req: Request) => [
-    ...new Set(cookiePairs(req.headers.cookie).flatMap(([n]) => (isOurs(n) ? [n] : []))),
-  ];
-  /**
-   * Which cookie goes first when the cap is reached. A cookie that is not validly ours (unsigned,
-   * forged, from another router, expired or issued in the future) goes before any real one, so a
-   * planted cookie cannot steer which real login is dropped; among real ones, the oldest goes first.
-   */
-  const rank = (req: Request, name: string, now: number): number => {
-    const value = read(req, name);
-    const pending = typeof value === "string" ? decode(value) : undefined;
-    if (!pending || pending.issuer !== issuer) return -Infinity;
+  /** The distinct names of our state cookies among the request's cookies. */
+  const pendingNames = (pairs: CookiePairs) => [...new Set(pairs.flatMap(([n]) => (isOurs(n) ? [n] : [])))];
+  /** A read cookie as the login it holds; it throws the code a cookie that is not validly ours gets. */
+  const verify = (value: string | false, now: number): PendingLogin => {
+    const pending = value === false ? undefined : decode(value);
+    if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
+    if (!sameSecret(issuer, pending.issuer)) {
+      throw new BitbucketAuthError(
+        "STATE_COOKIE_INVALID",
+        "The login state was issued by another router (another client, redirect URI or link setting).",
+      );
+    }
     const age = now - pending.issuedAt;
-    return age > maxAge || age < -60_000 ? -Infinity : pending.issuedAt;
+    // Stryker disable next-line EqualityOperator: `>=` differs only in the one millisecond at the limit.
+    if (age > maxAge) throw new BitbucketAuthError("STATE_EXPIRED");
+    // A clock up to a minute behind is tolerated; further in the future is not a cookie we wrote.
+    // Stryker disable next-line EqualityOperator: `<=` differs only in the one millisecond at the limit.
+    if (age < -60_000) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
+    return pending;
+  };
+  /**
+   * Which cookie goes first when the cap is reached. A cookie that is not validly ours (by the
+   * callback's own rules) goes before any real one, so a planted cookie cannot steer which real
+   * login is dropped; among real ones, the oldest goes first.
+   */
+  const rank = (req: Request, name: string, now: number, pairs: CookiePairs): number => {
+    const value = read(req, name, pairs);
+    try {
+      return value === undefined ? -Infinity : verify(value, now).issuedAt;
+    } catch {
+      return -Infinity;
+    }
   };
 
   return {
     issue(req, res, pending) {
-      const inFlight = pendingNames(req);
+      const pairs = cookiePairs(req.headers.cookie);
+      const inFlight = pendingNames(pairs);
       if (inFlight.length >= MAX_STATE_COOKIES) {
         const now = Date.now();
         // Never more than MAX_STATE_COOKIES Set-Cookie lines in one answer (the new cookie and four
         // removals), however many cookies were planted: the headers stay small. Each start clears a few more.
         const drop = inFlight
-          .map((n) => [n, rank(req, n, now)] as const)
+          .map((n) => [n, rank(req, n, now, pairs)] as const)
           .sort((a, b) => a[1] - b[1])
           .slice(0, Math.min(inFlight.length - MAX_STATE_COOKIES + 1, MAX_STATE_COOKIES - 1));
         for (const [n] of drop) res.clearCookie(n, clearAttributes);
@@ -120,29 +142,17 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       const given = req.query.state;
       const name = typeof given === "string" && given.length <= 256 ? nameOf(given) : undefined;
       if (name) res.clearCookie(name, clearAttributes);
+      const pairs = cookiePairs(req.headers.cookie);
       // Read even without a usable state, so a missing cookie secret is reported as such.
-      const value = read(req, name ?? prefix);
+      const value = read(req, name ?? prefix, pairs);
       if (value === undefined || name === undefined) {
         // None of ours for this state: a mismatch when the browser has others, else none at all.
         throw new BitbucketAuthError(
-          pendingNames(req).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING",
-        );
-      }
-      const pending = value === false ? undefined : decode(value);
-      if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
-      if (!sameSecret(issuer, pending.issuer)) {
-        throw new BitbucketAuthError(
-          "STATE_COOKIE_INVALID",
-          "The login state was issued by another router (another client, redirect URI or link setting).",
+          pendingNames(pairs).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING",
         );
       }
       const now = Date.now();
-      const age = now - pending.issuedAt;
-      // Stryker disable next-line EqualityOperator: `>=` differs only in the one millisecond at the limit.
-      if (age > maxAge) throw new BitbucketAuthError("STATE_EXPIRED");
-      // A clock up to a minute behind is tolerated; further in the future is not a cookie we wrote.
-      // Stryker disable next-line EqualityOperator: `<=` differs only in the one millisecond at the limit.
-      if (age < -60_000) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
+      const pending = verify(value, now);
       if (!sameSecret(pending.state, given)) throw new BitbucketAuthError("STATE_MISMATCH");
       // Only after every check: garbage never fills the memory, and a state goes to Bitbucket once.
       if (!used.claim(pending.state, now)) throw new BitbucketAuthError("STATE_ALREADY_USED");

@@ -56,6 +56,27 @@ export function memoryTokenStore(): BitbucketTokenStore & { readonly size: numbe
   };
 }
 
+/**
+ * The stored shape of a fresh token answer (`accessTokenExpiresIn` seconds from `now`), as the
+ * router saves it at login and the guard after a refresh.
+ */
+export function toStoredTokens(
+  tokens: {
+    readonly accessToken: string;
+    readonly refreshToken: string;
+    readonly accessTokenExpiresIn: number;
+  },
+  now: number,
+  checkedAt: number,
+): BitbucketStoredTokens {
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    accessTokenExpiresAt: now + tokens.accessTokenExpiresIn * 1000,
+    checkedAt,
+  };
+}
+
 /** The fields a store keeps, checked when a row is read back: a row of another shape reads as none. */
 export function storedTokensOf(value: unknown): BitbucketStoredTokens | null {
   const t = value as Partial<Record<keyof BitbucketStoredTokens, unknown>> | null;

@@ -265,6 +265,12 @@ describe("the token store", () => {
     db.close();
   });
 
+  it("refuses to save tokens of another shape, instead of storing a row that reads as none", async () => {
+    const store = sqliteTokenStore(new Database(":memory:"), { keys: ["k".repeat(32)] });
+    const loginTokens = { accessToken: "a", refreshToken: "r", accessTokenExpiresIn: 7200 };
+    await expect(store.save("u1", loginTokens as never)).rejects.toThrow(/BitbucketStoredTokens/);
+  });
+
   it.each([
     [{ keys: "short" }, /at least 32 characters/],
     [{ keys: [] }, /at least 32 characters/],
