@@ -179,12 +179,12 @@ describe("finding 4: one state cookie buys one token request", () => {
 });
 
 describe("finding 5: no socket outlives the callback's deadline", () => {
+  /** Waits for the fake to have no request open; fails (not hangs) when one stays open. */
   const waitForNoOpenRequests = async (harness: Harness) => {
-    // Polled, never slept on: the sockets close as soon as the client cancels.
-    for (let i = 0; i < 200 && harness.fake.openRequests() > 0; i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)));
+    await Promise.race([harness.fake.whenNoOpenRequests(), bound]);
+    clearTimeout(timer);
     return harness.fake.openRequests();
   };
 

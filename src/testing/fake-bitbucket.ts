@@ -123,9 +123,14 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
 
   // Requests whose answer is still open: a stalled body counts until the client hangs up.
   let open = 0;
+  let idle: (() => void)[] = [];
   const server = createServer((req, res) => {
     open++;
-    res.once("close", () => void open--);
+    res.once("close", () => {
+      if (--open > 0) return;
+      for (const resolve of idle) resolve();
+      idle = [];
+    });
     handle(req, res).catch(() => {
       if (!res.headersSent) json(res, 500, { type: "error", error: { message: "Something went wrong" } });
       else res.destroy();
@@ -153,6 +158,8 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     expireAccessTokens: () => store.expireAccessTokens(),
     revokeGrants: (id) => store.revokeGrants(user(id).uuid),
     openRequests: () => open,
+    whenNoOpenRequests: () =>
+      open === 0 ? Promise.resolve() : new Promise<void>((resolve) => void idle.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -137,6 +137,8 @@ export interface FakeBitbucket {
    * client hangs up. For tests that no request (and so no socket) outlives its caller.
    */
   openRequests(): number;
+  /** Resolves as soon as {@link openRequests} is 0 (at once when it already is). */
+  whenNoOpenRequests(): Promise<void>;
   /**
    * Counters of requests by endpoint, for assertions; `retired` counts calls to the endpoints
    * Bitbucket removed in 2026 (410) and `/2.0/teams` (404).
