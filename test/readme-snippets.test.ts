@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, ROOT } from "./helpers/processes.js";
 import { installTarball, packTarball, run } from "./helpers/tarball.js";
@@ -11,7 +11,13 @@ import { installTarball, packTarball, run } from "./helpers/tarball.js";
  * Then the app runs, and a login through the shipped fake ends signed in.
  */
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+// The README's snippets, then those of the docs it links to: every one must compile.
+const docs = readdirSync(join(ROOT, "docs"))
+  .filter((f) => f.endsWith(".md"))
+  .map((f) => readFileSync(join(ROOT, "docs", f), "utf8"));
+const snippets = [readme, ...docs].flatMap((text) =>
+  [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? ""),
+);
 const installLine = /^npm install express-lucia-bitbucket .*$/m.exec(readme)?.[0] ?? "";
 
 let work: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ERROR_STATUS } from "../src/index.js";
 import { ROOT } from "./helpers/processes.js";
 
@@ -21,6 +21,38 @@ describe("the README stays in step with the code", () => {
         ?.map((s) => s.slice(1, -1)) ?? [];
     expect(known.length).toBeGreaterThan(10);
     for (const option of known) expect(readme).toMatch(new RegExp(`^\\| \`${option}\` \\| [^|]+ \\|`, "m"));
+  });
+
+  it("links only to files that exist, and to headings that exist, from the README and docs/", () => {
+    const pages = [
+      "README.md",
+      ...readdirSync(join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+    ];
+    const slug = (heading: string) =>
+      heading
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, "")
+        .trim()
+        .replace(/\s/g, "-");
+    const broken: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(join(ROOT, page), "utf8");
+      for (const [, target = ""] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue; // absolute URLs
+        const [file = "", anchor] = target.split("#");
+        const path = file === "" ? join(ROOT, page) : join(ROOT, dirname(page), file);
+        if (!existsSync(path)) broken.push(`${page}: ${target}`);
+        else if (anchor && path.endsWith(".md")) {
+          const headings = [...readFileSync(path, "utf8").matchAll(/^#+ (.+)$/gm)].map((m) =>
+            slug(m[1] ?? ""),
+          );
+          if (!headings.includes(anchor)) broken.push(`${page}: ${target}`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it("keeps the two commands of the quick start", () => {
