@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 import { statSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import request from "supertest";
 import Database from "better-sqlite3";
 import { refreshBitbucketTokens, sqliteTokenStore, type BitbucketTokens } from "../src/index.js";
@@ -29,6 +31,17 @@ import {
 } from "./helpers/harness.js";
 
 let h: Harness | undefined;
+
+/** A full collection, without a command-line flag: V8's `gc` is exposed to a fresh context. */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+/** Polls until `condition` holds: the condition, not a fixed time, ends the wait. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
 afterEach(async () => {
   await h?.close();
   h = undefined;
@@ -264,6 +277,26 @@ describe("finding 6: fetchBitbucket and routeBitbucketTo stay where they belong"
     } finally {
       await new Promise((resolve) => other.close(resolve));
     }
+  });
+
+  // CI once saw a 1 s refresh deadline run the full 30 s of a slow fault: the routed call carried
+  // its Request copy's signal, which follows the caller's only weakly and was lost to a collection.
+  it("routeBitbucketTo passes the caller's abort on, even after a garbage collection", async () => {
+    h = await startHarness();
+    h.fake.setFault({ endpoint: "user", kind: "slow", delayMs: 60_000 });
+    const scope = { fetch: globalThis.fetch };
+    routeBitbucketTo(h.fake.url, scope);
+    const controller = new AbortController();
+    const call = scope.fetch("https://api.bitbucket.org/2.0/user", { signal: controller.signal });
+    const outcome = call.then(
+      () => "resolved",
+      (err: unknown) => (err as Error).name,
+    );
+    await waitFor(() => h?.fake.openRequests() === 1);
+    collectGarbage();
+    controller.abort();
+    expect(await outcome).toBe("AbortError");
+    await h.fake.whenNoOpenRequests();
   });
 });
 

@@ -26,7 +26,9 @@ export function routeBitbucketTo(fakeUrl: string, scope: { fetch: typeof fetch }
       method: request.method,
       headers: request.headers,
       body,
-      signal: request.signal,
+      // The caller's own signal, not the copy's: `request.signal` follows it only through a weak
+      // reference, so once the copy is collected an abort (a deadline) no longer reaches the call.
+      signal: init?.signal ?? (input instanceof Request ? input.signal : undefined),
       redirect: request.redirect,
     });
   };
