@@ -44,14 +44,20 @@ export default {
     config: {
       testEnvironment: "node",
       extensionsToTreatAsEsm: [".ts"],
-      moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+      moduleNameMapper: {
+        "^(\\.{1,2}/.*)\\.js$": "$1",
+        // The example server imports the package by name, which `npm test` resolves to the built
+        // dist; the sandbox has no dist, and its mutants live in src.
+        "^express-lucia-bitbucket$": "<rootDir>/src/index.ts",
+        "^express-lucia-bitbucket/testing$": "<rootDir>/src/testing/index.ts",
+      },
       transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
       testMatch: ["<rootDir>/test/**/*.test.ts"],
-      // Suites that only drive child processes (npm start, npm pack, Chromium) cover no mutant in
-      // this process; they run in `npm test`.
+      // Suites that only drive child processes (npm start, npm pack, Chromium) or read docs/ (which
+      // the sandbox leaves out) cover no mutant in this process; they run in `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
-        "test/(browser|example-curl|package|readme-snippets|two-instances)\\.test\\.ts$",
+        "test/(browser|example-curl|package|readme|readme-snippets|two-instances)\\.test\\.ts$",
       ],
       testTimeout: 60_000,
     },
