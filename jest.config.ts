@@ -11,6 +11,8 @@ const config: JestConfigWithTsJest = {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }],
   },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
+  // Stryker's sandboxes (a copy of the whole package) live in .tmp while it runs.
+  modulePathIgnorePatterns: ["<rootDir>/.tmp/"],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

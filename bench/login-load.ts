@@ -8,9 +8,27 @@ export interface LoginLoadResult {
 }
 
 /**
- * Full logins for `seconds`, by `concurrency` simulated browsers, each: start → the fake's
- * authorize (approve) → callback → session cookie. The authorize URL's bitbucket.org origin is
- * pointed at the fake, as a browser's hop would be.
+ * One login as a browser makes it: start → the fake's authorize (approve) → callback. The authorize
+ * URL's bitbucket.org origin is pointed at the fake, as a browser's hop would be.
+ * @returns the `Cookie` header of the signed-in browser.
+ */
+export async function loginOnce(
+  app: string,
+  paths: { start: string; sessionCookie: string },
+  fakeUrl: string,
+): Promise<string> {
+  const start = await get(app + paths.start);
+  const authorize = start.location.replace("https://bitbucket.org", fakeUrl);
+  const approved = await get(authorize);
+  const done = await get(approved.location, cookieHeader(start));
+  const cookie = cookieHeader(done);
+  if (done.status !== 302 || !cookie.includes(`${paths.sessionCookie}=`))
+    throw new Error(`status ${done.status}`);
+  return cookie;
+}
+
+/**
+ * Full logins ({@link loginOnce}) for `seconds`, by `concurrency` simulated browsers.
  */
 export async function loginLoad(
   app: string,
@@ -26,12 +44,7 @@ export async function loginLoad(
     while (Date.now() < deadline) {
       const began = performance.now();
       try {
-        const start = await get(app + paths.start);
-        const authorize = start.location.replace("https://bitbucket.org", fakeUrl);
-        const approved = await get(authorize);
-        const done = await get(approved.location, cookieHeader(start));
-        if (done.status !== 302 || !cookieHeader(done).includes(`${paths.sessionCookie}=`))
-          throw new Error(`status ${done.status}`);
+        await loginOnce(app, paths, fakeUrl);
         latencies.push(performance.now() - began);
       } catch {
         failures++;

@@ -4,7 +4,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { startFakeBitbucket } from "express-lucia-bitbucket/testing";
-import { loginLoad } from "./login-load.js";
+import { loginLoad, loginOnce } from "./login-load.js";
 import { shareOf } from "./profile.js";
 
 // `npm run bench` compares side by side in one run; `npm run bench -- --smoke` is CI's short run;
@@ -24,14 +24,15 @@ interface Running {
 }
 
 type Contender = "ours" | "ours+allow" | "handwritten" | "passport";
+type Variant = "bare" | Contender | "ours+guard";
 
 async function startServer(
-  name: "bare" | Contender,
+  name: Variant,
   fakeUrl: string,
   port: number,
   nodeArgs: string[] = [],
 ): Promise<Running> {
-  const file = name === "ours+allow" ? "ours" : name;
+  const file = name.startsWith("ours") ? "ours" : name;
   const child = spawn(
     process.execPath,
     ["--expose-gc", ...nodeArgs, "--import", "tsx", `bench/servers/${file}.ts`],
@@ -41,7 +42,8 @@ async function startServer(
         PORT: String(port),
         FAKE_URL: fakeUrl,
         DATABASE_PATH: join(dir, `${file}-${port}.sqlite`),
-        ALLOW_WORKSPACES: name === "ours+allow" ? "fake-team" : "",
+        ALLOW_WORKSPACES: name === "ours+allow" || name === "ours+guard" ? "fake-team" : "",
+        GUARD: name === "ours+guard" ? "1" : "",
         // The package as users run it: dist, through its exports (see bench/tsconfig.json).
         TSX_TSCONFIG_PATH: "bench/tsconfig.json",
         NODE_OPTIONS: "",
@@ -190,7 +192,34 @@ fake.setLatency(0);
   console.log(rows.join("\n"));
 }
 
-// 5 (with --profile). Our own share of the server's CPU during the whole login.
+// 5. An authenticated route with bitbucketAccessGuard in front, against the same route without it.
+// Both servers have allow; each request carries one signed-in session whose check is fresh.
+{
+  const plain: number[] = [];
+  const guarded: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, into] of [
+      ["ours+allow", plain],
+      ["ours+guard", guarded],
+    ] as const) {
+      const server = await startServer(name, fake.url, port++);
+      const cookie = await loginOnce(server.url, PATHS.ours, fake.url);
+      const load = (duration: number) =>
+        autocannon({ url: `${server.url}/me`, connections: 32, duration, headers: { cookie } });
+      await load(1); // warm-up
+      const result = await load(START_SECONDS);
+      if (result.errors > 0 || result.non2xx > 0) throw new Error(`unexpected answers on /me (${name})`);
+      into.push(result.requests.average);
+      await stop(server);
+    }
+  }
+  console.log("5. GET /me, signed in, Lucia validating the session (requests/s, 32 connections)");
+  console.log(
+    `   without the guard: ${fmt(median(plain))}   with bitbucketAccessGuard: ${fmt(median(guarded))}   ratio ${fmt(median(guarded) / median(plain), 2)}× (target ≥ 0.97×)\n`,
+  );
+}
+
+// 6 (with --profile). Our own share of the server's CPU during the whole login.
 if (profile) {
   const profDir = mkdtempSync(join(tmpdir(), "elb-prof-"));
   const server = await startServer("ours", fake.url, port++, ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
@@ -199,7 +228,7 @@ if (profile) {
   const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error("no CPU profile was written");
   const share = shareOf(join(profDir, file));
-  console.log("5. CPU profile of our server during the whole login (share of non-idle samples)");
+  console.log("6. CPU profile of our server during the whole login (share of non-idle samples)");
   console.log(
     `   this package ${fmt(share.package, 1)} %   @lucia-auth/oauth ${fmt(share.provider, 1)} % + Node's fetch (undici) ${fmt(share.fetch, 1)} %   Lucia + adapter + SQLite ${fmt(share.lucia, 1)} %   ` +
       `Express and other packages ${fmt(share.express, 1)} %   Node ${fmt(share.node, 1)} %   other ${fmt(share.other, 1)} % (target: package ≤ 2 %)\n`,

@@ -132,3 +132,57 @@ describe("the fake Bitbucket's 2026 API", () => {
     ).toBe(400);
   });
 });
+
+describe("the fake Bitbucket's methods and token answer", () => {
+  it.each([
+    ["POST", "/site/oauth2/authorize?client_id=fake-client-id&response_type=code", "GET"],
+    ["GET", "/site/oauth2/access_token", "POST"],
+    ["DELETE", "/2.0/user", "GET"],
+    ["POST", "/2.0/repositories/fake-team/handbook", "GET"],
+  ])("answers %s %s with 405, Allow: %s and the method it takes", async (method, path, allowed) => {
+    const before = { ...fake.hits };
+    const res = await fetch(`${fake.url}${path}`, { method, headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe(allowed);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      `Method ${method} is not allowed here; this endpoint takes ${allowed}.`,
+    );
+    expect(fake.hits).toEqual(before);
+  });
+
+  it("still takes the consent page's own POST to authorize", async () => {
+    const res = await fetch(`${fake.url}/site/oauth2/authorize`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        client_id: "fake-client-id",
+        response_type: "code",
+        redirect_uri: "http://app.test/cb",
+        state: "s",
+        decision: "approve",
+      }),
+    });
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get("location") ?? "").searchParams.get("code")).toEqual(expect.any(String));
+  });
+
+  it("names the granted scopes in `scope`, as Bitbucket does in 2026", async () => {
+    const authorize = await fetch(
+      `${fake.url}/site/oauth2/authorize?client_id=fake-client-id&response_type=code&redirect_uri=http://app.test/cb`,
+      { redirect: "manual" },
+    );
+    const code = new URL(authorize.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const res = await fetch(`${fake.url}/site/oauth2/access_token`, {
+      method: "POST",
+      headers: {
+        Authorization: `Basic ${Buffer.from("fake-client-id:fake-client-secret").toString("base64")}`,
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: "http://app.test/cb" }),
+    });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.scope).toBe("account email repository");
+    expect(Object.hasOwn(body, "scopes")).toBe(false);
+  });
+});

@@ -66,9 +66,9 @@ describe("refreshBitbucketTokens", () => {
   });
 });
 
-describe("refreshBitbucketTokens with Bitbucket's current `scope` field", () => {
-  it("reads `scope` as well as `scopes`", async () => {
-    await startWithTokens({ fake: { scopeField: "scope" } });
+describe("refreshBitbucketTokens with Bitbucket's older `scopes` field", () => {
+  it("reads `scopes` as well as `scope` (the fake's default, as Bitbucket answers in 2026)", async () => {
+    await startWithTokens({ fake: { scopeField: "scopes" } });
     const fresh = await refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken });
     expect(fresh.scopes).toEqual(["account", "email", "repository"]);
   });

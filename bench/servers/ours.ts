@@ -1,27 +1,38 @@
 import express from "express";
 import cookieParser from "cookie-parser";
-import { bitbucketRouter } from "express-lucia-bitbucket";
+import { bitbucketAccessGuard, bitbucketRouter, memoryTokenStore } from "express-lucia-bitbucket";
 import { openDatabase } from "../../example-server/database.js";
 import { createAuth } from "../../example-server/lucia.js";
 import { CALLBACK, FAKE_URL, SECRET, serve } from "./common.js";
 import { routeBitbucketByDispatcher } from "./edge.js";
 
 // This package as the README tells users to mount it, with Lucia on a SQLite file.
+// ALLOW_WORKSPACES=fake-team measures the access gate's cost; GUARD=1 adds the token store and
+// bitbucketAccessGuard in front of every route, as the README's "Staying signed in" does.
 await routeBitbucketByDispatcher(FAKE_URL);
 const db = await openDatabase({ databasePath: process.env.DATABASE_PATH ?? ":memory:" });
 const auth = createAuth(db.adapter, "DEV");
+const client = { clientId: "fake-client-id", clientSecret: "fake-client-secret" };
+const allow = process.env.ALLOW_WORKSPACES
+  ? { workspaces: process.env.ALLOW_WORKSPACES.split(",") }
+  : undefined;
+const tokens = process.env.GUARD && allow ? memoryTokenStore() : undefined;
 const app = express();
 app.use(cookieParser(SECRET));
 app.use(
   bitbucketRouter(auth, {
-    clientId: "fake-client-id",
-    clientSecret: "fake-client-secret",
+    ...client,
     redirectUri: CALLBACK(process.env.PORT, "/login/bitbucket/callback"),
     getUserAttributes: (bb) => ({ display_name: bb.display_name }),
-    // ALLOW_WORKSPACES=fake-team measures the access gate's cost.
-    ...(process.env.ALLOW_WORKSPACES
-      ? { allow: { workspaces: process.env.ALLOW_WORKSPACES.split(",") } }
-      : {}),
+    ...(allow ? { allow } : {}),
+    ...(tokens ? { tokens } : {}),
   }),
 );
+if (tokens && allow) app.use(bitbucketAccessGuard(auth, { ...client, allow, tokens }));
+// An authenticated route: Lucia validates the session, as any signed-in page of the app does.
+app.get("/me", async (req, res) => {
+  const session = await auth.handleRequest(req, res).validate();
+  if (!session) return void res.status(401).end();
+  res.type("text/plain").send(session.user.userId);
+});
 serve(app);

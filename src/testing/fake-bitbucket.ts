@@ -69,7 +69,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   let decision: FakeDecision = options.decision ?? "auto";
   const ctx: FakeContext = {
     store,
-    scopeField: options.scopeField ?? "scopes",
+    scopeField: options.scopeField ?? "scope",
     accessTokenTtl: options.accessTokenTtl ?? 7200,
     decision: () => decision,
   };
@@ -110,13 +110,18 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
             error: { message: "This API has been removed. See CHANGE-2770." },
           });
     }
-    const endpoint = endpointOf(method, url.pathname);
-    if (!endpoint) return json(res, 404, { type: "error", error: { message: "Resource not found" } });
+    const route = routeOf(method, url.pathname);
+    if (!route) return json(res, 404, { type: "error", error: { message: "Resource not found" } });
+    const { endpoint } = route;
+    // The consent page's form posts its decision back to authorize; any other wrong method is a 405.
+    const consent =
+      endpoint === "authorize" && method === "POST" ? new URLSearchParams(await readBody(req)) : undefined;
+    if (route.allowed && !consent?.has("decision")) return methodNotAllowed(res, method, route.allowed);
     hits[endpoint]++;
     if (latencyMs > 0) await wait(latencyMs, res);
     const fault = takeFault(faults, endpoint);
     if (fault && (await applyFault(fault, res))) return;
-    if (endpoint === "authorize") return authorize(ctx, req, res, url);
+    if (endpoint === "authorize") return authorize(ctx, req, res, consent ?? url.searchParams);
     if (endpoint === "token") return token(ctx, req, res);
     return api(store, req, res, endpoint, url);
   };
@@ -168,16 +173,33 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   };
 }
 
-function endpointOf(method: string, path: string): FakeEndpoint | undefined {
-  if (path === "/site/oauth2/authorize" && (method === "GET" || method === "POST")) return "authorize";
-  if (path === "/site/oauth2/access_token" && method === "POST") return "token";
-  if (method !== "GET") return undefined;
-  if (path === "/2.0/user") return "user";
-  if (path === "/2.0/user/emails") return "emails";
-  if (path === "/2.0/user/workspaces") return "workspaces";
-  if (/^\/2\.0\/user\/workspaces\/[^/]+\/permission$/.test(path)) return "permission";
-  if (/^\/2\.0\/repositories\/[^/]+\/[^/]+$/.test(path)) return "repository";
-  return undefined;
+// Each path the fake serves, and the one method it takes there (the consent page's own POST to
+// authorize is told apart in `handle`).
+const ROUTES: readonly (readonly [RegExp, FakeEndpoint, "GET" | "POST"])[] = [
+  [/^\/site\/oauth2\/authorize$/, "authorize", "GET"],
+  [/^\/site\/oauth2\/access_token$/, "token", "POST"],
+  [/^\/2\.0\/user$/, "user", "GET"],
+  [/^\/2\.0\/user\/emails$/, "emails", "GET"],
+  [/^\/2\.0\/user\/workspaces$/, "workspaces", "GET"],
+  [/^\/2\.0\/user\/workspaces\/[^/]+\/permission$/, "permission", "GET"],
+  [/^\/2\.0\/repositories\/[^/]+\/[^/]+$/, "repository", "GET"],
+];
+
+/** 405 with `Allow`, in Bitbucket's error envelope: the answer says which method the path takes. */
+function methodNotAllowed(res: ServerResponse, method: string, allowed: string): void {
+  res.setHeader("Allow", allowed);
+  json(res, 405, {
+    type: "error",
+    error: { message: `Method ${method} is not allowed here; this endpoint takes ${allowed}.` },
+  });
+}
+
+/** The endpoint at `path`, and in `allowed` the method it takes when `method` is not that one. */
+function routeOf(method: string, path: string): { endpoint: FakeEndpoint; allowed: string } | undefined {
+  const route = ROUTES.find(([pattern]) => pattern.test(path));
+  if (!route) return undefined;
+  const [, endpoint, allowed] = route;
+  return { endpoint, allowed: method === allowed ? "" : allowed };
 }
 
 /** Waits like a distant server, but ends early when the client gives up, leaving no timer behind. */

@@ -14,9 +14,16 @@ export interface FakeContext {
 
 const MISCONFIGURED = "This integration is misconfigured. Contact the vendor for assistance.";
 
-/** `GET|POST /site/oauth2/authorize`: HTML errors for a bad consumer, else a 302 back with a code or an error. */
-export async function authorize(ctx: FakeContext, req: IncomingMessage, res: ServerResponse, url: URL) {
-  const query = req.method === "POST" ? new URLSearchParams(await readBody(req)) : url.searchParams;
+/**
+ * `GET /site/oauth2/authorize` (and the consent page's POST, whose form is `query`): HTML errors for
+ * a bad consumer, else a 302 back with a code or an error.
+ */
+export function authorize(
+  ctx: FakeContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+) {
   const client = ctx.store.clients.get(query.get("client_id") ?? "");
   if (!client) return html(res, 400, errorPage("Invalid client_id", MISCONFIGURED));
   const redirectUri = query.get("redirect_uri") ?? undefined;

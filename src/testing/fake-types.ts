@@ -94,7 +94,7 @@ export interface FakeBitbucketOptions {
   /** Default: one user, "Ada Fake". The first is the default user who approves. */
   readonly users?: readonly FakeBitbucketUser[];
   readonly decision?: FakeDecision;
-  /** Token responses carry `scope` (current Bitbucket) or `scopes` (older). Default `"scopes"`. */
+  /** Token responses carry `scope` (current Bitbucket) or `scopes` (older). Default `"scope"`. */
   readonly scopeField?: "scope" | "scopes";
   /** Access token lifetime in seconds. Default `7200`. */
   readonly accessTokenTtl?: number;
