@@ -48,6 +48,12 @@ export const ERROR_STATUS = {
   SESSION_CREATION_FAILED: 500,
   /** Neither `cookieParser(secret)` nor the `cookieSecret` option supplies a secret to sign the state. */
   COOKIE_SECRET_MISSING: 500,
+  /**
+   * The router is mounted under another prefix than `redirectUri`'s path says (`app.use("/auth", …)`
+   * with a `redirectUri` of `/login/bitbucket/callback`, say): Bitbucket's redirect would land on a
+   * route that never reaches the router. Answered by every route of that router until fixed.
+   */
+  MOUNT_PATH_MISMATCH: 500,
   /** `refreshBitbucketTokens`: Bitbucket refused the refresh token (used, revoked or expired). */
   REFRESH_TOKEN_INVALID: 400,
   /** The logout route was called cross-site (its `Origin` is not the app's own). */
@@ -99,6 +105,8 @@ const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
   SESSION_CREATION_FAILED: "The session could not be created.",
   COOKIE_SECRET_MISSING:
     "No secret to sign the login state cookie: mount app.use(cookieParser(secret)) before bitbucketRouter(), or pass the cookieSecret option.",
+  MOUNT_PATH_MISMATCH:
+    "The router is mounted under another path prefix than redirectUri's path: Bitbucket's redirect would not reach it.",
   REFRESH_TOKEN_INVALID: "Bitbucket refused the refresh token.",
   LOGOUT_ORIGIN_REJECTED: "Cross-site logout requests are refused.",
   ACCESS_NOT_ALLOWED: "This Bitbucket account is not allowed to sign in here.",

@@ -208,6 +208,8 @@ export interface ResolvedOptions<_Auth extends Auth = Auth> {
   };
   readonly loginPath: string;
   readonly callbackPath: string;
+  /** The prefix the router must be mounted under: what `redirectUri`'s path has before `callbackPath`. */
+  readonly mountPath: string;
   readonly successRedirect: string;
   readonly failureRedirect: string | undefined;
   readonly cookieSecrets: readonly string[] | undefined;

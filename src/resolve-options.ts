@@ -169,6 +169,7 @@ export function resolveOptions<_Auth extends Auth>(
     provider: { clientId, clientSecret, redirectUri },
     loginPath,
     callbackPath,
+    mountPath: mount,
     successRedirect: optional(options, "successRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
     failureRedirect: optional<string | undefined>(
       options,

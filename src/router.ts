@@ -2,10 +2,12 @@ import type { RequestHandler } from "express";
 import type { Auth } from "lucia";
 import { bitbucket } from "@lucia-auth/oauth/providers";
 import { createCallbackHandler } from "./callback.js";
+import type { BitbucketAuthError } from "./errors.js";
 import { createFailureHandler } from "./failure.js";
 import { createLinkHandler } from "./link.js";
 import { createLoginHandler } from "./login.js";
 import { createLogoutHandler } from "./logout.js";
+import { checkMount } from "./mount-check.js";
 import type { BitbucketRouterOptions } from "./options.js";
 import { resolveOptions } from "./resolve-options.js";
 import { createStateCookie } from "./state-cookie.js";
@@ -52,10 +54,18 @@ export function bitbucketRouter<_Auth extends Auth>(
   if (resolved.logoutPath)
     routes.set(`POST ${resolved.logoutPath}`, createLogoutHandler(auth, resolved, fail));
 
+  // Checked once, at the first request for one of the routes: afterwards a boolean is all it costs.
+  let mountChecked = false;
+  let mountError: BitbucketAuthError | null = null;
   return function bitbucketRouter(req, res, next) {
     const path = req.path.length > 1 && req.path.endsWith("/") ? req.path.slice(0, -1) : req.path;
     const handler = routes.get(`${req.method} ${path}`);
-    if (handler) void handler(req, res, next);
-    else next();
+    if (!handler) return next();
+    if (!mountChecked) {
+      mountChecked = true;
+      mountError = checkMount(req.baseUrl, resolved);
+    }
+    if (mountError) return fail(mountError, res, next);
+    void handler(req, res, next);
   };
 }

@@ -339,11 +339,14 @@ describe("each option's error says what the option takes", () => {
 });
 
 describe("the state cookie's Path is the routes' common prefix on http", () => {
-  const startLogin = async (options: Record<string, unknown>, path: string) => {
+  const startLogin = async (options: Record<string, unknown>, path: string, mount = "/") => {
     const app = express()
       .use(cookieParser("secret"))
-      .use(bitbucketRouter(auth, { ...valid, ...options } as unknown as BitbucketRouterOptions<AppAuth>));
-    const res = await request(app).get(path);
+      .use(
+        mount,
+        bitbucketRouter(auth, { ...valid, ...options } as unknown as BitbucketRouterOptions<AppAuth>),
+      );
+    const res = await request(app).get(mount === "/" ? path : mount + path);
     expect(res.status).toBe(302);
     const cookies = res.headers["set-cookie"] as unknown as string[];
     expect(cookies).toHaveLength(1);
@@ -392,7 +395,11 @@ describe("the state cookie's Path is the routes' common prefix on http", () => {
       "/app/login/bitbucket",
     ],
   ])("%s", async (_name, options, loginPath, cookiePath) => {
-    const line = await startLogin(options, loginPath);
+    // Mounted where redirectUri's path says: under its prefix, if it has one.
+    const mount = new URL(String(options.redirectUri ?? valid.redirectUri)).pathname.startsWith("/app/")
+      ? "/app"
+      : "/";
+    const line = await startLogin(options, loginPath, mount);
     expect(line).toMatch(/^bitbucket_oauth_state\.[\w-]{10}=s%3A/);
     expect(line).toContain(`; Path=${cookiePath};`);
   });

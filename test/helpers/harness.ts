@@ -44,6 +44,8 @@ export interface HarnessOptions {
   /** The app's cookieParser secret(s); `null` mounts cookieParser without one. Default COOKIE_SECRET. */
   readonly cookieSecret?: string | string[] | null;
   readonly databaseUrl?: string;
+  /** The prefix the router is mounted under, `app.use(mount, router)`. Default: the root. */
+  readonly mount?: string;
   /** Runs before the router, e.g. to add middleware. */
   readonly beforeRouter?: (app: express.Express) => void;
   /** Runs after the router and before the app's routes, e.g. to mount bitbucketAccessGuard. */
@@ -109,14 +111,14 @@ export function buildApp(
   const secret = options.cookieSecret === undefined ? COOKIE_SECRET : options.cookieSecret;
   app.use(secret === null ? cookieParser() : cookieParser(secret));
   options.beforeRouter?.(app);
-  app.use(
-    bitbucketRouter(auth, {
-      clientId: "fake-client-id",
-      clientSecret: "fake-client-secret",
-      redirectUri: REDIRECT_URI,
-      ...options.router,
-    }),
-  );
+  const router = bitbucketRouter(auth, {
+    clientId: "fake-client-id",
+    clientSecret: "fake-client-secret",
+    redirectUri: REDIRECT_URI,
+    ...options.router,
+  });
+  if (options.mount) app.use(options.mount, router);
+  else app.use(router);
   options.afterRouter?.(app, auth);
   app.get("/me", async (req, res) => {
     const session = await auth.handleRequest(req, res).validate();
