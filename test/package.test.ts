@@ -24,6 +24,8 @@ describe("the packed tarball", () => {
     expect(files).toContain("package/dist/index.d.ts");
     expect(files).toContain("package/dist/testing/index.d.ts");
     expect(files).toContain("package/dist/testing/cli.js");
+    for (const file of ["LICENSE", "CHANGELOG.md", "README.md", "docs/signed-in.png"])
+      expect(files).toContain(`package/${file}`);
     expect(files.filter((f) => /^package\/(src|test|bench|example-server)\//.test(f))).toEqual([]);
     // Source maps would point at ../src, which the tarball does not ship: none are shipped.
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
