@@ -13,6 +13,7 @@ import { loadConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { createAuth } from "./lucia.js";
 import { errorPage, homePage } from "./pages.js";
+import { walkthrough } from "./walkthrough.js";
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -23,6 +24,18 @@ try {
 }
 for (const warning of config.warnings) console.warn(`warning: ${warning}`);
 
+/** A port in use is one clear line (another `npm start` is the usual cause), not a stack trace. */
+function exitOnListenError(err: unknown, what: string): never {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code === "EADDRINUSE") {
+    console.error(
+      `example server: ${what} is already in use (another npm start?). Stop it, or choose another port: ` +
+        `PORT=3001 FAKE_BITBUCKET_PORT=4001 npm start`,
+    );
+  } else console.error(`example server: could not listen on ${what}: ${(err as Error).message}`);
+  process.exit(1);
+}
+
 const db = await openDatabase(config);
 const auth = createAuth(db.adapter, config.production ? "PROD" : "DEV");
 
@@ -31,7 +44,10 @@ const auth = createAuth(db.adapter, config.production ? "PROD" : "DEV");
 const fake =
   config.real || config.fakeUrl
     ? null
-    : await startFakeBitbucket({ port: config.fakePort, users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER] });
+    : await startFakeBitbucket({
+        port: config.fakePort,
+        users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER],
+      }).catch((err: unknown) => exitOnListenError(err, `FAKE_BITBUCKET_PORT ${config.fakePort}`));
 const fakeUrl = config.real ? undefined : (config.fakeUrl ?? fake?.url);
 if (fakeUrl) routeBitbucketTo(fakeUrl);
 
@@ -96,18 +112,14 @@ app.use(onError);
 
 const server: Server = app.listen(config.port, () => {
   const base = `http://localhost:${config.port}`;
+  const source = config.real ? "real Bitbucket" : `fake Bitbucket at ${fakeUrl}`;
+  // One write: whoever waits for the first line gets the walkthrough with it.
   console.log(
-    `example server on ${base} (${db.kind}; ${config.real ? "real Bitbucket" : `fake Bitbucket at ${fakeUrl}`})`,
+    `example server on ${base} (${db.kind}; ${source})` +
+      (fakeUrl ? `\n\n${walkthrough(base, fakeUrl, config.allow !== undefined)}` : ""),
   );
-  if (fakeUrl) {
-    console.log(`
-Try it with curl (offline, against the fake Bitbucket):
-  curl -sS -c jar -b jar -L ${base}/login/bitbucket
-  curl -sS -b jar ${base}/me
-  curl -sS -c jar -b jar -X POST ${base}/logout
-Or open ${base}/ in a browser.`);
-  }
 });
+server.once("error", (err) => void exitOnListenError(err, `PORT ${config.port}`));
 
 async function shutdown(signal: string) {
   console.log(`${signal}: shutting down`);

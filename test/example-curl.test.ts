@@ -1,21 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync, execSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fakeUrlFrom, freePort, ROOT, startExample, type Spawned } from "./helpers/processes.js";
+import { fakeUrlFrom, freePort, ROOT, spawnUntil, startExample, type Spawned } from "./helpers/processes.js";
 
 /**
  * Runs the README's commands literally against a spawned `npm start`, on a port the OS picked:
  * only `localhost:3000` and the fake's `127.0.0.1:4000` are replaced by the real addresses.
  */
 function walkthrough(env: NodeJS.ProcessEnv = {}) {
-  const ctx = {} as { server: Spawned; dir: string; sh: (command: string) => string };
+  const ctx = {} as {
+    server: Spawned;
+    dir: string;
+    app: string;
+    fake: string;
+    sh: (command: string) => string;
+  };
   beforeAll(async () => {
     const port = await freePort();
     ctx.dir = mkdtempSync(join(tmpdir(), "elb-curl-"));
     ctx.server = await startExample(port, { DATABASE_PATH: join(ctx.dir, "example.sqlite"), ...env });
     const fake = fakeUrlFrom(ctx.server.output());
+    ctx.app = `http://localhost:${port}`;
+    ctx.fake = fake;
     ctx.sh = (command) =>
       execSync(
         command
@@ -30,6 +38,22 @@ function walkthrough(env: NodeJS.ProcessEnv = {}) {
   });
   return ctx;
 }
+/**
+ * Every command of one section of docs/curl.md (its ```sh blocks, comments dropped), with the
+ * server's real addresses: what the `npm start` banner must print.
+ */
+function docsCommands(section: "first" | "gated", app: string, fake: string): string[] {
+  const docs = readFileSync(join(ROOT, "docs/curl.md"), "utf8");
+  const [first = "", rest = ""] = docs.split("## Who may sign in");
+  const text = section === "first" ? first : (rest.split("\n## ")[0] ?? "");
+  return [...text.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((m) => (m[1] ?? "").split("\n"))
+    .map((line) => line.replace(/\s+#.*$/, "").trim())
+    .filter((line) => line !== "" && !line.includes("npm start"))
+    .map((line) => line.replaceAll("http://localhost:3000", app).replaceAll("http://127.0.0.1:4000", fake));
+}
+const bannerOf = (output: string) => output.slice(output.indexOf("Try it with curl"));
+
 const statusOf = (out: string) => out.trim().split("\n").at(-1);
 const bodyOf = (out: string) => JSON.parse(out.trim().split("\n").slice(0, -1).join("\n") || "{}");
 
@@ -75,6 +99,36 @@ describe("the README's curl walkthrough against `npm start`", () => {
     w.sh(`curl -sS -X POST http://127.0.0.1:4000/_fake/decision -d auto`);
   });
 
+  it("prints every command of the walkthrough in its banner", () => {
+    const commands = docsCommands("first", w.app, w.fake);
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+    for (const command of commands) expect(bannerOf(w.server.output())).toContain(command);
+  });
+
+  it("says in one line that a port is taken when a second npm start finds the fake's port in use", async () => {
+    const second = await spawnUntil("npm", ["start"], {
+      env: {
+        PORT: String(await freePort()),
+        FAKE_BITBUCKET_PORT: new URL(w.fake).port,
+        NODE_ENV: "development",
+        DATABASE_PATH: join(w.dir, "second.sqlite"),
+      },
+      ready: /already in use/,
+    });
+    // It exits by itself; stop() is only a bound, should it not.
+    const { child } = second;
+    const code =
+      child.exitCode ??
+      (await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c))));
+    expect(code).toBe(1);
+    const output = second.output();
+    expect(output).toContain(
+      `example server: FAKE_BITBUCKET_PORT ${new URL(w.fake).port} is already in use (another npm start?). ` +
+        "Stop it, or choose another port: PORT=3001 FAKE_BITBUCKET_PORT=4001 npm start",
+    );
+    expect(output).not.toMatch(/\n\s+at |EADDRINUSE/);
+  });
+
   it("shuts down cleanly on SIGTERM", async () => {
     expect([0, "SIGTERM"]).toContain(await w.server.stop());
     expect(w.server.output()).toContain("SIGTERM: shutting down");
@@ -84,6 +138,12 @@ describe("the README's curl walkthrough against `npm start`", () => {
 
 describe("the README's 'who may sign in' walkthrough: BITBUCKET_WORKSPACES=fake-team", () => {
   const w = walkthrough({ BITBUCKET_WORKSPACES: "fake-team", BITBUCKET_RECHECK_SECONDS: "0" });
+
+  it("prints the gate's walkthrough in its banner", () => {
+    const commands = docsCommands("gated", w.app, w.fake);
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+    for (const command of commands) expect(bannerOf(w.server.output())).toContain(command);
+  });
 
   it("signs a member in", () => {
     expect(w.sh("curl -sS -c jar -b jar -L http://localhost:3000/login/bitbucket")).toContain("Signed in as");
