@@ -57,7 +57,7 @@ export default {
       // the sandbox leaves out) cover no mutant in this process; they run in `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
-        "test/(browser|example-curl|package|readme|readme-snippets|two-instances)\\.test\\.ts$",
+        "test/(browser|example-curl|own-app|package|readme|readme-snippets|two-instances)\\.test\\.ts$",
       ],
       testTimeout: 60_000,
     },
@@ -68,7 +68,7 @@ export default {
   htmlReporter: { fileName: ".tmp/mutation/index.html" },
   jsonReporter: { fileName: ".tmp/mutation/mutation.json" },
   tempDirName: ".tmp/stryker",
-  ignorePatterns: [".tmp", "dist", "docs"],
+  ignorePatterns: [".tmp", "dist", "docs", "examples"],
   cleanTempDir: "always",
   // Off: with the Jest runner, Stryker cannot see a change inside a test's body (Jest reports no test
   // locations), so an incremental run reused "survived" for mutants that a new assertion kills. For

@@ -179,7 +179,11 @@ describe("the fake Bitbucket's methods and token answer", () => {
         Authorization: `Basic ${Buffer.from("fake-client-id:fake-client-secret").toString("base64")}`,
         "Content-Type": "application/x-www-form-urlencoded",
       },
-      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: "http://app.test/cb" }),
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: "http://app.test/cb",
+      }),
     });
     const body = (await res.json()) as Record<string, unknown>;
     expect(body.scope).toBe("account email repository");
