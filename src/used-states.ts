@@ -21,11 +21,15 @@ export function createUsedStates(ttlMs: number, limit = USED_STATES_LIMIT): Used
   const expiries = new Map<string, number>();
   return {
     claim(state, now) {
+      const known = expiries.get(state);
+      // A replay is refused before anything is dropped: at the limit, dropping first would let the
+      // replayed state (the oldest) be forgotten by its own replay, and pass.
+      if (known !== undefined && known > now) return false;
+      expiries.delete(state);
       for (const [oldest, expiresAt] of expiries) {
         if (expiresAt > now && expiries.size < limit) break;
         expiries.delete(oldest);
       }
-      if (expiries.has(state)) return false;
       expiries.set(state, now + ttlMs);
       return true;
     },

@@ -59,6 +59,27 @@ describe("refreshBitbucketTokens", () => {
     ).toBe(code);
   });
 
+  it("takes a token answer without any scope field as no scopes", async () => {
+    h.fake.setFault({ endpoint: "token", kind: "body", body: { access_token: "a", refresh_token: "r" } });
+    const fresh = await refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken });
+    expect(fresh).toMatchObject({
+      accessToken: "a",
+      refreshToken: "r",
+      accessTokenExpiresIn: 7200,
+      scopes: [],
+    });
+  });
+
+  it("refuses a 200 token answer without the tokens as BITBUCKET_UNAVAILABLE, saying so", async () => {
+    h.fake.setFault({ endpoint: "token", kind: "body", body: { access_token: "a" } });
+    await expect(
+      refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken }),
+    ).rejects.toMatchObject({
+      code: "BITBUCKET_UNAVAILABLE",
+      message: "Bitbucket's token answer lacks the tokens.",
+    });
+  });
+
   it("names a missing argument with a TypeError", async () => {
     await expect(refreshBitbucketTokens({ ...client, refreshToken: "" })).rejects.toThrow(
       /"refreshToken" is required/,
