@@ -303,3 +303,254 @@ describe("construction", () => {
     expect(() => bitbucketAccessGuard({} as never, {} as never)).toThrow(/Lucia 2 instance/);
   });
 });
+
+/** The cause the last ACCESS_REVOKED carried: why the sessions were ended. */
+function lastWhy(harness: Harness): string {
+  const err = harness.errors.at(-1) as { code?: string; cause?: Error } | undefined;
+  expect(err?.code).toBe("ACCESS_REVOKED");
+  return err?.cause?.message ?? "";
+}
+
+/** A memory store that counts its reads and can be made to fail one method. */
+function countingStore() {
+  const real = memoryTokenStore();
+  const calls = { get: 0, save: 0, remove: 0 };
+  const failing = { save: false, remove: false };
+  const tokens: BitbucketTokenStore = {
+    get: async (id) => (calls.get++, real.get(id)),
+    save: async (id, t) => {
+      calls.save++;
+      if (failing.save) throw new Error("read-only disk");
+      return real.save(id, t);
+    },
+    remove: async (id) => {
+      calls.remove++;
+      if (failing.remove) throw new Error("read-only disk");
+      return real.remove(id);
+    },
+  };
+  return { tokens, calls, failing };
+}
+
+/** Signed in, and the guard has not seen the session yet (no request after the login). */
+async function loggedIn(harness: Harness): Promise<{ agent: Agent; userId: string }> {
+  const agent = harness.agent();
+  const res = await login(agent);
+  const sessionId = /^auth_session=([^;]+)/.exec(setCookie(res, "auth_session") ?? "")?.[1] ?? "";
+  return { agent, userId: (await harness.auth.getSession(sessionId)).user.userId };
+}
+
+async function setStored(tokens: BitbucketTokenStore, userId: string, change: Record<string, unknown>) {
+  const stored = await tokens.get(userId);
+  await tokens.save(userId, { ...(stored ?? ({} as never)), ...change });
+}
+
+describe("why sessions end, as the ACCESS_REVOKED cause says", () => {
+  it("names the rule a removed member fails", async () => {
+    const { harness } = await start();
+    const { agent } = await signedIn(harness);
+    harness.fake.setWorkspaceRole("ada", "fake-team", null);
+    await revoked(agent);
+    expect(lastWhy(harness)).toBe("not a member of the workspace 'fake-team'");
+  });
+
+  it("says there are no stored tokens", async () => {
+    const { harness, tokens } = await start();
+    const { agent, userId } = await signedIn(harness);
+    await tokens.remove(userId);
+    await revoked(agent);
+    expect(lastWhy(harness)).toBe("no stored Bitbucket tokens for this user");
+  });
+
+  it("names the failed check's code, and an outage past maxStale", async () => {
+    const { harness, tokens } = await start({ guard: { maxStale: 60_000 } });
+    const { agent, userId } = await signedIn(harness);
+    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 403, times: 1 });
+    await revoked(agent);
+    expect(lastWhy(harness)).toBe("the check failed with SCOPE_MISSING");
+    const second = await signedIn(harness);
+    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
+    await setStored(tokens, second.userId, { checkedAt: Date.now() - 60_001 });
+    await revoked(second.agent);
+    expect(lastWhy(harness)).toBe(
+      "Bitbucket could not be asked for longer than maxStale (BITBUCKET_UNAVAILABLE)",
+    );
+    expect(userId).toBe(second.userId);
+  });
+});
+
+describe("when the guard asks Bitbucket, and when it does not", () => {
+  it("trusts a check another instance stored within the interval", async () => {
+    const { harness, tokens } = await start({ guard: { interval: 60_000 } });
+    const { agent, userId } = await loggedIn(harness);
+    await setStored(tokens, userId, { checkedAt: Date.now() - 30_000 });
+    const hits = { ...harness.fake.hits };
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(harness.fake.hits).toEqual(hits);
+  });
+
+  it("after a check that held, the next request within the interval asks nothing", async () => {
+    const { harness, tokens } = await start({ guard: { interval: 60_000 } });
+    const { agent, userId } = await loggedIn(harness);
+    await setStored(tokens, userId, { checkedAt: 0 });
+    const before = harness.fake.hits.permission;
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(harness.fake.hits.permission).toBe(before + 1);
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(harness.fake.hits.permission).toBe(before + 1);
+  });
+
+  it("during an outage, asks again only after the interval, and keeps the session meanwhile", async () => {
+    const { harness, tokens } = await start({ guard: { interval: 60_000 } });
+    const { agent, userId } = await loggedIn(harness);
+    // Older than the interval, younger than the default maxStale (three intervals).
+    await setStored(tokens, userId, { checkedAt: Date.now() - 100_000 });
+    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 500 });
+    const before = harness.fake.hits.permission;
+    expect((await agent.get("/me")).status).toBe(200);
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(harness.fake.hits.permission).toBe(before + 1);
+  });
+
+  it("refreshes a token that expires within the margin before asking, and not one with time left", async () => {
+    const { harness, tokens } = await start();
+    const { agent, userId } = await signedIn(harness);
+    let before = harness.fake.hits.token;
+    await setStored(tokens, userId, { accessTokenExpiresAt: Date.now() + 10_000 });
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(harness.fake.hits.token).toBe(before + 1);
+    before = harness.fake.hits.token;
+    await setStored(tokens, userId, { accessTokenExpiresAt: Date.now() + 120_000 });
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(harness.fake.hits.token).toBe(before);
+  });
+
+  it("an outage is not a rejected token: no refresh, no re-read of the store", async () => {
+    const { tokens, calls } = countingStore();
+    const { harness } = await start({ tokens });
+    const { agent } = await signedIn(harness);
+    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 500 });
+    const before = { token: harness.fake.hits.token, get: calls.get };
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(harness.fake.hits.token).toBe(before.token);
+    expect(calls.get).toBe(before.get + 1);
+  });
+
+  it("a refresh that fails with an outage is not re-read from the store either", async () => {
+    const { tokens, calls } = countingStore();
+    const { harness } = await start({ tokens });
+    const { agent, userId } = await signedIn(harness);
+    await setStored(tokens, userId, { accessTokenExpiresAt: 0 });
+    harness.fake.setFault({ endpoint: "token", kind: "status", status: 503 });
+    const before = calls.get;
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(calls.get).toBe(before + 1);
+  });
+
+  it("a token rejected right after a refresh ends the sessions, after one refresh only", async () => {
+    const { harness, tokens } = await start();
+    const { agent, userId } = await signedIn(harness);
+    await setStored(tokens, userId, { accessTokenExpiresAt: 0 });
+    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 401 });
+    const before = harness.fake.hits.token;
+    await revoked(agent);
+    expect(harness.fake.hits.token).toBe(before + 1);
+    expect(lastWhy(harness)).toBe("the check failed with BITBUCKET_TOKEN_REJECTED");
+  });
+
+  it("a dead refresh token with a still-working access token is not rescued by the store's copy", async () => {
+    const { harness, tokens } = await start();
+    const { agent, userId } = await signedIn(harness);
+    // Expired by the store's clock, still accepted by Bitbucket, and a refresh token Bitbucket refuses.
+    await setStored(tokens, userId, { accessTokenExpiresAt: 0, refreshToken: "not-a-refresh-token" });
+    await revoked(agent);
+    expect(lastWhy(harness)).toBe("the check failed with REFRESH_TOKEN_INVALID");
+  });
+});
+
+describe("the guard's own failures", () => {
+  it("a store that cannot save a check answers TOKEN_STORE_FAILED (500) with the store's error as cause", async () => {
+    const { tokens, failing } = countingStore();
+    const { harness } = await start({ tokens });
+    const { agent, userId } = await signedIn(harness);
+    await setStored(tokens, userId, { checkedAt: 0 });
+    failing.save = true;
+    const res = await agent.get("/me");
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 500,
+      error: "TOKEN_STORE_FAILED",
+    });
+    const err = harness.errors.at(-1) as { cause?: Error };
+    expect(err.cause?.message).toBe("read-only disk");
+    expect((await harness.db.counts()).sessions).toBe(1);
+  });
+
+  it("a store that cannot remove a revoked user's tokens answers TOKEN_STORE_FAILED, sessions already ended", async () => {
+    const { tokens, failing } = countingStore();
+    const { harness } = await start({ tokens });
+    const { agent } = await signedIn(harness);
+    harness.fake.setWorkspaceRole("ada", "fake-team", null);
+    failing.remove = true;
+    const res = await agent.get("/me");
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 500,
+      error: "TOKEN_STORE_FAILED",
+    });
+    expect((harness.errors.at(-1) as { cause?: Error }).cause?.message).toBe("read-only disk");
+    expect((await harness.db.counts()).sessions).toBe(0);
+  });
+
+  it("answers a revocation with Cache-Control: no-store", async () => {
+    const { harness } = await start();
+    const { agent } = await signedIn(harness);
+    harness.fake.setWorkspaceRole("ada", "fake-team", null);
+    expect((await revoked(agent)).headers["cache-control"]).toBe("no-store");
+  });
+});
+
+describe("the guard's memory is bounded by cacheSize", () => {
+  it("remembers one session with cacheSize 1, and forgets it for the next", async () => {
+    let reads = 0;
+    const { harness } = await start({
+      guard: { interval: 60_000, cacheSize: 1 },
+      adapter: (real) => ({
+        ...real,
+        getSessionAndUser: undefined,
+        getSession: async (id: string) => (reads++, real.getSession(id)),
+      }),
+    });
+    const first = await signedIn(harness);
+    const second = await signedIn(harness);
+    await first.agent.get("/me"); // the guard learns the first session
+    reads = 0;
+    await first.agent.get("/me");
+    // Remembered: only the app's own /me reads the session.
+    const remembered = reads;
+    await second.agent.get("/me"); // the second session takes the only place
+    reads = 0;
+    await first.agent.get("/me");
+    expect({ remembered, forgotten: reads }).toEqual({ remembered: 1, forgotten: 2 });
+  });
+});
+
+describe("construction, further", () => {
+  it.each([
+    [null, "options must be an object with allow, clientId, clientSecret and tokens."],
+    ["options", "options must be an object with allow, clientId, clientSecret and tokens."],
+  ])("refuses options %j", async (options, message) => {
+    h = await startHarness();
+    expect(() => bitbucketAccessGuard(h!.auth, options as never)).toThrow(`bitbucketAccessGuard: ${message}`);
+  });
+
+  it.each([
+    [{ clientId: 42 }, 'option "clientId" is required (a non-empty string).'],
+    [{ clientId: "   " }, 'option "clientId" is required (a non-empty string).'],
+    [{ cacheSize: 0 }, 'option "cacheSize" must be a whole number, at least 1.'],
+  ])("throws a TypeError for %j", async (bad, message) => {
+    h = await startHarness();
+    const valid = { allow, ...client, tokens: memoryTokenStore() };
+    expect(() => bitbucketAccessGuard(h!.auth, { ...valid, ...bad } as never)).toThrow(
+      `bitbucketAccessGuard: ${message}`,
+    );
+  });
+});
