@@ -42,6 +42,13 @@ describe("createUsedStates", () => {
     expect(used.claim("s", 1000)).toBe(true);
   });
 
+  it("forgets another state at the very moment it expires", () => {
+    const used = createUsedStates(1000);
+    used.claim("a", 0);
+    used.claim("b", 1000);
+    expect(used.size).toBe(1);
+  });
+
   it("forgets expired states as new ones come", () => {
     const used = createUsedStates(1000);
     used.claim("a", 0);
@@ -87,7 +94,15 @@ describe("createTokenSealer", () => {
     const message =
       "tokens.keys must be a string of at least 32 characters, or a non-empty array of them (newest first), " +
       "e.g. the output of `openssl rand -base64 32`; use a key of its own, not the cookie secret.";
-    for (const keys of ["short", [], [KEY, "short"], undefined, [42]])
+    for (const keys of [
+      "short",
+      [],
+      [KEY, "short"],
+      undefined,
+      [42],
+      [{ length: 40 }],
+      [[..."k".repeat(40)]],
+    ])
       expect(() => createTokenSealer(keys, "tokens.keys")).toThrow(message);
   });
 });
