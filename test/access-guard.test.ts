@@ -390,14 +390,25 @@ describe("when the guard asks Bitbucket, and when it does not", () => {
   });
 
   it("after a check that held, the next request within the interval asks nothing", async () => {
-    const { harness, tokens } = await start({ guard: { interval: 60_000 } });
+    let reads = 0;
+    const { harness, tokens } = await start({
+      guard: { interval: 60_000 },
+      adapter: (real) => ({
+        ...real,
+        getSessionAndUser: undefined,
+        getSession: async (id: string) => (reads++, real.getSession(id)),
+      }),
+    });
     const { agent, userId } = await loggedIn(harness);
     await setStored(tokens, userId, { checkedAt: 0 });
     const before = harness.fake.hits.permission;
     expect((await agent.get("/me")).status).toBe(200);
     expect(harness.fake.hits.permission).toBe(before + 1);
+    reads = 0;
     expect((await agent.get("/me")).status).toBe(200);
     expect(harness.fake.hits.permission).toBe(before + 1);
+    // Only the app's own /me reads the session: the guard remembers the check until checkedAt + interval.
+    expect(reads).toBe(1);
   });
 
   it("during an outage, asks again only after the interval, and keeps the session meanwhile", async () => {
