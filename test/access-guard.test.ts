@@ -332,6 +332,15 @@ function countingStore() {
   return { tokens, calls, failing };
 }
 
+/** Wraps the real adapter so that every session read (by the guard or the app) calls `count`. */
+const countingReads =
+  (count: () => void) =>
+  (real: Adapter): Adapter => ({
+    ...real,
+    getSessionAndUser: undefined,
+    getSession: async (id: string) => (count(), real.getSession(id)),
+  });
+
 /** Signed in, and the guard has not seen the session yet (no request after the login). */
 async function loggedIn(harness: Harness): Promise<{ agent: Agent; userId: string }> {
   const agent = harness.agent();
@@ -393,11 +402,7 @@ describe("when the guard asks Bitbucket, and when it does not", () => {
     let reads = 0;
     const { harness, tokens } = await start({
       guard: { interval: 60_000 },
-      adapter: (real) => ({
-        ...real,
-        getSessionAndUser: undefined,
-        getSession: async (id: string) => (reads++, real.getSession(id)),
-      }),
+      adapter: countingReads(() => reads++),
     });
     const { agent, userId } = await loggedIn(harness);
     await setStored(tokens, userId, { checkedAt: 0 });
@@ -524,11 +529,7 @@ describe("the guard's memory is bounded by cacheSize", () => {
     let reads = 0;
     const { harness } = await start({
       guard: { interval: 60_000, cacheSize: 1 },
-      adapter: (real) => ({
-        ...real,
-        getSessionAndUser: undefined,
-        getSession: async (id: string) => (reads++, real.getSession(id)),
-      }),
+      adapter: countingReads(() => reads++),
     });
     const first = await signedIn(harness);
     const second = await signedIn(harness);

@@ -17,6 +17,12 @@ beforeAll(async () => {
       },
     ],
   });
+  token = ((await approvedTokens()) as { access_token: string }).access_token;
+});
+afterAll(() => fake.close());
+
+/** The default user approves at the fake, and the code is exchanged: the token answer's JSON. */
+async function approvedTokens(): Promise<unknown> {
   const authorize = await fetch(
     `${fake.url}/site/oauth2/authorize?client_id=fake-client-id&response_type=code&redirect_uri=http://app.test/cb`,
     { redirect: "manual" },
@@ -30,9 +36,8 @@ beforeAll(async () => {
     },
     body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: "http://app.test/cb" }),
   });
-  token = ((await exchanged.json()) as { access_token: string }).access_token;
-});
-afterAll(() => fake.close());
+  return exchanged.json();
+}
 
 const get = async (path: string, bearer: string | null = token) => {
   const res = await fetch(`${fake.url}${path}`, {
@@ -168,24 +173,7 @@ describe("the fake Bitbucket's methods and token answer", () => {
   });
 
   it("names the granted scopes in `scope`, as Bitbucket does in 2026", async () => {
-    const authorize = await fetch(
-      `${fake.url}/site/oauth2/authorize?client_id=fake-client-id&response_type=code&redirect_uri=http://app.test/cb`,
-      { redirect: "manual" },
-    );
-    const code = new URL(authorize.headers.get("location") ?? "").searchParams.get("code") ?? "";
-    const res = await fetch(`${fake.url}/site/oauth2/access_token`, {
-      method: "POST",
-      headers: {
-        Authorization: `Basic ${Buffer.from("fake-client-id:fake-client-secret").toString("base64")}`,
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: new URLSearchParams({
-        grant_type: "authorization_code",
-        code,
-        redirect_uri: "http://app.test/cb",
-      }),
-    });
-    const body = (await res.json()) as Record<string, unknown>;
+    const body = (await approvedTokens()) as Record<string, unknown>;
     expect(body.scope).toBe("account email repository");
     expect(Object.hasOwn(body, "scopes")).toBe(false);
   });
