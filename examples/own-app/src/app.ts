@@ -16,22 +16,13 @@ export interface AppConfig {
 }
 
 /** The app without `listen`, so a test can drive it with supertest or on a port of its own. */
-export function createApp({
-  auth,
-  clientId,
-  clientSecret,
-  redirectUri,
-  cookieSecret,
-  beforeRoutes = [],
-}: AppConfig) {
+export function createApp({ auth, cookieSecret, beforeRoutes = [], ...client }: AppConfig) {
   const app = express();
   app.use(cookieParser(cookieSecret));
   for (const middleware of beforeRoutes) app.use(middleware);
   app.use(
     bitbucketRouter(auth, {
-      clientId,
-      clientSecret,
-      redirectUri,
+      ...client, // clientId, clientSecret, redirectUri
       logoutPath: "/logout",
       // The columns lucia.ts declares, filled from the Bitbucket user at sign-up.
       getUserAttributes: (bitbucketUser, { email }) => ({
