@@ -1,4 +1,4 @@
-import type { RequestHandler } from "express";
+import type { NextFunction, RequestHandler, Response } from "express";
 import type { Auth } from "lucia";
 import { checkAccess, type BitbucketAccess } from "./access.js";
 import { resolveAllow, type BitbucketAllow } from "./allow.js";
@@ -233,14 +233,20 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
     }
   };
 
-  return async function bitbucketAccessGuard(req, res, next) {
+  // The hot path stays synchronous: a session whose user was checked recently costs two Map
+  // lookups, and no promise of its own (it runs on every request of the app).
+  return function bitbucketAccessGuard(req, res, next) {
     const sessionId = auth.readSessionCookie(req.headers.cookie);
     if (!sessionId) return next();
     const now = Date.now();
     const known = userOf.get(sessionId);
-    // The hot path: a session whose user was checked recently costs two Map lookups.
     // Stryker disable next-line EqualityOperator: `>` or `>=` differ only in the one millisecond at the edge.
     if (known !== undefined && (freshUntil.get(known) ?? 0) > now) return next();
+    // Express 4 does not catch a rejected promise: whatever the check throws goes to next(err).
+    guardSlowly(sessionId, now, res, next).catch(next);
+  };
+
+  async function guardSlowly(sessionId: string, now: number, res: Response, next: NextFunction) {
     let userId: string;
     try {
       // getSession, not validateSession: the guard never renews (writes) a session. Read again
@@ -282,7 +288,7 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
       res,
       next,
     );
-  };
+  }
 }
 
 /** A Map that forgets its oldest entry past `limit`. */
