@@ -1,16 +1,16 @@
 import type { RequestHandler } from "express";
 import type { Auth } from "lucia";
-import { bitbucket } from "@lucia-auth/oauth/providers";
-import { createCallbackHandler } from "./callback.js";
-import type { BitbucketAuthError } from "./errors.js";
-import { createFailureHandler } from "./failure.js";
-import { createLinkHandler } from "./link.js";
-import { createLoginHandler } from "./login.js";
-import { createLogoutHandler } from "./logout.js";
-import { checkMount } from "./mount-check.js";
-import type { BitbucketRouterOptions } from "./options.js";
-import { resolveOptions } from "./resolve-options.js";
-import { createStateCookie } from "./state-cookie.js";
+import { createCloudEdition } from "./editions/cloud/cloud.js";
+import { createCallbackHandler } from "./routes/callback.js";
+import type { BitbucketAuthError } from "./errors/errors.js";
+import { createFailureHandler } from "./routes/failure.js";
+import { createLinkHandler } from "./routes/link.js";
+import { createLoginHandler } from "./routes/login.js";
+import { createLogoutHandler } from "./routes/logout.js";
+import { checkMount } from "./options/mount-check.js";
+import type { BitbucketRouterOptions } from "./options/options.js";
+import { resolveOptions } from "./options/resolve-options.js";
+import { createStateCookie } from "./state/state-cookie.js";
 
 /**
  * "Log in with Bitbucket" for an Express app that uses Lucia 2. Mounts `GET /login/bitbucket`,
@@ -39,18 +39,23 @@ export function bitbucketRouter<_Auth extends Auth>(
     );
   }
   const resolved = resolveOptions(options);
-  const provider = bitbucket(auth, resolved.provider);
+  // The one place that knows which Bitbucket this is; the routes only see the edition.
+  const edition = createCloudEdition(auth, {
+    ...resolved.provider,
+    allow: resolved.allow,
+    fetchEmail: resolved.fetchEmail,
+  });
   const stateCookie = createStateCookie(resolved);
   const fail = createFailureHandler(resolved);
 
   // A few fixed routes: an exact lookup is all the matching they need, and it keeps the login
   // start close to a bare route's speed (see the README's benchmarks).
   const routes = new Map<string, RequestHandler>([
-    [`GET ${resolved.loginPath}`, createLoginHandler(provider, stateCookie, fail)],
-    [`GET ${resolved.callbackPath}`, createCallbackHandler(auth, resolved, stateCookie, fail)],
+    [`GET ${resolved.loginPath}`, createLoginHandler(edition, stateCookie, fail)],
+    [`GET ${resolved.callbackPath}`, createCallbackHandler(auth, edition, resolved, stateCookie, fail)],
   ]);
   if (resolved.linkPath)
-    routes.set(`POST ${resolved.linkPath}`, createLinkHandler(auth, provider, resolved, stateCookie, fail));
+    routes.set(`POST ${resolved.linkPath}`, createLinkHandler(auth, edition, resolved, stateCookie, fail));
   if (resolved.logoutPath)
     routes.set(`POST ${resolved.logoutPath}`, createLogoutHandler(auth, resolved, fail));
 

@@ -2,10 +2,10 @@
 // memory of used states, token sealing, and what counts as a token store. The routes' suites show
 // the same through HTTP; these pin the edges a request rarely reaches.
 import { describe, expect, it } from "@jest/globals";
-import { cookiePairs, stripWhitespace } from "../src/cookie-header.js";
-import { createTokenSealer } from "../src/token-seal.js";
-import { isTokenStore } from "../src/token-store.js";
-import { createUsedStates } from "../src/used-states.js";
+import { cookiePairs, stripWhitespace } from "../src/state/cookie-header.js";
+import { createTokenSealer } from "../src/access/token-seal.js";
+import { isTokenStore } from "../src/access/token-store.js";
+import { createUsedStates } from "../src/state/used-states.js";
 
 describe("cookiePairs (RFC 6265's grammar)", () => {
   it("skips a part without '=', and keeps a one-letter name", () => {

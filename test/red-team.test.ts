@@ -11,9 +11,9 @@ import { runInNewContext } from "node:vm";
 import request from "supertest";
 import Database from "better-sqlite3";
 import { refreshBitbucketTokens, sqliteTokenStore, type BitbucketTokens } from "../src/index.js";
-import { createFetchBitbucket } from "../src/bitbucket-api.js";
-import { createDeadline } from "../src/upstream.js";
-import { resolveOptions } from "../src/resolve-options.js";
+import { createFetchBitbucket } from "../src/editions/cloud/bitbucket-api.js";
+import { createDeadline } from "../src/upstream/upstream.js";
+import { resolveOptions } from "../src/options/resolve-options.js";
 import { routeBitbucketTo } from "../src/testing/index.js";
 import { openDatabase } from "../example-server/database.js";
 import {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { login, startHarness, type Harness } from "./helpers/harness.js";
-import { safeReturnTo } from "../src/return-to.js";
+import { safeReturnTo } from "../src/state/return-to.js";
 
 describe("safeReturnTo", () => {
   it.each([

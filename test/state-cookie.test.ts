@@ -6,9 +6,9 @@ import signature from "cookie-signature";
 import express from "express";
 import request from "supertest";
 import { BitbucketAuthError } from "../src/index.js";
-import type { BitbucketRouterOptions } from "../src/options.js";
-import { resolveOptions } from "../src/resolve-options.js";
-import { createStateCookie, encodePending, sameSecret, sessionTag } from "../src/state-cookie.js";
+import type { BitbucketRouterOptions } from "../src/options/options.js";
+import { resolveOptions } from "../src/options/resolve-options.js";
+import { createStateCookie, encodePending, sameSecret, sessionTag } from "../src/state/state-cookie.js";
 import { STATE_COOKIE, stateCookieFor } from "./helpers/harness.js";
 
 const SECRETS = ["new-secret", "old-secret"];

@@ -9,7 +9,7 @@ import {
   STATE_COOKIE,
   type Harness,
 } from "./helpers/harness.js";
-import { MAX_RETURN_TO_BYTES } from "../src/return-to.js";
+import { MAX_RETURN_TO_BYTES } from "../src/state/return-to.js";
 
 let h: Harness;
 afterEach(() => h?.close());

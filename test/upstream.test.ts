@@ -5,7 +5,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { BitbucketAuthError } from "../src/index.js";
-import { createDeadline, fetchJson, fromHttpError, fromThrown, type Endpoint } from "../src/upstream.js";
+import {
+  createDeadline,
+  fetchJson,
+  fromHttpError,
+  fromThrown,
+  type Endpoint,
+} from "../src/upstream/upstream.js";
 
 const scopeBody = (required: unknown) =>
   JSON.stringify({

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER, startFakeBitbucket } from "./fake-bitbucket.js";
-import type { FakeDecision } from "./fake-types.js";
+import { DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER, startFakeBitbucket } from "./cloud/fake-bitbucket.js";
+import type { FakeDecision } from "./cloud/fake-types.js";
 
 // A command-line face for the fake, so several app servers (or a curl session) can share one.
 const { values } = parseArgs({

@@ -4,9 +4,9 @@ export {
   DEFAULT_FAKE_USER,
   DEFAULT_FAKE_WORKSPACE,
   FAKE_OUTSIDER_USER,
-} from "./fake-bitbucket.js";
-export { routeBitbucketTo } from "./route-fetch.js";
-export { rewriteBitbucketRedirects } from "./rewrite-redirects.js";
+} from "./cloud/fake-bitbucket.js";
+export { routeBitbucketTo } from "./http/route-fetch.js";
+export { rewriteBitbucketRedirects } from "./http/rewrite-redirects.js";
 export type {
   FakeBitbucket,
   FakeBitbucketOptions,
@@ -17,4 +17,4 @@ export type {
   FakeFault,
   FakeWorkspace,
   FakeWorkspaceRole,
-} from "./fake-types.js";
+} from "./cloud/fake-types.js";

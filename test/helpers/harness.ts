@@ -11,8 +11,8 @@ import {
 } from "../../src/testing/index.js";
 import { openDatabase, type AppDatabase } from "../../example-server/database.js";
 import { createAuth, type AppAuth } from "../../example-server/lucia.js";
-import { encodePending, stateCookieName, type PendingLogin } from "../../src/state-cookie.js";
-import { resolveOptions } from "../../src/resolve-options.js";
+import { encodePending, stateCookieName, type PendingLogin } from "../../src/state/state-cookie.js";
+import { resolveOptions } from "../../src/options/resolve-options.js";
 
 export const COOKIE_SECRET = "test-cookie-secret-0123456789";
 export const REDIRECT_URI = "http://app.test/login/bitbucket/callback";

@@ -1,0 +1,300 @@
+import type { NextFunction, RequestHandler, Response } from "express";
+import type { Auth } from "lucia";
+import type { BitbucketAccess } from "../editions/cloud/access.js";
+import { resolveAllow, type BitbucketAllow } from "../editions/cloud/allow.js";
+import { createCloudClient } from "../editions/cloud/cloud.js";
+import { rejectUnknownKeys } from "../util/did-you-mean.js";
+import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
+import { createFailureHandler } from "../routes/failure.js";
+import { log } from "../util/log.js";
+import { isTarget } from "../options/resolve-options.js";
+import {
+  isTokenStore,
+  toStoredTokens,
+  type BitbucketStoredTokens,
+  type BitbucketTokenStore,
+} from "./token-store.js";
+import { createDeadline, type Deadline } from "../upstream/upstream.js";
+
+/** Options of {@link bitbucketAccessGuard}. */
+export interface BitbucketAccessGuardOptions {
+  /** The rules to keep holding: the router's `allow`. Required. */
+  readonly allow: BitbucketAllow;
+  /** The OAuth consumer's key, for refreshing tokens. Required. */
+  readonly clientId: string;
+  /** The OAuth consumer's secret. Required; never logged nor put in an error. */
+  readonly clientSecret: string;
+  /** Where the router stored each login's tokens (the router's `tokens` option). Required. */
+  readonly tokens: BitbucketTokenStore;
+  /**
+   * A check younger than this many milliseconds is trusted, and the request costs no database read
+   * and no Bitbucket call. `0` re-checks on every request. Default `300_000` (5 minutes).
+   */
+  readonly interval?: number;
+  /**
+   * While Bitbucket is down (5xx, 429, time-out), a session is kept for at most this many
+   * milliseconds after the last check that held; then it is ended like a refusal. Default: three
+   * intervals, and at least `60_000`.
+   * WARNING: a longer bound lets a removed member stay signed in for longer during an outage.
+   */
+  readonly maxStale?: number;
+  /** Deadline in milliseconds for one check's Bitbucket calls (refresh included). Default `10_000`. */
+  readonly timeout?: number;
+  /**
+   * Where a person whose sessions were ended is sent, with `?error=ACCESS_REVOKED`. Default: none,
+   * so the error goes to `next(err)` (JSON from `bitbucketErrorHandler()`).
+   */
+  readonly failureRedirect?: string;
+  /** How many sessions and users the guard remembers checks for. Default `10_000`. */
+  readonly cacheSize?: number;
+}
+
+const KNOWN = [
+  "allow",
+  "clientId",
+  "clientSecret",
+  "tokens",
+  "interval",
+  "maxStale",
+  "timeout",
+  "failureRedirect",
+  "cacheSize",
+] as const satisfies readonly (keyof BitbucketAccessGuardOptions)[];
+
+// Bitbucket could not answer: the only failures that may keep a session, and only up to maxStale.
+const OUTAGES: ReadonlySet<BitbucketAuthErrorCode> = new Set([
+  "BITBUCKET_UNAVAILABLE",
+  "BITBUCKET_RATE_LIMITED",
+  "BITBUCKET_TIMEOUT",
+]);
+// A token a few seconds from expiry is refreshed first: it could expire on its way to Bitbucket.
+const EXPIRY_MARGIN_MS = 30_000;
+// Another instance that rotated the refresh token first may not have saved the new one yet.
+const REREAD_DELAYS_MS = [0, 50, 150, 300, 500];
+
+type Verdict =
+  { readonly keep: true; readonly until: number } | { readonly keep: false; readonly why: string };
+
+function fail(message: string): never {
+  throw new TypeError(`bitbucketAccessGuard: ${message}`);
+}
+
+/**
+ * Express middleware that keeps the `allow` rules holding after sign-in. For each request with a
+ * Lucia session, at most once per `interval` per user, it re-checks the rules with the tokens the
+ * router stored, refreshing them when they expired (one refresh per user at a time, across
+ * requests). Whoever no longer qualifies loses every session at once, and the request fails with
+ * `ACCESS_REVOKED` (401).
+ *
+ * It fails closed on everything that is not an outage: a dead or revoked refresh token, a token
+ * rejected right after a refresh, a missing scope, rejected client credentials, or no stored tokens
+ * all end the sessions, so the next login runs the gate. A 5xx, a 429 or a time-out keeps the
+ * session up to `maxStale` after the last check that held. A failing token store answers
+ * `TOKEN_STORE_FAILED` (500) and lets nothing through. Mount it after `bitbucketRouter`.
+ *
+ * @throws TypeError at construction when an option is missing, malformed or unknown.
+ * @example
+ * const tokens = sqliteTokenStore(db, { keys: [process.env.TOKEN_KEY!] });
+ * app.use(bitbucketRouter(auth, { clientId, clientSecret, redirectUri, allow, tokens }));
+ * app.use(bitbucketAccessGuard(auth, { allow, clientId, clientSecret, tokens }));
+ */
+export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOptions): RequestHandler {
+  if (!auth || typeof (auth as Partial<Auth>).getSession !== "function")
+    fail("the first argument must be a Lucia 2 instance (the result of lucia({...})).");
+  if (options === null || typeof options !== "object")
+    fail("options must be an object with allow, clientId, clientSecret and tokens.");
+  rejectUnknownKeys(options, KNOWN, fail);
+  const allow = resolveAllow(options.allow, fail);
+  for (const name of ["clientId", "clientSecret"] as const) {
+    if (typeof options[name] !== "string" || options[name].trim() === "")
+      fail(`option "${name}" is required (a non-empty string).`);
+  }
+  if (!isTokenStore(options.tokens))
+    fail(
+      `option "tokens" must be a token store: an object with get, save and remove methods (see sqliteTokenStore).`,
+    );
+  const whole = (
+    name: string,
+    value: unknown,
+    fallback: number,
+    min: number,
+    unit = " of milliseconds (not seconds)",
+  ) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min)
+      fail(`option "${name}" must be a whole number${unit}, at least ${min}.`);
+    return value;
+  };
+  const interval = whole("interval", options.interval, 300_000, 0);
+  const maxStale = whole("maxStale", options.maxStale, Math.max(3 * interval, 60_000), 0);
+  const timeout = whole("timeout", options.timeout, 10_000, 1000);
+  const cacheSize = whole("cacheSize", options.cacheSize, 10_000, 1, "");
+  if (options.failureRedirect !== undefined && !isTarget(options.failureRedirect))
+    fail(`option "failureRedirect" must be a path or an absolute http(s) URL.`);
+  const { tokens } = options;
+  const bitbucket = createCloudClient(options);
+  const failure = createFailureHandler({ failureRedirect: options.failureRedirect });
+
+  // In memory, bounded: which user a session belongs to, and until when each user's check holds.
+  const userOf = bounded<string>(cacheSize);
+  const freshUntil = bounded<number>(cacheSize);
+  const inFlight = new Map<string, Promise<Verdict>>();
+
+  const store = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      throw new BitbucketAuthError("TOKEN_STORE_FAILED", undefined, { cause: err });
+    }
+  };
+
+  const refresh = async (
+    userId: string,
+    current: BitbucketStoredTokens,
+    deadline: Deadline,
+  ): Promise<BitbucketStoredTokens> => {
+    try {
+      const fresh = await bitbucket.refresh(current.refreshToken, deadline);
+      const next = toStoredTokens(fresh, Date.now(), current.checkedAt);
+      // Saved before anything else can fail: the old refresh token is spent.
+      await store(() => tokens.save(userId, next));
+      log("guard: refreshed the tokens of a user");
+      return next;
+    } catch (err) {
+      if (!(err instanceof BitbucketAuthError) || err.code !== "REFRESH_TOKEN_INVALID") throw err;
+      // Another instance may have rotated it already: its new tokens are (or soon are) in the store.
+      for (const delay of REREAD_DELAYS_MS) {
+        // The waits only give another instance time to save what it rotated; their length is not
+        // observable without a timed test (the two-instance PostgreSQL test races them for real).
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: see above.
+        if (delay > 0) await deadline.race(new Promise((resolve) => setTimeout(resolve, delay)));
+        const reread = await store(() => tokens.get(userId));
+        if (reread && reread.refreshToken !== current.refreshToken) {
+          log("guard: the refresh token was rotated elsewhere; using the stored one");
+          return reread;
+        }
+      }
+      throw err;
+    }
+  };
+
+  const check = async (userId: string, now: number): Promise<Verdict> => {
+    const stored = await store(() => tokens.get(userId));
+    if (!stored) return { keep: false, why: "no stored Bitbucket tokens for this user" };
+    // Checked recently, perhaps by another instance or at the login itself.
+    // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
+    if (now - stored.checkedAt < interval) return { keep: true, until: stored.checkedAt + interval };
+    const deadline = createDeadline(timeout);
+    const ask = (t: BitbucketStoredTokens): Promise<BitbucketAccess> =>
+      deadline.race(bitbucket.checkAccess(allow, t.accessToken, deadline));
+    try {
+      let current = stored;
+      let refreshed = false;
+      // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
+      if (current.accessTokenExpiresAt - EXPIRY_MARGIN_MS <= now) {
+        current = await refresh(userId, current, deadline);
+        refreshed = true;
+      }
+      let access: BitbucketAccess;
+      try {
+        access = await ask(current);
+      } catch (err) {
+        // Expired early or revoked: one refresh, then the answer counts, whatever it is.
+        if (refreshed || !(err instanceof BitbucketAuthError) || err.code !== "BITBUCKET_TOKEN_REJECTED")
+          throw err;
+        current = await refresh(userId, current, deadline);
+        access = await ask(current);
+      }
+      // checkAccess always gives a refusal's reason; the fallback only keeps the cause from being empty.
+      // Stryker disable next-line StringLiteral: see above.
+      if (!access.allowed) return { keep: false, why: access.reason ?? "the allow rules no longer hold" };
+      const checkedAt = Date.now();
+      await store(() => tokens.save(userId, { ...current, checkedAt }));
+      return { keep: true, until: checkedAt + interval };
+    } catch (err) {
+      if (err instanceof BitbucketAuthError && err.code === "TOKEN_STORE_FAILED") throw err;
+      // Every failure below is a BitbucketAuthError; the label only names a future slip in the cause.
+      // Stryker disable next-line StringLiteral: see above.
+      const code = err instanceof BitbucketAuthError ? err.code : "UNEXPECTED";
+      if (err instanceof BitbucketAuthError && OUTAGES.has(err.code)) {
+        const limit = stored.checkedAt + maxStale;
+        log("guard: Bitbucket could not answer the check (%s)", code);
+        // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
+        if (now < limit) return { keep: true, until: Math.min(now + interval, limit) };
+        return { keep: false, why: `Bitbucket could not be asked for longer than maxStale (${code})` };
+      }
+      return { keep: false, why: `the check failed with ${code}` };
+    }
+  };
+
+  // The hot path stays synchronous: a session whose user was checked recently costs two Map
+  // lookups, and no promise of its own (it runs on every request of the app).
+  return function bitbucketAccessGuard(req, res, next) {
+    const sessionId = auth.readSessionCookie(req.headers.cookie);
+    if (!sessionId) return next();
+    const now = Date.now();
+    const known = userOf.get(sessionId);
+    // Stryker disable next-line EqualityOperator: `>` or `>=` differ only in the one millisecond at the edge.
+    if (known !== undefined && (freshUntil.get(known) ?? 0) > now) return next();
+    // Express 4 does not catch a rejected promise: whatever the check throws goes to next(err).
+    guardSlowly(sessionId, now, res, next).catch(next);
+  };
+
+  async function guardSlowly(sessionId: string, now: number, res: Response, next: NextFunction) {
+    let userId: string;
+    try {
+      // getSession, not validateSession: the guard never renews (writes) a session. Read again
+      // whenever the check is due, so a session ended meanwhile is never checked on.
+      userId = (await auth.getSession(sessionId)).user.userId;
+    } catch {
+      // No valid session: nothing to guard, and the app's own checks answer the request.
+      return next();
+    }
+    userOf.set(sessionId, userId);
+    let flight = inFlight.get(userId);
+    if (!flight) {
+      // One check per user at a time: concurrent requests of one user wait for the same answer.
+      flight = check(userId, now).finally(() => inFlight.delete(userId));
+      inFlight.set(userId, flight);
+    }
+    let verdict: Verdict;
+    try {
+      verdict = await flight;
+    } catch (err) {
+      return failure(err, res, next);
+    }
+    if (verdict.keep) {
+      freshUntil.set(userId, verdict.until);
+      return next();
+    }
+    freshUntil.delete(userId);
+    log("guard: the user no longer qualifies; ending every session");
+    try {
+      await auth.invalidateAllUserSessions(userId);
+      await tokens.remove(userId);
+    } catch (err) {
+      return failure(new BitbucketAuthError("TOKEN_STORE_FAILED", undefined, { cause: err }), res, next);
+    }
+    res.append("Set-Cookie", auth.createSessionCookie(null).serialize());
+    res.setHeader("Cache-Control", "no-store");
+    failure(
+      new BitbucketAuthError("ACCESS_REVOKED", undefined, { cause: new Error(verdict.why) }),
+      res,
+      next,
+    );
+  }
+}
+
+/** A Map that forgets its oldest entry past `limit`. */
+function bounded<V>(limit: number) {
+  const map = new Map<string, V>();
+  return {
+    get: (key: string) => map.get(key),
+    set(key: string, value: V) {
+      map.delete(key);
+      map.set(key, value);
+      if (map.size > limit) map.delete(map.keys().next().value as string);
+    },
+    delete: (key: string) => void map.delete(key),
+  };
+}

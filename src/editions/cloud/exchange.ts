@@ -1,0 +1,48 @@
+import type { Auth } from "lucia";
+import { providerUserAuth } from "@lucia-auth/oauth";
+import type { BitbucketUser, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
+import { API_ORIGIN, bearerHeaders } from "./bitbucket-api.js";
+import { BitbucketAuthError } from "../../errors/errors.js";
+import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
+import { fetchJson, type Deadline } from "../../upstream/upstream.js";
+
+const USER_URL = `${API_ORIGIN}/2.0/user`;
+
+/**
+ * The callback's code exchange and `/2.0/user`: the same requests as the `bitbucket()` provider's
+ * `validateCallback` (form body with `code`, `client_id`, `grant_type` and `redirect_uri`, Basic
+ * client auth, then a Bearer `GET /2.0/user`), and the same `BitbucketUserAuth` keyed on provider
+ * id `bitbucket` and the user's `uuid`, built with `@lucia-auth/oauth`'s own `providerUserAuth`.
+ *
+ * Why not the provider's own method: it fetches with no signal and follows redirects, so a stalled
+ * or trickling answer kept its socket open long after the deadline (the red team's finding 5), and
+ * a 307 could send the code elsewhere. Here every request runs under the callback's deadline.
+ */
+export function createCodeExchange<_Auth extends Auth>(
+  auth: _Auth,
+  { clientId, clientSecret, redirectUri }: { clientId: string; clientSecret: string; redirectUri: string },
+) {
+  const authorization = basicAuthorization(clientId, clientSecret);
+  return async (code: string, deadline: Deadline): Promise<BitbucketUserAuth<_Auth>> => {
+    const form = { code, client_id: clientId, grant_type: "authorization_code", redirect_uri: redirectUri };
+    const { accessToken, accessTokenExpiresIn, refreshToken } = await postTokenEndpoint(
+      "token",
+      authorization,
+      form,
+      deadline,
+    );
+    const user = (await fetchJson(
+      "user",
+      USER_URL,
+      { headers: bearerHeaders(accessToken) },
+      deadline,
+    )) as Partial<BitbucketUser> | null;
+    if (typeof user?.uuid !== "string" || user.uuid.length === 0) {
+      throw new BitbucketAuthError("BITBUCKET_USER_INVALID");
+    }
+    return Object.assign(providerUserAuth(auth, "bitbucket", user.uuid), {
+      bitbucketUser: user as BitbucketUser,
+      bitbucketTokens: { accessToken, accessTokenExpiresIn, refreshToken },
+    }) as unknown as BitbucketUserAuth<_Auth>;
+  };
+}

@@ -1,0 +1,240 @@
+import type {
+  Auth,
+  GlobalDatabaseSessionAttributes,
+  GlobalDatabaseUserAttributes,
+  Session,
+  User,
+} from "lucia";
+import type { BitbucketTokens, BitbucketUser, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
+import type { Request, Response } from "express";
+import type { BitbucketAccess } from "../editions/cloud/access.js";
+import type { BitbucketAllow, ResolvedAllow } from "../editions/cloud/allow.js";
+import type { FetchBitbucket } from "../editions/edition.js";
+import type { BitbucketTokenStore } from "../access/token-store.js";
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What every hook learns about the Bitbucket side of the login. */
+export interface BitbucketLoginContext<_Auth extends Auth = Auth> {
+  /** `/2.0/user` as Bitbucket sent it. `username` may be absent: Bitbucket removed it in 2019. */
+  readonly bitbucketUser: BitbucketUser;
+  /** The tokens from the exchange; `refreshToken` rotates on every refresh. */
+  readonly bitbucketTokens: BitbucketTokens;
+  /** The primary, confirmed address when `fetchEmail` is on; otherwise, or when there is none, `null`. */
+  readonly email: string | null;
+  /**
+   * What the `allow` rules found (the workspace's slug, uuid and name, the role, the readable
+   * repository), or `null` when `allow` is not set. By the time a hook runs, `access.allowed` is true.
+   */
+  readonly access: BitbucketAccess | null;
+  /** The provider's handle: `getExistingUser()`, `createUser({ attributes })`, `createKey(userId)`. */
+  readonly bitbucketUserAuth: BitbucketUserAuth<_Auth>;
+  /** The callback request. */
+  readonly req: Request;
+}
+
+/** What the `authorize` hook receives: the login so far, and a way to ask Bitbucket more. */
+export interface BitbucketAuthorizeContext<_Auth extends Auth = Auth> extends BitbucketLoginContext<_Auth> {
+  /**
+   * `GET https://api.bitbucket.org<path>` with this login's token, under the login's deadline:
+   * the JSON on 200, `null` on 404 or a "no access" 403, a coded `BitbucketAuthError` on an outage.
+   */
+  readonly fetchBitbucket: FetchBitbucket;
+}
+
+/** What `onSuccess` receives once the session exists. */
+export interface BitbucketSuccessContext<_Auth extends Auth = Auth> extends BitbucketLoginContext<_Auth> {
+  readonly user: User;
+  readonly session: Session;
+  /** True when this login created the user. */
+  readonly isNewUser: boolean;
+  /** True when this login (a link flow started at `linkPath`) linked the Bitbucket account to the signed-in user. */
+  readonly isLinked: boolean;
+  /** Where the router will redirect unless the hook answers itself: the safe `returnTo`, or `successRedirect`. */
+  readonly redirectTo: string;
+  readonly res: Response;
+}
+
+/**
+ * Options of {@link bitbucketRouter}. Only `clientId`, `clientSecret` and `redirectUri` are required;
+ * they are the configs of `bitbucket()` from `@lucia-auth/oauth/providers`.
+ *
+ * @example
+ * bitbucketRouter(auth, {
+ *   clientId: process.env.BITBUCKET_CLIENT_ID!,
+ *   clientSecret: process.env.BITBUCKET_CLIENT_SECRET!,
+ *   redirectUri: "http://localhost:3000/login/bitbucket/callback",
+ *   getUserAttributes: (bb) => ({ name: bb.display_name }),
+ * });
+ */
+export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
+  /** The OAuth consumer's key. Required. */
+  readonly clientId: string;
+  /** The OAuth consumer's secret. Required; never logged nor put in an error. */
+  readonly clientSecret: string;
+  /**
+   * The absolute callback URL registered on the consumer. Its path must end with `callbackPath`.
+   * The state cookie is `Secure` when it is https.
+   */
+  readonly redirectUri: string;
+  /** Path of the route that starts the login. Default `"/login/bitbucket"`. */
+  readonly loginPath?: string;
+  /** Path of the callback route. Default `"/login/bitbucket/callback"`. */
+  readonly callbackPath?: string;
+  /** Where a login lands when no safe `?returnTo` was given. Default `"/"`. */
+  readonly successRedirect?: string;
+  /**
+   * Where a failed login is sent, with `?error=CODE` appended. Default: none, so the error goes to
+   * `next(err)` and the app's error handler decides.
+   */
+  readonly failureRedirect?: string;
+  /**
+   * Secret(s) to sign the state cookie, newest first. Default: those of the app's `cookieParser(secret)`.
+   * One of the two must exist; the router never sets an unsigned state cookie.
+   */
+  readonly cookieSecret?: string | readonly string[];
+  /**
+   * Stem of the state cookies' names. Default `"bitbucket_oauth_state"`. Each login start sets its
+   * own cookie, `<name>.<tag>` (at most 5 at once, so several tabs can log in), and on an https
+   * `redirectUri` the name starts with `__Host-`, so a sibling subdomain cannot plant one.
+   */
+  readonly stateCookieName?: string;
+  /**
+   * Lifetime of the state cookie in milliseconds (Express units). Default `600_000` (10 minutes); from 1000 (1 second) to 3_600_000 (1 hour).
+   * WARNING: a longer window keeps a started login (and its state) usable for longer.
+   */
+  readonly stateMaxAge?: number;
+  /**
+   * Deadline in milliseconds for all the Bitbucket calls of one callback together (code exchange,
+   * `allow` checks, email), error bodies included; at least 1000. Default `10_000`.
+   */
+  readonly timeout?: number;
+  /**
+   * Who may sign in: workspace membership (by slug or `{uuid}`), a minimum role, readable
+   * repositories. Checked right after the code exchange, before any user, key or session is read or
+   * written; a refusal is `ACCESS_NOT_ALLOWED` (403), and also ends every session of a user who no
+   * longer qualifies. Default: anyone with a Bitbucket account.
+   * @example allow: { workspaces: ["acme"], role: "owner" }
+   */
+  readonly allow?: BitbucketAllow;
+  /**
+   * What a refusal by `allow` says to the person: `"detailed"` names the rule that failed (for
+   * example "not a member of the workspace 'acme'"); `"generic"` says only that the account is not
+   * allowed. The full reason is always in the error's `cause` and in `access.reason`, for your logs.
+   * Default `"detailed"`.
+   *
+   * WARNING: `"detailed"` tells anyone who tries which workspaces and repositories the app requires.
+   * Choose `"generic"` when those names are private.
+   */
+  readonly refusalMessage?: "detailed" | "generic";
+  /**
+   * Store the tokens of every login here, sealed, for `bitbucketAccessGuard` and your own API calls:
+   * the router saves them right after the session is created, so no `onSuccess` is needed for it.
+   * Default: not stored. See `sqliteTokenStore`, `postgresTokenStore` and `memoryTokenStore`.
+   * @example tokens: sqliteTokenStore(db, { keys: [process.env.TOKEN_KEY!] })
+   */
+  readonly tokens?: BitbucketTokenStore;
+  /**
+   * Path of the `POST` route that links a Bitbucket account to the signed-in user. It needs a valid
+   * Lucia session (else `LINK_REQUIRES_SESSION`), refuses cross-site requests, and the callback links
+   * only under that same session (else `LINK_SESSION_MISMATCH`). An ordinary login never links.
+   * `false` turns linking off. Default `"/login/bitbucket/link"`.
+   */
+  readonly linkPath?: string | false;
+  /**
+   * Fetch `/2.0/user/emails` and hand the primary, confirmed address to the hooks. Default `false`,
+   * because it needs the consumer's `email` permission.
+   */
+  readonly fetchEmail?: boolean;
+  /**
+   * Mount `POST <logoutPath>`, which invalidates the Lucia session and clears its cookie.
+   * Cross-site requests (by `Origin`) are refused. Default `false` (not mounted).
+   */
+  readonly logoutPath?: string | false;
+  /** Where the logout route redirects. Default `"/"`. */
+  readonly logoutRedirect?: string;
+  /**
+   * Attributes of a new user. Default: `{}`; it never assumes `username`, which Bitbucket removed.
+   * @example getUserAttributes: (bb, { email }) => ({ name: bb.display_name, email })
+   */
+  readonly getUserAttributes?: (
+    bitbucketUser: BitbucketUser,
+    context: BitbucketLoginContext<_Auth>,
+  ) => MaybePromise<GlobalDatabaseUserAttributes>;
+  /**
+   * Replaces user creation. Called when no user has this Bitbucket account yet; return the user to
+   * sign in, or `null` to refuse the sign-up (`SIGN_UP_REFUSED`).
+   *
+   * WARNING: linking by email to an existing user lets whoever controls that address on Bitbucket
+   * take over the account; only link a confirmed (`email` non-null) address you trust.
+   * @example
+   * createUser: async ({ bitbucketUserAuth, email }) => {
+   *   if (!email?.endsWith("@example.com")) return null; // invitation only
+   *   return bitbucketUserAuth.createUser({ attributes: { email } });
+   * }
+   */
+  readonly createUser?: (context: BitbucketLoginContext<_Auth>) => MaybePromise<User | null>;
+  /**
+   * Rules of the app's own, after `allow` holds and before any user is read or written. Return
+   * `true` to let the person in; anything else refuses with `ACCESS_NOT_ALLOWED` (and ends the
+   * sessions of an existing user, as `allow` does). A throw fails with `ACCESS_CHECK_FAILED`, or
+   * with the coded error `fetchBitbucket` threw.
+   * @example
+   * authorize: async ({ fetchBitbucket }) =>
+   *   (await fetchBitbucket("/2.0/repositories/acme/ops")) !== null
+   */
+  readonly authorize?: (context: BitbucketAuthorizeContext<_Auth>) => MaybePromise<boolean>;
+  /**
+   * Attributes of the new session. Default `{}`.
+   * @example getSessionAttributes: ({ req }) => ({ user_agent: req.get("user-agent") ?? "" })
+   */
+  readonly getSessionAttributes?: (
+    context: BitbucketLoginContext<_Auth> & { readonly user: User },
+  ) => MaybePromise<GlobalDatabaseSessionAttributes>;
+  /**
+   * Runs after the session cookie is set. Store the tokens here, or answer yourself: when the hook
+   * has sent a response the router does not redirect. A throw fails the login.
+   * @example onSuccess: async ({ user, bitbucketTokens }) => tokens.save(user.userId, bitbucketTokens)
+   */
+  readonly onSuccess?: (context: BitbucketSuccessContext<_Auth>) => MaybePromise<void>;
+}
+
+/** The options after validation, with every default filled in. Built once per router. */
+export interface ResolvedOptions<_Auth extends Auth = Auth> {
+  readonly provider: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly redirectUri: string;
+  };
+  readonly loginPath: string;
+  readonly callbackPath: string;
+  /** The prefix the router must be mounted under: what `redirectUri`'s path has before `callbackPath`. */
+  readonly mountPath: string;
+  readonly successRedirect: string;
+  readonly failureRedirect: string | undefined;
+  readonly cookieSecrets: readonly string[] | undefined;
+  readonly stateCookie: {
+    /** The name's stem; each login start adds `.<tag>`. `__Host-` first on https. */
+    readonly name: string;
+    readonly path: string;
+    readonly secure: boolean;
+    readonly maxAge: number;
+  };
+  readonly timeout: number;
+  /**
+   * Names the router in every state it signs: a hash of the edition, client, redirect URI and
+   * link setting, so another router that shares the secret cannot finish its logins here.
+   */
+  readonly stateIssuer: string;
+  readonly allow: ResolvedAllow | null;
+  readonly refusalMessage: "detailed" | "generic";
+  readonly tokens: BitbucketTokenStore | null;
+  readonly authorize: BitbucketRouterOptions<_Auth>["authorize"];
+  readonly linkPath: string | false;
+  readonly fetchEmail: boolean;
+  readonly logoutPath: string | false;
+  readonly logoutRedirect: string;
+  readonly createUser: NonNullable<BitbucketRouterOptions<_Auth>["createUser"]>;
+  readonly getSessionAttributes: NonNullable<BitbucketRouterOptions<_Auth>["getSessionAttributes"]>;
+  readonly onSuccess: BitbucketRouterOptions<_Auth>["onSuccess"];
+}

@@ -1,0 +1,252 @@
+import { createHash } from "node:crypto";
+import type { Auth, GlobalDatabaseSessionAttributes, GlobalDatabaseUserAttributes } from "lucia";
+import type { BitbucketRouterOptions, ResolvedOptions } from "./options.js";
+import { rejectUnknownKeys } from "../util/did-you-mean.js";
+import { resolveAllow } from "../editions/cloud/allow.js";
+import { isTokenStore } from "../access/token-store.js";
+
+const KNOWN = [
+  "clientId",
+  "clientSecret",
+  "redirectUri",
+  "loginPath",
+  "callbackPath",
+  "successRedirect",
+  "failureRedirect",
+  "cookieSecret",
+  "stateCookieName",
+  "stateMaxAge",
+  "timeout",
+  "allow",
+  "refusalMessage",
+  "tokens",
+  "linkPath",
+  "fetchEmail",
+  "logoutPath",
+  "logoutRedirect",
+  "getUserAttributes",
+  "createUser",
+  "authorize",
+  "getSessionAttributes",
+  "onSuccess",
+] as const satisfies readonly (keyof BitbucketRouterOptions)[];
+
+const HOOKS = ["getUserAttributes", "createUser", "authorize", "getSessionAttributes", "onSuccess"] as const;
+// Options of earlier 0.x releases, with what replaced them.
+const REMOVED: Readonly<Record<string, string>> = {
+  linkAccounts:
+    'option "linkAccounts" was removed in 0.2: an ordinary login never links any more. Link on purpose with a POST to "linkPath" (default "/login/bitbucket/link") while signed in.',
+};
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function fail(message: string): never {
+  throw new TypeError(`bitbucketRouter: ${message}`);
+}
+
+function requiredString(options: Record<string, unknown>, name: string): string {
+  const value = options[name];
+  if (typeof value !== "string" || value.trim() === "")
+    fail(`option "${name}" is required (a non-empty string).`);
+  return value;
+}
+
+function optional<T>(
+  options: Record<string, unknown>,
+  name: string,
+  fallback: T,
+  check: (v: unknown) => boolean,
+  what: string,
+): T {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (!check(value)) fail(`option "${name}" must be ${what}.`);
+  return value as T;
+}
+
+export const isPath = (v: unknown) =>
+  typeof v === "string" && /^\/[^\s?#\\]*$/.test(v) && !v.startsWith("//");
+export const isTarget = (v: unknown) =>
+  typeof v === "string" && (isPath(v.split(/[?#]/)[0]) || /^https?:\/\/[^\s]+$/i.test(v));
+
+/**
+ * Checks the options once, when the router is built, and fills in every default.
+ * @throws TypeError naming the option at fault.
+ */
+export function resolveOptions<_Auth extends Auth>(
+  input: BitbucketRouterOptions<_Auth>,
+): ResolvedOptions<_Auth> {
+  if (input === null || typeof input !== "object")
+    fail("options must be an object with clientId, clientSecret and redirectUri.");
+  const options = input as unknown as Record<string, unknown>;
+  rejectUnknownKeys(options, KNOWN, fail, { removed: REMOVED });
+  for (const hook of HOOKS) {
+    if (options[hook] !== undefined && typeof options[hook] !== "function")
+      fail(`option "${hook}" must be a function.`);
+  }
+
+  const clientId = requiredString(options, "clientId");
+  const clientSecret = requiredString(options, "clientSecret");
+  const redirectUri = requiredString(options, "redirectUri");
+  let redirect: URL;
+  try {
+    redirect = new URL(redirectUri);
+  } catch {
+    fail(
+      `option "redirectUri" must be an absolute URL such as "https://app.example/login/bitbucket/callback"; got a relative or invalid one.`,
+    );
+  }
+  if (redirect.protocol !== "https:" && redirect.protocol !== "http:")
+    fail(`option "redirectUri" must be an http(s) URL.`);
+  if (redirect.hash) fail(`option "redirectUri" must not have a #fragment.`);
+
+  const loginPath = optional<string>(
+    options,
+    "loginPath",
+    "/login/bitbucket",
+    isPath,
+    'a path starting with "/"',
+  );
+  const callbackPath = optional<string>(
+    options,
+    "callbackPath",
+    "/login/bitbucket/callback",
+    isPath,
+    'a path starting with "/"',
+  );
+  if (!redirect.pathname.endsWith(callbackPath)) {
+    fail(
+      `option "redirectUri" (path "${redirect.pathname}") does not end with the callback path "${callbackPath}"; ` +
+        `Bitbucket would send people to a route the router does not mount. Set callbackPath to match.`,
+    );
+  }
+  const linkPath = optional<string | false>(
+    options,
+    "linkPath",
+    "/login/bitbucket/link",
+    (v) => v === false || isPath(v),
+    'false or a path starting with "/"',
+  );
+  if (loginPath === callbackPath) fail(`options "loginPath" and "callbackPath" must differ.`);
+  if (linkPath === loginPath || linkPath === callbackPath)
+    fail(`option "linkPath" must differ from "loginPath" and "callbackPath".`);
+
+  const secretCheck = (v: unknown) =>
+    (typeof v === "string" && v.length > 0) ||
+    (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string" && s.length > 0));
+  const cookieSecret = optional<string | readonly string[] | undefined>(
+    options,
+    "cookieSecret",
+    undefined,
+    secretCheck,
+    "a non-empty string or array of strings",
+  );
+  const logoutPath = optional<string | false>(
+    options,
+    "logoutPath",
+    false,
+    (v) => v === false || isPath(v),
+    'false or a path starting with "/"',
+  );
+  const getUserAttributes = input.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes);
+  // Below one second is almost surely seconds given by mistake (600 for ten minutes): every state
+  // cookie would be born expired and every login fail with nothing to say why.
+  const isMs = (max: number) => (v: unknown) =>
+    typeof v === "number" && Number.isInteger(v) && v >= 1000 && v <= max;
+  const secure = redirect.protocol === "https:";
+  const cookieName = optional(
+    options,
+    "stateCookieName",
+    "bitbucket_oauth_state",
+    (v) => typeof v === "string" && COOKIE_NAME.test(v) && !v.startsWith("__"),
+    'a valid cookie name (without a "__Host-" or "__Secure-" prefix, which is added on https)',
+  );
+  // The routes that read or write the state cookies share this path: the mount prefix (what
+  // redirectUri's path has before callbackPath) plus the routes' common leading segments.
+  const mount = redirect.pathname.slice(0, redirect.pathname.length - callbackPath.length);
+  const shared = mount + commonPath(loginPath, [callbackPath, ...(linkPath ? [linkPath] : [])]);
+
+  return {
+    provider: { clientId, clientSecret, redirectUri },
+    loginPath,
+    callbackPath,
+    mountPath: mount,
+    successRedirect: optional(options, "successRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
+    failureRedirect: optional<string | undefined>(
+      options,
+      "failureRedirect",
+      undefined,
+      isTarget,
+      "a path or an absolute http(s) URL",
+    ),
+    cookieSecrets:
+      cookieSecret === undefined
+        ? undefined
+        : typeof cookieSecret === "string"
+          ? [cookieSecret]
+          : [...cookieSecret],
+    stateCookie: {
+      // __Host-: Secure, Path=/ and no Domain, so no sibling subdomain or plain-http page can set it.
+      name: secure ? `__Host-${cookieName}` : cookieName,
+      path: secure ? "/" : shared || "/",
+      secure,
+      maxAge: optional(
+        options,
+        "stateMaxAge",
+        600_000,
+        isMs(3_600_000),
+        "a whole number of milliseconds (not seconds), from 1000 to 3600000",
+      ),
+    },
+    timeout: optional(
+      options,
+      "timeout",
+      10_000,
+      isMs(120_000),
+      "a whole number of milliseconds (not seconds), from 1000 to 120000",
+    ),
+    stateIssuer: createHash("sha256")
+      .update(JSON.stringify(["cloud", clientId, redirectUri, linkPath]))
+      .digest("base64url")
+      .slice(0, 12),
+    allow: options.allow === undefined ? null : resolveAllow(options.allow, fail),
+    refusalMessage: optional(
+      options,
+      "refusalMessage",
+      "detailed",
+      (v) => v === "detailed" || v === "generic",
+      '"detailed" or "generic"',
+    ),
+    tokens: optional(
+      options,
+      "tokens",
+      null,
+      isTokenStore,
+      "a token store: an object with get, save and remove methods (see sqliteTokenStore)",
+    ),
+    authorize: input.authorize,
+    linkPath,
+    fetchEmail: optional(options, "fetchEmail", false, (v) => typeof v === "boolean", "a boolean"),
+    logoutPath,
+    logoutRedirect: optional(options, "logoutRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
+    // The default creation is the provider's createUser with the attributes hook's columns.
+    createUser:
+      input.createUser ??
+      (async (context) =>
+        context.bitbucketUserAuth.createUser({
+          attributes: await getUserAttributes(context.bitbucketUser, context),
+        })),
+    getSessionAttributes: input.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
+    onSuccess: input.onSuccess,
+  };
+}
+
+/** The longest run of whole leading segments that the paths share, e.g. "/login/bitbucket". */
+function commonPath(first: string, others: readonly string[]): string {
+  const segments = first.split("/").slice(1);
+  const rest = others.map((p) => p.split("/").slice(1));
+  const differs = segments.findIndex((segment, i) => rest.some((other) => other[i] !== segment));
+  return segments
+    .slice(0, differs === -1 ? segments.length : differs)
+    .map((s) => `/${s}`)
+    .join("");
+}

@@ -1,0 +1,134 @@
+import type { RequestHandler, Response } from "express";
+import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
+import type { Auth } from "lucia";
+import type { BitbucketUser } from "@lucia-auth/oauth/providers";
+import type { AccessVerdict, Edition } from "../editions/edition.js";
+import { BitbucketAuthError } from "../errors/errors.js";
+import type { FailureHandler } from "./failure.js";
+import { refuse, runAuthorizeHook } from "./gate.js";
+import { log } from "../util/log.js";
+import type { BitbucketLoginContext, ResolvedOptions } from "../options/options.js";
+import { safeReturnTo } from "../state/return-to.js";
+import { currentSession, endSession, replaceSession } from "../lucia/session.js";
+import { sameSecret, sessionTag, type StateCookie } from "../state/state-cookie.js";
+import { createDeadline } from "../upstream/upstream.js";
+import { toStoredTokens } from "../access/token-store.js";
+import { resolveUser } from "../lucia/user.js";
+import { redirect } from "./redirect.js";
+
+// Bitbucket's codes are short URL-safe tokens; anything else never reaches the token endpoint.
+const CODE_SHAPE = /^[A-Za-z0-9._~+/=-]{1,512}$/;
+
+/** `GET /login/bitbucket/callback`: each step in order; any failure goes to the failure handler. */
+export function createCallbackHandler<_Auth extends Auth>(
+  auth: _Auth,
+  edition: Edition<_Auth, BitbucketUser, AccessVerdict>,
+  options: ResolvedOptions<_Auth>,
+  stateCookie: StateCookie,
+  fail: FailureHandler,
+): RequestHandler {
+  return async (req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    try {
+      // One-time use: consume() clears this login's cookie before anything can fail.
+      const pending = stateCookie.consume(req, res);
+      const { error, code } = req.query;
+      if (error !== undefined) {
+        throw new BitbucketAuthError(error === "access_denied" ? "ACCESS_DENIED" : "AUTHORIZATION_FAILED");
+      }
+      if (typeof code !== "string" || !CODE_SHAPE.test(code)) throw new BitbucketAuthError("CODE_INVALID");
+
+      log("callback: state checked, exchanging the code");
+      // One deadline for every Bitbucket call below, error bodies included: the exchange, who
+      // signed in, the gate and the email, as the edition runs them.
+      const deadline = createDeadline(options.timeout);
+      const signIn = await edition.signIn(code, null, deadline);
+      const { bitbucketUserAuth, access, email, fetchBitbucket } = signIn;
+      const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
+      // Stryker disable next-line StringLiteral: a refusal always carries its reason.
+      if (access && !access.allowed)
+        await refuse(auth, bitbucketUserAuth, access.reason ?? "", access, options.refusalMessage);
+      if (email.status === "rejected") throw email.reason;
+      const context: BitbucketLoginContext<_Auth> = {
+        bitbucketUser,
+        bitbucketTokens,
+        email: email.value,
+        access: access as BitbucketLoginContext<_Auth>["access"],
+        bitbucketUserAuth,
+        req,
+      };
+      const refusal = await runAuthorizeHook(options, context, fetchBitbucket);
+      if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null, options.refusalMessage);
+
+      // Only now is anything read: the session, then the user.
+      const previous = await currentSession(auth, req);
+      let linkTo: string | null = null;
+      if (pending.link !== null) {
+        // A link counts only under the very session that asked for it.
+        if (!previous || !sameSecret(pending.link, sessionTag(previous.sessionId)))
+          throw new BitbucketAuthError("LINK_SESSION_MISMATCH");
+        linkTo = previous.user.userId;
+      }
+      const { user, isNewUser, isLinked } = await resolveUser(auth, context, options, linkTo);
+      const session = await replaceSession(auth, res, previous, async () =>
+        auth.createSession({
+          userId: user.userId,
+          attributes: await options.getSessionAttributes({ ...context, user }),
+        }),
+      ).catch(async (err: unknown) => {
+        // No user without a way in: a user made by this very login is removed again.
+        if (isNewUser) await auth.deleteUser(user.userId).catch(() => undefined);
+        throw err;
+      });
+      if (options.tokens)
+        await saveTokens(auth, res, options, user.userId, session.sessionId, bitbucketTokens);
+      log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
+
+      const redirectTo = safeReturnTo(pending.returnTo) ?? options.successRedirect;
+      if (options.onSuccess) {
+        try {
+          await options.onSuccess({ ...context, user, session, isNewUser, isLinked, redirectTo, res });
+        } catch (err) {
+          await endSession(auth, res, session.sessionId);
+          throw new BitbucketAuthError(
+            "SESSION_CREATION_FAILED",
+            "The onSuccess hook failed; the new session was revoked.",
+            { cause: err },
+          );
+        }
+        if (res.headersSent) return;
+      }
+      redirect(res, 302, redirectTo);
+    } catch (err) {
+      fail(err, res, next);
+    }
+  };
+}
+
+/**
+ * The `tokens` option: the login's tokens, saved before anyone is redirected. A store that fails
+ * undoes the session, so no session exists whose tokens the guard cannot find.
+ */
+async function saveTokens(
+  auth: Auth,
+  res: Response,
+  options: ResolvedOptions,
+  userId: string,
+  sessionId: string,
+  tokens: BitbucketTokens,
+): Promise<void> {
+  const now = Date.now();
+  try {
+    // The login ran the gate only when the router has `allow`; otherwise the guard checks at once.
+    await options.tokens?.save(userId, toStoredTokens(tokens, now, options.allow ? now : 0));
+  } catch (err) {
+    await endSession(auth, res, sessionId);
+    throw new BitbucketAuthError(
+      "TOKEN_STORE_FAILED",
+      "The tokens could not be stored; the new session was revoked.",
+      {
+        cause: err,
+      },
+    );
+  }
+}

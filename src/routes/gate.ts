@@ -1,0 +1,54 @@
+import type { Auth } from "lucia";
+import type { BitbucketUserAuth } from "@lucia-auth/oauth/providers";
+import type { AccessVerdict, FetchBitbucket } from "../editions/edition.js";
+import { BitbucketAuthError, asAuthError } from "../errors/errors.js";
+import { log } from "../util/log.js";
+import type { BitbucketLoginContext, ResolvedOptions } from "../options/options.js";
+
+/**
+ * Runs the app's `authorize` hook after `allow` held. `true` lets the person in; anything else is a
+ * refusal. The hook's own throw is `ACCESS_CHECK_FAILED` unless it is already coded (an outage
+ * from `fetchBitbucket` keeps its code).
+ */
+export async function runAuthorizeHook<_Auth extends Auth>(
+  options: ResolvedOptions<_Auth>,
+  context: BitbucketLoginContext<_Auth>,
+  fetchBitbucket: FetchBitbucket,
+): Promise<string | null> {
+  if (!options.authorize) return null;
+  let verdict: unknown;
+  try {
+    verdict = await options.authorize({ ...context, fetchBitbucket });
+  } catch (err) {
+    throw asAuthError(err, "ACCESS_CHECK_FAILED");
+  }
+  return verdict === true ? null : "the app's authorize hook refused this account";
+}
+
+/**
+ * A definite refusal: someone who no longer qualifies loses every session they have, so a member
+ * removed from the workspace cannot stay signed in elsewhere. Nothing else is read or written.
+ */
+export async function refuse(
+  auth: Auth,
+  providerUser: Pick<BitbucketUserAuth<Auth>, "getExistingUser">,
+  reason: string,
+  access: AccessVerdict | null,
+  message: ResolvedOptions["refusalMessage"],
+): Promise<never> {
+  // Stryker disable next-line ArrowFunction: undefined and null both read as "no existing user".
+  const existing = await providerUser.getExistingUser().catch(() => null);
+  if (existing) {
+    // Stryker disable next-line BlockStatement: the handler only logs; the refusal stands either way.
+    await auth.invalidateAllUserSessions(existing.userId).catch((err: unknown) => {
+      log("refused: ending the sessions of the existing user failed: %s", (err as Error)?.name);
+    });
+    log("refused an existing user; all of their sessions were invalidated");
+  }
+  // The generic message is the code's own; the reason stays in the cause, for the app's logs.
+  throw new BitbucketAuthError(
+    "ACCESS_NOT_ALLOWED",
+    message === "generic" ? undefined : `Not allowed to sign in: ${reason}.`,
+    { cause: new Error(access ? `allow rules: ${reason}` : reason) },
+  );
+}

@@ -1,0 +1,42 @@
+import type { RequestHandler } from "express";
+import type { Auth } from "lucia";
+import type { AccessVerdict, Edition } from "../editions/edition.js";
+import { BitbucketAuthError } from "../errors/errors.js";
+import type { FailureHandler } from "./failure.js";
+import { log } from "../util/log.js";
+import type { ResolvedOptions } from "../options/options.js";
+import { redirect } from "./redirect.js";
+import { safeReturnTo } from "../state/return-to.js";
+import { isSameOrigin } from "./same-origin.js";
+import { currentSession } from "../lucia/session.js";
+import { sessionTag, type StateCookie } from "../state/state-cookie.js";
+
+/**
+ * `POST <linkPath>`: the only way a Bitbucket account gets linked to an existing user. It must come
+ * from the app's own pages (same Origin rule as logout) under a valid Lucia session; the signed
+ * state records that session, and the callback links only if the same session comes back.
+ */
+export function createLinkHandler<_Auth extends Auth>(
+  auth: _Auth,
+  edition: Edition<_Auth, unknown, AccessVerdict>,
+  options: ResolvedOptions<_Auth>,
+  stateCookie: StateCookie,
+  fail: FailureHandler,
+): RequestHandler {
+  const appOrigin = new URL(options.provider.redirectUri).origin;
+  return async (req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    try {
+      if (!isSameOrigin(req, appOrigin)) throw new BitbucketAuthError("LINK_ORIGIN_REJECTED");
+      const session = await currentSession(auth, req);
+      if (!session) throw new BitbucketAuthError("LINK_REQUIRES_SESSION");
+      const { url, state } = await edition.authorizationUrl();
+      const returnTo = safeReturnTo(req.query.returnTo);
+      stateCookie.issue(req, res, { state, returnTo, link: sessionTag(session.sessionId) });
+      log("link: redirecting to Bitbucket");
+      redirect(res, 303, url.href);
+    } catch (err) {
+      fail(err, res, next);
+    }
+  };
+}

@@ -1,0 +1,210 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Request, Response, CookieOptions } from "express";
+import signature from "cookie-signature";
+import { cookiePairs } from "./cookie-header.js";
+import { BitbucketAuthError } from "../errors/errors.js";
+import type { ResolvedOptions } from "../options/options.js";
+import { createUsedStates } from "./used-states.js";
+
+// cookie-parser's additions to the request; typed here so the package needs no @types/cookie-parser.
+type ParsedRequest = Request & { secret?: string; signedCookies?: Record<string, unknown> };
+type CookiePairs = ReturnType<typeof cookiePairs>;
+
+/** What a state cookie carries, signed: the OAuth state, where to land, when, and for a link, whose session. */
+export interface PendingLogin {
+  readonly state: string;
+  readonly returnTo: string | null;
+  readonly issuedAt: number;
+  /** For a link flow, {@link sessionTag} of the session that asked for it; `null` for a login. */
+  readonly link: string | null;
+  /**
+   * Which router issued it ({@link ResolvedOptions.stateIssuer}): a state is only good at the
+   * callback of a router with the same client, redirect URI and link setting.
+   */
+  readonly issuer: string;
+}
+
+/** Issues and consumes the signed, one-time state cookies. Built once per router. */
+export interface StateCookie {
+  issue(req: Request, res: Response, pending: Omit<PendingLogin, "issuedAt" | "issuer">): void;
+  /** Clears this login's cookie first, whatever follows, then checks it against `?state`. */
+  consume(req: Request, res: Response): PendingLogin;
+}
+
+/** At most this many logins may be in flight in one browser; the oldest is dropped at the next start. */
+export const MAX_STATE_COOKIES = 5;
+
+/** The tag {@link stateCookieName} puts after the stem: 10 base64url characters, nothing else. */
+const TAG = /^[A-Za-z0-9_-]{10}$/;
+
+export function createStateCookie(options: ResolvedOptions): StateCookie {
+  const { name: stem, path, secure, maxAge } = options.stateCookie;
+  const issuer = options.stateIssuer;
+  const clearAttributes: CookieOptions = { httpOnly: true, sameSite: "lax", secure, path };
+  const attributes: CookieOptions = { ...clearAttributes, maxAge };
+  const secrets = options.cookieSecrets;
+  const used = createUsedStates(maxAge);
+  // The exact shape of the names this router issues: `<stem>.<10 base64url characters>`, byte for
+  // byte. Any other name (a planted `\xA0__Host-…`, `stem.a(b`, `stem.`) is not ours and is ignored.
+  const prefix = `${stem}.`;
+  const isOurs = (n: string) => n.startsWith(prefix) && TAG.test(n.slice(prefix.length));
+  // Each login has its own cookie, named after a hash of its state, so two tabs never overwrite
+  // each other and the callback finds its own from `?state` alone.
+  const nameOf = (state: string) => stateCookieName(stem, state);
+
+  // With our own secrets the cookie is signed here and read from the raw header, because an app's
+  // cookieParser with a different secret would mark it invalid. Otherwise cookie-parser does both,
+  // which also honours its secret rotation list.
+  const write = secrets
+    ? (res: Response, name: string, value: string) =>
+        // Stryker disable next-line StringLiteral: resolveOptions never gives an empty list.
+        res.cookie(name, `s:${signature.sign(value, secrets[0] ?? "")}`, attributes)
+    : (res: Response, name: string, value: string, req: Request) => {
+        if (!(req as ParsedRequest).secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
+        res.cookie(name, value, { ...attributes, signed: true });
+      };
+  /**
+   * The verified value of the cookie `name`: `undefined` when absent, `false` when not validly
+   * signed. `pairs` is the request's Cookie header, parsed once by the caller.
+   */
+  const read = secrets
+    ? (req: Request, name: string, pairs: CookiePairs): string | false | undefined => {
+        const raw = pairs.find(([n]) => n === name)?.[1];
+        if (raw === undefined) return undefined;
+        if (!raw.startsWith("s:")) return false;
+        for (const secret of secrets) {
+          const value = signature.unsign(raw.slice(2), secret);
+          if (value !== false) return value;
+        }
+        return false;
+      }
+    : (req: Request, name: string): string | false | undefined => {
+        const { signedCookies: signed, secret } = req as ParsedRequest;
+        if (!signed || !secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
+        const value = Object.hasOwn(signed, name) ? signed[name] : undefined;
+        if (typeof value === "string") return value;
+        // Signed with no secret we know (cookie-parser gives `false`), present but unsigned, or
+        // JSON-decoded by cookie-parser: not one we issued.
+        const cookies = (req.cookies ?? {}) as Record<string, unknown>;
+        return value !== undefined || Object.hasOwn(cookies, name) ? false : undefined;
+      };
+  /** The distinct names of our state cookies among the request's cookies. */
+  const pendingNames = (pairs: CookiePairs) => [...new Set(pairs.flatMap(([n]) => (isOurs(n) ? [n] : [])))];
+  /** A read cookie as the login it holds; it throws the code a cookie that is not validly ours gets. */
+  const verify = (value: string | false, now: number): PendingLogin => {
+    const pending = value === false ? undefined : decode(value);
+    if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
+    if (!sameSecret(issuer, pending.issuer)) {
+      throw new BitbucketAuthError(
+        "STATE_COOKIE_INVALID",
+        "The login state was issued by another router (another client, redirect URI or link setting).",
+      );
+    }
+    const age = now - pending.issuedAt;
+    // Stryker disable next-line EqualityOperator: `>=` differs only in the one millisecond at the limit.
+    if (age > maxAge) throw new BitbucketAuthError("STATE_EXPIRED");
+    // A clock up to a minute behind is tolerated; further in the future is not a cookie we wrote.
+    // Stryker disable next-line EqualityOperator: `<=` differs only in the one millisecond at the limit.
+    if (age < -60_000) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
+    return pending;
+  };
+  /**
+   * Which cookie goes first when the cap is reached. A cookie that is not validly ours (by the
+   * callback's own rules) goes before any real one, so a planted cookie cannot steer which real
+   * login is dropped; among real ones, the oldest goes first.
+   */
+  const rank = (req: Request, name: string, now: number, pairs: CookiePairs): number => {
+    const value = read(req, name, pairs);
+    try {
+      return value === undefined ? -Infinity : verify(value, now).issuedAt;
+    } catch {
+      return -Infinity;
+    }
+  };
+
+  return {
+    issue(req, res, pending) {
+      const pairs = cookiePairs(req.headers.cookie);
+      const inFlight = pendingNames(pairs);
+      if (inFlight.length >= MAX_STATE_COOKIES) {
+        const now = Date.now();
+        // Never more than MAX_STATE_COOKIES Set-Cookie lines in one answer (the new cookie and four
+        // removals), however many cookies were planted: the headers stay small. Each start clears a few more.
+        const drop = inFlight
+          .map((n) => [n, rank(req, n, now, pairs)] as const)
+          .sort((a, b) => a[1] - b[1])
+          .slice(0, Math.min(inFlight.length - MAX_STATE_COOKIES + 1, MAX_STATE_COOKIES - 1));
+        for (const [n] of drop) res.clearCookie(n, clearAttributes);
+      }
+      write(res, nameOf(pending.state), encodePending({ ...pending, issuedAt: Date.now(), issuer }), req);
+    },
+    consume(req, res) {
+      const given = req.query.state;
+      const name = typeof given === "string" && given.length <= 256 ? nameOf(given) : undefined;
+      if (name) res.clearCookie(name, clearAttributes);
+      const pairs = cookiePairs(req.headers.cookie);
+      // Read even without a usable state, so a missing cookie secret is reported as such.
+      const value = read(req, name ?? prefix, pairs);
+      if (value === undefined || name === undefined) {
+        // None of ours for this state: a mismatch when the browser has others, else none at all.
+        throw new BitbucketAuthError(
+          pendingNames(pairs).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING",
+        );
+      }
+      const now = Date.now();
+      const pending = verify(value, now);
+      if (!sameSecret(pending.state, given)) throw new BitbucketAuthError("STATE_MISMATCH");
+      // Only after every check: garbage never fills the memory, and a state goes to Bitbucket once.
+      if (!used.claim(pending.state, now)) throw new BitbucketAuthError("STATE_ALREADY_USED");
+      return pending;
+    },
+  };
+}
+
+/** The cookie of one login: the stem, then a short hash of its state (`bitbucket_oauth_state.Xy3…`). */
+export function stateCookieName(stem: string, state: string): string {
+  return `${stem}.${createHash("sha256").update(state).digest("base64url").slice(0, 10)}`;
+}
+
+/** A short, one-way tag of a session id: the state cookie names the session without carrying it. */
+export function sessionTag(sessionId: string): string {
+  return createHash("sha256").update(sessionId).digest("base64url").slice(0, 22);
+}
+
+/**
+ * `state.issuedAt(base 36).returnTo(base64url).link.issuer`: compact, since it rides on the hot
+ * login start, and free of characters a cookie would have to escape. The signature covers all of it.
+ */
+export function encodePending({ state, issuedAt, returnTo, link, issuer }: PendingLogin): string {
+  const to = returnTo === null ? "" : Buffer.from(returnTo).toString("base64url");
+  return `${state}.${issuedAt.toString(36)}.${to}.${link ?? ""}.${issuer}`;
+}
+
+function decode(value: string): PendingLogin | undefined {
+  const [state, issued, returnTo, link, issuer, extra] = value.split(".");
+  if (
+    extra !== undefined ||
+    !state ||
+    !issued ||
+    returnTo === undefined ||
+    link === undefined ||
+    issuer === undefined
+  )
+    return undefined;
+  if (state.length > 256 || !/^[0-9a-z]{1,12}$/.test(issued)) return undefined;
+  return {
+    state,
+    issuedAt: parseInt(issued, 36),
+    returnTo: returnTo === "" ? null : Buffer.from(returnTo, "base64url").toString(),
+    link: link === "" ? null : link,
+    issuer,
+  };
+}
+
+/** Constant-time equality of two strings (state, session tags). */
+export function sameSecret(expected: string, given: unknown): boolean {
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

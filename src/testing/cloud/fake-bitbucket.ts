@@ -1,0 +1,214 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { api } from "./fake-api.js";
+import { authorize, token, type FakeContext } from "./fake-endpoints.js";
+import { control } from "../http/fake-control.js";
+import { json, readBody } from "../http/fake-http.js";
+import { FakeStore } from "./fake-store.js";
+import { applyFault, takeFault, type FaultBox } from "./fake-faults.js";
+import type { FakeBitbucket, FakeBitbucketOptions, FakeDecision, FakeEndpoint } from "./fake-types.js";
+
+/** The workspace the default user owns: slug `fake-team`, name "Fake Team". */
+export const DEFAULT_FAKE_WORKSPACE = {
+  slug: "fake-team",
+  uuid: "{5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b}",
+  name: "Fake Team",
+} as const;
+
+/** The consumer the fake knows by default; it accepts any `redirect_uri`. */
+export const DEFAULT_FAKE_CLIENT = {
+  clientId: "fake-client-id",
+  clientSecret: "fake-client-secret",
+} as const;
+/**
+ * The account that approves by default: "Ada Fake", with one primary, confirmed address, a member of
+ * `fake-team` (role `member`) who can read `fake-team/handbook`.
+ */
+export const DEFAULT_FAKE_USER = {
+  uuid: "{4a2f6c1e-8b7d-4e0a-9c3f-1d2e3f4a5b6c}",
+  display_name: "Ada Fake",
+  nickname: "ada",
+  emails: [{ email: "ada@fake-bitbucket.test", is_primary: true, is_confirmed: true }],
+  workspaces: { "fake-team": "member" },
+  repositories: ["fake-team/handbook"],
+} as const;
+
+/** A second account, in no workspace and with no repository: the outsider of the examples. */
+export const FAKE_OUTSIDER_USER = {
+  uuid: "{9e8d7c6b-5a49-4382-a716-0f1e2d3c4b5a}",
+  display_name: "Eve Outsider",
+  nickname: "eve",
+  emails: [{ email: "eve@fake-bitbucket.test", is_primary: true, is_confirmed: true }],
+} as const;
+
+// Removed by Atlassian in 2026 (CHANGE-2770): they answer 410, and /2.0/teams 404.
+const RETIRED = new Set([
+  "/2.0/workspaces",
+  "/2.0/user/permissions/workspaces",
+  "/2.0/user/permissions/repositories",
+  "/2.0/repositories",
+]);
+
+/**
+ * Starts a fake Bitbucket Cloud on loopback: authorize, `access_token` (Basic auth, form body,
+ * single-use codes, rotating refresh tokens), `/2.0/user` and `/2.0/user/emails`, with the error
+ * shapes of the real service and injectable faults. Route the provider to it with `routeBitbucketTo`.
+ *
+ * @example
+ * const fake = await startFakeBitbucket();
+ * const unroute = routeBitbucketTo(fake.url);
+ * // ... log in with clientId "fake-client-id" and clientSecret "fake-client-secret" ...
+ * unroute();
+ * await fake.close();
+ */
+export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Promise<FakeBitbucket> {
+  const store = new FakeStore((options.accessTokenTtl ?? 7200) * 1000);
+  for (const ws of options.workspaces ?? [DEFAULT_FAKE_WORKSPACE]) store.addWorkspace(ws);
+  for (const client of options.clients ?? [DEFAULT_FAKE_CLIENT]) store.clients.set(client.clientId, client);
+  for (const user of options.users ?? [DEFAULT_FAKE_USER]) store.addUser(user);
+  let decision: FakeDecision = options.decision ?? "auto";
+  const ctx: FakeContext = {
+    store,
+    scopeField: options.scopeField ?? "scope",
+    accessTokenTtl: options.accessTokenTtl ?? 7200,
+    decision: () => decision,
+  };
+  const faults: FaultBox = { current: [] };
+  const hits: Record<FakeEndpoint | "retired", number> = {
+    authorize: 0,
+    token: 0,
+    user: 0,
+    emails: 0,
+    workspaces: 0,
+    permission: 0,
+    repository: 0,
+    retired: 0,
+  };
+  let latencyMs = options.latencyMs ?? 0;
+  const user = (id: string) => {
+    const found = store.findUser(id);
+    if (!found) throw new Error(`fake Bitbucket: no user ${id}`);
+    return found;
+  };
+  const setDecision = (value: FakeDecision) => void (decision = value);
+  const setDefaultUser = (id: string) => void (store.defaultUser = user(id).uuid);
+  const setWorkspaceRole: FakeBitbucket["setWorkspaceRole"] = (id, workspace, role) =>
+    store.setRole(user(id).uuid, workspace, role);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://fake.invalid");
+    if (url.pathname.startsWith("/_fake/")) {
+      return control({ setDecision, setDefaultUser, setWorkspaceRole }, req, res, url, await readBody(req));
+    }
+    const method = req.method ?? "GET";
+    if (method === "GET" && (RETIRED.has(url.pathname) || /^\/2\.0\/teams(\/|$)/.test(url.pathname))) {
+      hits.retired++;
+      return url.pathname.startsWith("/2.0/teams")
+        ? json(res, 404, { type: "error", error: { message: "Resource not found" } })
+        : json(res, 410, {
+            type: "error",
+            error: { message: "This API has been removed. See CHANGE-2770." },
+          });
+    }
+    const route = routeOf(method, url.pathname);
+    if (!route) return json(res, 404, { type: "error", error: { message: "Resource not found" } });
+    const { endpoint } = route;
+    // The consent page's form posts its decision back to authorize; any other wrong method is a 405.
+    const consent =
+      endpoint === "authorize" && method === "POST" ? new URLSearchParams(await readBody(req)) : undefined;
+    if (route.allowed && !consent?.has("decision")) return methodNotAllowed(res, method, route.allowed);
+    hits[endpoint]++;
+    if (latencyMs > 0) await wait(latencyMs, res);
+    const fault = takeFault(faults, endpoint);
+    if (fault && (await applyFault(fault, res))) return;
+    if (endpoint === "authorize") return authorize(ctx, req, res, consent ?? url.searchParams);
+    if (endpoint === "token") return token(ctx, req, res);
+    return api(store, req, res, endpoint, url);
+  };
+
+  // Requests whose answer is still open: a stalled body counts until the client hangs up.
+  let open = 0;
+  let idle: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    open++;
+    res.once("close", () => {
+      if (--open > 0) return;
+      for (const resolve of idle) resolve();
+      idle = [];
+    });
+    handle(req, res).catch(() => {
+      if (!res.headersSent) json(res, 500, { type: "error", error: { message: "Something went wrong" } });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    hits,
+    addUser: (account) => store.addUser(account),
+    setDefaultUser,
+    setWorkspaceRole,
+    setLatency: (ms) => void (latencyMs = ms),
+    setDecision,
+    setFault: (fault) =>
+      void (faults.current = fault
+        ? [...faults.current.filter((f) => f.endpoint !== fault.endpoint), { ...fault }]
+        : []),
+    expireAccessTokens: () => store.expireAccessTokens(),
+    revokeGrants: (id) => store.revokeGrants(user(id).uuid),
+    openRequests: () => open,
+    whenNoOpenRequests: () =>
+      open === 0 ? Promise.resolve() : new Promise<void>((resolve) => void idle.push(resolve)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// Each path the fake serves, and the one method it takes there (the consent page's own POST to
+// authorize is told apart in `handle`).
+const ROUTES: readonly (readonly [RegExp, FakeEndpoint, "GET" | "POST"])[] = [
+  [/^\/site\/oauth2\/authorize$/, "authorize", "GET"],
+  [/^\/site\/oauth2\/access_token$/, "token", "POST"],
+  [/^\/2\.0\/user$/, "user", "GET"],
+  [/^\/2\.0\/user\/emails$/, "emails", "GET"],
+  [/^\/2\.0\/user\/workspaces$/, "workspaces", "GET"],
+  [/^\/2\.0\/user\/workspaces\/[^/]+\/permission$/, "permission", "GET"],
+  [/^\/2\.0\/repositories\/[^/]+\/[^/]+$/, "repository", "GET"],
+];
+
+/** 405 with `Allow`, in Bitbucket's error envelope: the answer says which method the path takes. */
+function methodNotAllowed(res: ServerResponse, method: string, allowed: string): void {
+  res.setHeader("Allow", allowed);
+  json(res, 405, {
+    type: "error",
+    error: { message: `Method ${method} is not allowed here; this endpoint takes ${allowed}.` },
+  });
+}
+
+/** The endpoint at `path`, and in `allowed` the method it takes when `method` is not that one. */
+function routeOf(method: string, path: string): { endpoint: FakeEndpoint; allowed: string } | undefined {
+  const route = ROUTES.find(([pattern]) => pattern.test(path));
+  if (!route) return undefined;
+  const [, endpoint, allowed] = route;
+  return { endpoint, allowed: method === allowed ? "" : allowed };
+}
+
+/** Waits like a distant server, but ends early when the client gives up, leaving no timer behind. */
+function wait(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

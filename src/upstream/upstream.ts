@@ -1,0 +1,222 @@
+import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
+
+/** Which Bitbucket endpoint a call went to; it decides how an HTTP error is read. */
+export type Endpoint = "token" | "refresh" | "user" | "emails" | "api";
+
+/**
+ * One deadline for every Bitbucket call of one callback (or one `checkBitbucketAccess`): the code
+ * exchange, the gate, the email fetch and reading any error body all end by it, so a callback always
+ * answers within about `timeout`. The race's timer is cleared when the call settles, and the
+ * signal (made only when a request of ours needs one) uses `AbortSignal.timeout`, whose timer is
+ * unref'd: nothing outlives the callback.
+ */
+export interface Deadline {
+  readonly ms: number;
+  readonly signal: AbortSignal;
+  /** Settles with `call`, or rejects with `BITBUCKET_TIMEOUT` when the deadline passes first. */
+  race<T>(call: Promise<T>): Promise<T>;
+}
+
+export function createDeadline(ms: number): Deadline {
+  const expiresAt = Date.now() + ms;
+  let signal: AbortSignal | undefined;
+  return {
+    ms,
+    // Made on first use: a login without `allow` or `fetchEmail` makes no request of its own.
+    get signal() {
+      return (signal ??= AbortSignal.timeout(Math.max(expiresAt - Date.now(), 1)));
+    },
+    // The provider's fetch takes no signal: its request may run on after the deadline. That is
+    // harmless because nothing is written until it resolves, and a late answer is dropped here.
+    race: <T>(call: Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => reject(timeoutError(ms)), Math.max(expiresAt - Date.now(), 0));
+        call.then(resolve, reject).finally(() => clearTimeout(timer));
+      }),
+  };
+}
+
+export function timeoutError(ms: number): BitbucketAuthError {
+  return new BitbucketAuthError("BITBUCKET_TIMEOUT", `Bitbucket did not answer within ${ms} ms.`);
+}
+
+/** Maps a non-2xx answer onto a code. Only Bitbucket's short `error` field is kept, never a token. */
+export function fromHttpError(endpoint: Endpoint, status: number, body: string): BitbucketAuthError {
+  const parsed = parseJson(body);
+  const oauthError = typeof parsed?.error === "string" ? parsed.error.replace(/[^a-z_]/g, "") : "";
+  const cause = new Error(
+    `Bitbucket's ${endpoint} endpoint answered HTTP ${status}${oauthError ? ` (${oauthError})` : ""}`,
+  );
+  const fail = (code: BitbucketAuthErrorCode, message?: string) =>
+    new BitbucketAuthError(code, message, { cause });
+
+  if (status === 429) return fail("BITBUCKET_RATE_LIMITED");
+  if (status >= 500) return fail("BITBUCKET_UNAVAILABLE", `Bitbucket answered HTTP ${status}.`);
+  if (endpoint === "token" || endpoint === "refresh") {
+    if (status === 401 || oauthError === "unauthorized_client" || oauthError === "invalid_client") {
+      return fail("CLIENT_CREDENTIALS_REJECTED");
+    }
+    return fail(endpoint === "token" ? "TOKEN_EXCHANGE_FAILED" : "REFRESH_TOKEN_INVALID");
+  }
+  if (status === 403) {
+    const required = requiredScopes(parsed) ?? (endpoint === "emails" ? ["email"] : ["account"]);
+    const labels = required.map(
+      (s) => `'${s}'${Object.hasOwn(PERMISSION_LABELS, s) ? ` (${PERMISSION_LABELS[s]})` : ""}`,
+    );
+    return fail(
+      "SCOPE_MISSING",
+      `Bitbucket refused: the OAuth consumer lacks the ${labels.join(", ")} permission. ` +
+        `Enable it in the consumer's settings in Bitbucket (Workspace settings → OAuth consumers → Permissions).`,
+    );
+  }
+  if (status === 401) return fail("BITBUCKET_TOKEN_REJECTED");
+  return fail("BITBUCKET_UNAVAILABLE", `Bitbucket answered HTTP ${status}.`);
+}
+
+/**
+ * Maps anything a Bitbucket call threw: the provider's `OAuthRequestError`, fetch's network
+ * `TypeError`, a JSON `SyntaxError`, or our own errors (kept as they are).
+ */
+export async function fromThrown(
+  err: unknown,
+  fallback: Endpoint,
+  deadline?: Deadline,
+): Promise<BitbucketAuthError> {
+  if (err instanceof BitbucketAuthError) return err;
+  const failed = oauthRequestFailure(err);
+  if (failed) {
+    const { request, response } = failed;
+    const endpoint = endpointOf(request?.url ?? response.url) ?? fallback;
+    // An error body can stall as well: it is read under the same deadline, and cancelled at it.
+    const body = await readBody(response, deadline);
+    return fromHttpError(endpoint, response.status, body);
+  }
+  // Matched by name: the error may come from another realm (undici, or a test sandbox).
+  if ((err as { name?: unknown } | undefined)?.name === "SyntaxError") {
+    return new BitbucketAuthError(
+      "BITBUCKET_UNAVAILABLE",
+      "Bitbucket answered with a body that is not JSON.",
+      {
+        cause: new Error(`Bitbucket's ${fallback} endpoint sent invalid JSON`),
+      },
+    );
+  }
+  const reason = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return new BitbucketAuthError("BITBUCKET_UNAVAILABLE", "Bitbucket could not be reached.", {
+    cause: new Error(
+      `Request to Bitbucket's ${fallback} endpoint failed${reason ? `: ${String(reason)}` : ""}`,
+    ),
+  });
+}
+
+/**
+ * Fetches JSON from Bitbucket for our own calls (gate, emails, refresh), with the same error mapping.
+ * The deadline's signal covers the body too, so a stalled body times out as well. With
+ * `noAccessAsNull`, a 404 or a 403 that is not about the consumer's permissions resolves as `null`:
+ * Bitbucket's definite "no" (fail closed), as opposed to an outage.
+ */
+export async function fetchJson(
+  endpoint: Endpoint,
+  url: string,
+  init: RequestInit,
+  deadline: Deadline,
+  noAccessAsNull = false,
+): Promise<unknown> {
+  try {
+    // Never a redirect: a 3xx from Bitbucket would carry the code, a token or the client
+    // credentials to wherever it points. fetch then throws, and that reads as an outage.
+    const response = await fetch(url, { ...init, redirect: "error", signal: deadline.signal });
+    const body = await response.text();
+    if (noAccessAsNull && (response.status === 404 || (response.status === 403 && !isScopeError(body))))
+      return null;
+    if (!response.ok) throw fromHttpError(endpoint, response.status, body);
+    return JSON.parse(body) as unknown;
+  } catch (err) {
+    if (deadline.signal.aborted && !(err instanceof BitbucketAuthError)) throw timeoutError(deadline.ms);
+    throw await fromThrown(err, endpoint, deadline);
+  }
+}
+
+/**
+ * Reads a body as text. At the deadline the stream is cancelled and the read fails as
+ * `BITBUCKET_TIMEOUT`: a half-read error body is never taken for Bitbucket's answer.
+ */
+async function readBody(response: Response, deadline: Deadline | undefined): Promise<string> {
+  let text = "";
+  const reader = response.body?.getReader();
+  if (!reader) return text;
+  const signal = deadline?.signal;
+  const cancel = () => void reader.cancel().catch(() => undefined);
+  // A deadline that has already passed fires no more events, hence the check beside the listener.
+  signal?.addEventListener("abort", cancel);
+  if (signal?.aborted) cancel();
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      // A character split across chunks would decode as U+FFFD without `stream`, but only ASCII
+      // fields (`error`, `detail.required`) are read from the text.
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, see above.
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // A reset mid-body: what arrived is all there is.
+  } finally {
+    // The deadline is shared by every call of the callback: no listener of ours outlives its read.
+    signal?.removeEventListener("abort", cancel);
+  }
+  if (deadline && signal?.aborted) throw timeoutError(deadline.ms);
+  return text + decoder.decode();
+}
+
+// The provider's error class is matched by shape: a copy of @lucia-auth/oauth loaded twice must still match.
+function oauthRequestFailure(err: unknown): { request?: Request; response: Response } | undefined {
+  const candidate = err as { message?: unknown; request?: Request; response?: unknown } | undefined;
+  if (
+    candidate?.message === "OAUTH_REQUEST_FAILED" &&
+    typeof candidate.response === "object" &&
+    candidate.response !== null
+  ) {
+    return { request: candidate.request, response: candidate.response as Response };
+  }
+  return undefined;
+}
+
+function endpointOf(url: string): Endpoint | undefined {
+  if (url.includes("/site/oauth2/access_token")) return "token";
+  if (url.includes("/2.0/user/emails")) return "emails";
+  if (url.includes("/2.0/user")) return "user";
+  return undefined;
+}
+
+// Only fields are read from the result (with `?.`), and null or a primitive has none.
+function parseJson(body: string): Record<string, unknown> | null | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    // Not JSON: no fields.
+  }
+  return value as Record<string, unknown> | null | undefined;
+}
+
+/** True when a 403's body is Bitbucket's "your credentials lack … privilege scopes" envelope. */
+function isScopeError(body: string): boolean {
+  return requiredScopes(parseJson(body)) !== undefined;
+}
+
+// Bitbucket's scope names, as its consumer settings page labels them.
+const PERMISSION_LABELS: Readonly<Record<string, string>> = {
+  account: "Account: Read",
+  email: "Account: Email",
+  repository: "Repositories: Read",
+};
+
+function requiredScopes(parsed: Record<string, unknown> | null | undefined): string[] | undefined {
+  const error = parsed?.error as { detail?: { required?: unknown } } | undefined;
+  const required = error?.detail?.required;
+  return Array.isArray(required) && required.every((s) => typeof s === "string" && /^[a-z:_]+$/.test(s))
+    ? (required as string[])
+    : undefined;
+}
