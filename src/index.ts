@@ -10,8 +10,14 @@ export { checkBitbucketAccess, type CheckBitbucketAccessOptions } from "./access
 export type { BitbucketAccess, BitbucketWorkspace } from "./editions/cloud/access.js";
 export type { BitbucketAllow, BitbucketWorkspaceRole } from "./editions/cloud/allow.js";
 export type { FetchBitbucket } from "./editions/edition.js";
+export type { BitbucketDataCenterAccess } from "./editions/datacenter/access.js";
+export type { BitbucketDataCenterAllow, BitbucketDataCenterPermission } from "./editions/datacenter/allow.js";
+export type { BitbucketDataCenterUser } from "./editions/datacenter/identity.js";
 export type {
   BitbucketRouterOptions,
+  BitbucketDataCenterRouterOptions,
+  BitbucketRouterHooks,
+  BitbucketProviderUserAuth,
   BitbucketLoginContext,
   BitbucketAuthorizeContext,
   BitbucketSuccessContext,

@@ -1,6 +1,9 @@
 import type { RequestHandler } from "express";
 import type { Auth } from "lucia";
+import type { BitbucketUser } from "@lucia-auth/oauth/providers";
 import { createCloudEdition } from "./editions/cloud/cloud.js";
+import { createDataCenterEdition } from "./editions/datacenter/datacenter.js";
+import type { AccessVerdict, Edition } from "./editions/edition.js";
 import { createCallbackHandler } from "./routes/callback.js";
 import type { BitbucketAuthError } from "./errors/errors.js";
 import { createFailureHandler } from "./routes/failure.js";
@@ -8,7 +11,11 @@ import { createLinkHandler } from "./routes/link.js";
 import { createLoginHandler } from "./routes/login.js";
 import { createLogoutHandler } from "./routes/logout.js";
 import { checkMount } from "./options/mount-check.js";
-import type { BitbucketRouterOptions } from "./options/options.js";
+import type {
+  BitbucketDataCenterRouterOptions,
+  BitbucketRouterOptions,
+  ResolvedOptions,
+} from "./options/options.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import { createStateCookie } from "./state/state-cookie.js";
 
@@ -18,14 +25,29 @@ import { createStateCookie } from "./state/state-cookie.js";
  * `POST <logoutPath>`); every other request passes on with `next()`. Mount `cookieParser(secret)` first, or pass `cookieSecret`.
  * Works on Express 4 and 5, at the root or under a prefix (`app.use("/auth", bitbucketRouter(...))`).
  *
- * @throws TypeError at construction when an option is missing, malformed or unknown.
+ * With `serverUrl`, the same routes sign in with a Bitbucket Data Center instance instead of
+ * Bitbucket Cloud (PKCE, the numeric user id, project and repository rules). Two routers, one per
+ * edition, can be mounted side by side with one Lucia instance.
+ *
+ * @throws TypeError at construction when an option is missing, malformed, unknown, or of the other edition.
  * @example
  * app.use(cookieParser(process.env.COOKIE_SECRET));
  * app.use(bitbucketRouter(auth, { clientId, clientSecret, redirectUri }));
+ * @example
+ * app.use("/dc", bitbucketRouter(auth, { serverUrl: "https://git.acme.com/bitbucket", clientId, clientSecret,
+ *   redirectUri: "https://app.acme.com/dc/login/bitbucket/callback", allow: { projects: ["ENG"] } }));
  */
 export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
   options: BitbucketRouterOptions<_Auth>,
+): RequestHandler;
+export function bitbucketRouter<_Auth extends Auth>(
+  auth: _Auth,
+  options: BitbucketDataCenterRouterOptions<_Auth>,
+): RequestHandler;
+export function bitbucketRouter<_Auth extends Auth>(
+  auth: _Auth,
+  options: BitbucketRouterOptions<_Auth> | BitbucketDataCenterRouterOptions<_Auth>,
 ): RequestHandler {
   // `app.use(bitbucketRouter)` without the call: Express then calls it with (req, res, next).
   if (typeof (options as { setHeader?: unknown } | undefined)?.setHeader === "function") {
@@ -39,12 +61,7 @@ export function bitbucketRouter<_Auth extends Auth>(
     );
   }
   const resolved = resolveOptions(options);
-  // The one place that knows which Bitbucket this is; the routes only see the edition.
-  const edition = createCloudEdition(auth, {
-    ...resolved.provider,
-    allow: resolved.allow,
-    fetchEmail: resolved.fetchEmail,
-  });
+  const edition = createEdition(auth, resolved);
   const stateCookie = createStateCookie(resolved);
   const fail = createFailureHandler(resolved);
 
@@ -73,4 +90,18 @@ export function bitbucketRouter<_Auth extends Auth>(
     if (mountError) return fail(mountError, res, next);
     void handler(req, res, next);
   };
+}
+
+/** The one place that knows which Bitbucket this is; the routes only ever see the edition. */
+function createEdition<_Auth extends Auth>(
+  auth: _Auth,
+  { provider, edition }: ResolvedOptions<_Auth>,
+): Edition<_Auth, BitbucketUser, AccessVerdict> {
+  if (edition.kind === "cloud") return createCloudEdition(auth, { ...provider, ...edition });
+  // The hooks receive the Data Center user; the routes pass it on without reading it.
+  return createDataCenterEdition(auth, { ...provider, ...edition }) as unknown as Edition<
+    _Auth,
+    BitbucketUser,
+    AccessVerdict
+  >;
 }

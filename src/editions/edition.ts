@@ -1,6 +1,7 @@
 import type { Auth } from "lucia";
 import type { ProviderUserAuth } from "@lucia-auth/oauth";
 import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
+import type { TokenAnswer } from "../upstream/token-form.js";
 import type { Deadline } from "../upstream/upstream.js";
 
 // The one seam between the routes and "a Bitbucket". The routes, the state cookie and the Lucia
@@ -20,10 +21,7 @@ import type { Deadline } from "../upstream/upstream.js";
  */
 export type FetchBitbucket = (path: string) => Promise<unknown>;
 
-/** A token answer once checked: both tokens, their lifetime, and the granted scopes. */
-export interface TokenAnswer extends BitbucketTokens {
-  readonly scopes: readonly string[];
-}
+export type { TokenAnswer } from "../upstream/token-form.js";
 
 /** Where the login route sends the browser, and what its state cookie must keep for the callback. */
 export interface AuthorizationRequest {

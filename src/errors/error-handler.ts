@@ -12,6 +12,8 @@ import { BitbucketAuthError } from "./errors.js";
 export function bitbucketErrorHandler(): ErrorRequestHandler {
   return (err, _req, res, next) => {
     if (!(err instanceof BitbucketAuthError) || res.headersSent) return next(err);
+    // A rate limit says when to come back, as Bitbucket said it.
+    if (err.retryAfter !== null) res.setHeader("Retry-After", String(err.retryAfter));
     res.status(err.status).json({ error: err.code, message: err.message });
   };
 }

@@ -36,7 +36,10 @@ export const ERROR_STATUS = {
   BITBUCKET_UNAVAILABLE: 502,
   /** Bitbucket did not answer within `timeout`. */
   BITBUCKET_TIMEOUT: 504,
-  /** Bitbucket's user object lacks its `uuid`. */
+  /**
+   * Bitbucket's user object lacks its `uuid` (Cloud), or the user record found does not carry the
+   * numeric id the token belongs to (Data Center).
+   */
   BITBUCKET_USER_INVALID: 502,
   /** The `createUser` hook returned `null`: sign-ups are refused. */
   SIGN_UP_REFUSED: 403,
@@ -98,7 +101,7 @@ const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
   BITBUCKET_RATE_LIMITED: "Bitbucket's rate limit was reached. Try again later.",
   BITBUCKET_UNAVAILABLE: "Bitbucket is unavailable.",
   BITBUCKET_TIMEOUT: "Bitbucket did not answer in time.",
-  BITBUCKET_USER_INVALID: "Bitbucket's user object has no uuid.",
+  BITBUCKET_USER_INVALID: "Bitbucket's user object does not identify the person who signed in.",
   SIGN_UP_REFUSED: "Sign-ups with Bitbucket are not allowed.",
   ACCOUNT_ALREADY_LINKED: "This Bitbucket account is already linked to another user.",
   USER_CREATION_FAILED: "The user could not be found or created.",
@@ -136,12 +139,22 @@ export class BitbucketAuthError extends Error {
   readonly status: number;
   /** Lets Express's default handler show the message: it never holds a secret, code or token. */
   readonly expose = true;
+  /**
+   * With `BITBUCKET_RATE_LIMITED`: the seconds Bitbucket asked to wait (its `Retry-After`), which
+   * `bitbucketErrorHandler()` sends on as `Retry-After`. Otherwise `null`.
+   */
+  readonly retryAfter: number | null;
 
-  constructor(code: BitbucketAuthErrorCode, message?: string, options?: { cause?: unknown }) {
+  constructor(
+    code: BitbucketAuthErrorCode,
+    message?: string,
+    options?: { readonly cause?: unknown; readonly retryAfter?: number | null },
+  ) {
     super(message ?? DEFAULT_MESSAGES[code], options);
     this.name = "BitbucketAuthError";
     this.code = code;
     this.status = ERROR_STATUS[code];
+    this.retryAfter = options?.retryAfter ?? null;
   }
 }
 

@@ -5,45 +5,79 @@ import type {
   Session,
   User,
 } from "lucia";
+import type { ProviderUserAuth } from "@lucia-auth/oauth";
 import type { BitbucketTokens, BitbucketUser, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
 import type { Request, Response } from "express";
 import type { BitbucketAccess } from "../editions/cloud/access.js";
 import type { BitbucketAllow, ResolvedAllow } from "../editions/cloud/allow.js";
 import type { FetchBitbucket } from "../editions/edition.js";
 import type { BitbucketTokenStore } from "../access/token-store.js";
+import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
+import type { BitbucketDataCenterAllow, ResolvedDataCenterAllow } from "../editions/datacenter/allow.js";
+import type { BitbucketDataCenterUser } from "../editions/datacenter/identity.js";
 
 type MaybePromise<T> = T | Promise<T>;
 
-/** What every hook learns about the Bitbucket side of the login. */
-export interface BitbucketLoginContext<_Auth extends Auth = Auth> {
-  /** `/2.0/user` as Bitbucket sent it. `username` may be absent: Bitbucket removed it in 2019. */
-  readonly bitbucketUser: BitbucketUser;
+/**
+ * The provider's handle of one login: `BitbucketUserAuth` on Cloud; on Data Center the same
+ * `ProviderUserAuth` (keyed on the numeric user id) with the Data Center user and the tokens.
+ */
+export type BitbucketProviderUserAuth<_Auth extends Auth, BbUser> = [BbUser] extends [BitbucketUser]
+  ? BitbucketUserAuth<_Auth>
+  : ProviderUserAuth<_Auth> & { readonly bitbucketUser: BbUser; readonly bitbucketTokens: BitbucketTokens };
+
+/**
+ * What every hook learns about the Bitbucket side of the login. `BbUser` and `Access` are Cloud's
+ * by default; with `serverUrl` they are `BitbucketDataCenterUser` and `BitbucketDataCenterAccess`.
+ */
+export interface BitbucketLoginContext<
+  _Auth extends Auth = Auth,
+  BbUser = BitbucketUser,
+  Access = BitbucketAccess,
+> {
+  /**
+   * Cloud: `/2.0/user` as Bitbucket sent it (`username` may be absent: Bitbucket removed it in
+   * 2019). Data Center: the user record whose numeric `id` the token belongs to.
+   */
+  readonly bitbucketUser: BbUser;
   /** The tokens from the exchange; `refreshToken` rotates on every refresh. */
   readonly bitbucketTokens: BitbucketTokens;
-  /** The primary, confirmed address when `fetchEmail` is on; otherwise, or when there is none, `null`. */
+  /**
+   * Cloud: the primary, confirmed address when `fetchEmail` is on; otherwise, or when there is none,
+   * `null`. Data Center: the record's `emailAddress`, `null` when empty.
+   */
   readonly email: string | null;
   /**
    * What the `allow` rules found (the workspace's slug, uuid and name, the role, the readable
    * repository), or `null` when `allow` is not set. By the time a hook runs, `access.allowed` is true.
    */
-  readonly access: BitbucketAccess | null;
+  readonly access: Access | null;
   /** The provider's handle: `getExistingUser()`, `createUser({ attributes })`, `createKey(userId)`. */
-  readonly bitbucketUserAuth: BitbucketUserAuth<_Auth>;
+  readonly bitbucketUserAuth: BitbucketProviderUserAuth<_Auth, BbUser>;
   /** The callback request. */
   readonly req: Request;
 }
 
 /** What the `authorize` hook receives: the login so far, and a way to ask Bitbucket more. */
-export interface BitbucketAuthorizeContext<_Auth extends Auth = Auth> extends BitbucketLoginContext<_Auth> {
+export interface BitbucketAuthorizeContext<
+  _Auth extends Auth = Auth,
+  BbUser = BitbucketUser,
+  Access = BitbucketAccess,
+> extends BitbucketLoginContext<_Auth, BbUser, Access> {
   /**
-   * `GET https://api.bitbucket.org<path>` with this login's token, under the login's deadline:
-   * the JSON on 200, `null` on 404 or a "no access" 403, a coded `BitbucketAuthError` on an outage.
+   * Cloud: `GET https://api.bitbucket.org<path>` (`/2.0/…`); Data Center: `GET {serverUrl}<path>`
+   * (`/rest/…`). With this login's token, under the login's deadline: the JSON on 200, `null` on a
+   * 404 or a "no access" answer, a coded `BitbucketAuthError` on an outage.
    */
   readonly fetchBitbucket: FetchBitbucket;
 }
 
 /** What `onSuccess` receives once the session exists. */
-export interface BitbucketSuccessContext<_Auth extends Auth = Auth> extends BitbucketLoginContext<_Auth> {
+export interface BitbucketSuccessContext<
+  _Auth extends Auth = Auth,
+  BbUser = BitbucketUser,
+  Access = BitbucketAccess,
+> extends BitbucketLoginContext<_Auth, BbUser, Access> {
   readonly user: User;
   readonly session: Session;
   /** True when this login created the user. */
@@ -67,7 +101,7 @@ export interface BitbucketSuccessContext<_Auth extends Auth = Auth> extends Bitb
  *   getUserAttributes: (bb) => ({ name: bb.display_name }),
  * });
  */
-export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
+interface RouterOptionsCommon {
   /** The OAuth consumer's key. Required. */
   readonly clientId: string;
   /** The OAuth consumer's secret. Required; never logged nor put in an error. */
@@ -110,14 +144,6 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
    */
   readonly timeout?: number;
   /**
-   * Who may sign in: workspace membership (by slug or `{uuid}`), a minimum role, readable
-   * repositories. Checked right after the code exchange, before any user, key or session is read or
-   * written; a refusal is `ACCESS_NOT_ALLOWED` (403), and also ends every session of a user who no
-   * longer qualifies. Default: anyone with a Bitbucket account.
-   * @example allow: { workspaces: ["acme"], role: "owner" }
-   */
-  readonly allow?: BitbucketAllow;
-  /**
    * What a refusal by `allow` says to the person: `"detailed"` names the rule that failed (for
    * example "not a member of the workspace 'acme'"); `"generic"` says only that the account is not
    * allowed. The full reason is always in the error's `cause` and in `access.reason`, for your logs.
@@ -142,24 +168,23 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
    */
   readonly linkPath?: string | false;
   /**
-   * Fetch `/2.0/user/emails` and hand the primary, confirmed address to the hooks. Default `false`,
-   * because it needs the consumer's `email` permission.
-   */
-  readonly fetchEmail?: boolean;
-  /**
    * Mount `POST <logoutPath>`, which invalidates the Lucia session and clears its cookie.
    * Cross-site requests (by `Origin`) are refused. Default `false` (not mounted).
    */
   readonly logoutPath?: string | false;
   /** Where the logout route redirects. Default `"/"`. */
   readonly logoutRedirect?: string;
+}
+
+/** The hooks of {@link bitbucketRouter}, typed by edition. */
+export interface BitbucketRouterHooks<_Auth extends Auth, BbUser, Access> {
   /**
    * Attributes of a new user. Default: `{}`; it never assumes `username`, which Bitbucket removed.
    * @example getUserAttributes: (bb, { email }) => ({ name: bb.display_name, email })
    */
   readonly getUserAttributes?: (
-    bitbucketUser: BitbucketUser,
-    context: BitbucketLoginContext<_Auth>,
+    bitbucketUser: BbUser,
+    context: BitbucketLoginContext<_Auth, BbUser, Access>,
   ) => MaybePromise<GlobalDatabaseUserAttributes>;
   /**
    * Replaces user creation. Called when no user has this Bitbucket account yet; return the user to
@@ -173,7 +198,7 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
    *   return bitbucketUserAuth.createUser({ attributes: { email } });
    * }
    */
-  readonly createUser?: (context: BitbucketLoginContext<_Auth>) => MaybePromise<User | null>;
+  readonly createUser?: (context: BitbucketLoginContext<_Auth, BbUser, Access>) => MaybePromise<User | null>;
   /**
    * Rules of the app's own, after `allow` holds and before any user is read or written. Return
    * `true` to let the person in; anything else refuses with `ACCESS_NOT_ALLOWED` (and ends the
@@ -183,20 +208,81 @@ export interface BitbucketRouterOptions<_Auth extends Auth = Auth> {
    * authorize: async ({ fetchBitbucket }) =>
    *   (await fetchBitbucket("/2.0/repositories/acme/ops")) !== null
    */
-  readonly authorize?: (context: BitbucketAuthorizeContext<_Auth>) => MaybePromise<boolean>;
+  readonly authorize?: (context: BitbucketAuthorizeContext<_Auth, BbUser, Access>) => MaybePromise<boolean>;
   /**
    * Attributes of the new session. Default `{}`.
    * @example getSessionAttributes: ({ req }) => ({ user_agent: req.get("user-agent") ?? "" })
    */
   readonly getSessionAttributes?: (
-    context: BitbucketLoginContext<_Auth> & { readonly user: User },
+    context: BitbucketLoginContext<_Auth, BbUser, Access> & { readonly user: User },
   ) => MaybePromise<GlobalDatabaseSessionAttributes>;
   /**
    * Runs after the session cookie is set. Store the tokens here, or answer yourself: when the hook
    * has sent a response the router does not redirect. A throw fails the login.
    * @example onSuccess: async ({ user, bitbucketTokens }) => tokens.save(user.userId, bitbucketTokens)
    */
-  readonly onSuccess?: (context: BitbucketSuccessContext<_Auth>) => MaybePromise<void>;
+  readonly onSuccess?: (context: BitbucketSuccessContext<_Auth, BbUser, Access>) => MaybePromise<void>;
+}
+
+/** Options of {@link bitbucketRouter} for Bitbucket Cloud (no `serverUrl`). */
+export interface BitbucketRouterOptions<_Auth extends Auth = Auth>
+  extends RouterOptionsCommon, BitbucketRouterHooks<_Auth, BitbucketUser, BitbucketAccess> {
+  /** Not set on Cloud: with `serverUrl` the router talks to a Bitbucket Data Center instance. */
+  readonly serverUrl?: undefined;
+  /**
+   * Who may sign in: workspace membership (by slug or `{uuid}`), a minimum role, readable
+   * repositories. Checked right after the code exchange, before any user, key or session is read or
+   * written; a refusal is `ACCESS_NOT_ALLOWED` (403), and also ends every session of a user who no
+   * longer qualifies. Default: anyone with a Bitbucket account.
+   * @example allow: { workspaces: ["acme"], role: "owner" }
+   */
+  readonly allow?: BitbucketAllow;
+  /**
+   * Fetch `/2.0/user/emails` and hand the primary, confirmed address to the hooks. Default `false`,
+   * because it needs the consumer's `email` permission.
+   */
+  readonly fetchEmail?: boolean;
+}
+
+/**
+ * Options of {@link bitbucketRouter} for Bitbucket Data Center: `serverUrl` and the Data Center
+ * rules. Everything else works as on Cloud.
+ *
+ * @example
+ * bitbucketRouter(auth, {
+ *   serverUrl: "https://git.acme.com/bitbucket",
+ *   clientId, clientSecret, redirectUri,
+ *   allow: { projects: ["ENG"], permission: "write" },
+ * });
+ */
+export interface BitbucketDataCenterRouterOptions<_Auth extends Auth = Auth>
+  extends
+    RouterOptionsCommon,
+    BitbucketRouterHooks<_Auth, BitbucketDataCenterUser, BitbucketDataCenterAccess> {
+  /**
+   * The instance's base URL with its context path (`https://git.acme.com/bitbucket`). Required for
+   * Data Center. https only; plain http only for `localhost`, `127.0.0.1` or `[::1]` (testing). No
+   * query or fragment; a trailing slash is harmless. Every endpoint keeps the context path.
+   */
+  readonly serverUrl: string;
+  /**
+   * The Lucia key's provider id. Default `"bitbucket-datacenter"`. Set it to keep two instances'
+   * accounts apart (`"bitbucket-acme"`); `"bitbucket"` is Cloud's and is refused.
+   */
+  readonly providerId?: string;
+  /**
+   * Data Center scopes to ask for. Default `["PUBLIC_REPOS"]`; `REPO_READ` is added when `allow`
+   * names projects or repositories.
+   */
+  readonly scope?: readonly string[];
+  /**
+   * Who may sign in: at least `permission` (default `"read"`) on one of `projects` and on one of
+   * `repositories` ("KEY/repo-slug"). Checked beside the identity calls, before anything is read or
+   * written; a refusal is `ACCESS_NOT_ALLOWED` (403) and ends an existing user's sessions.
+   * WARNING: "read" on a project or repository open to public access admits every account.
+   * @example allow: { projects: ["ENG"], permission: "write" }
+   */
+  readonly allow?: BitbucketDataCenterAllow;
 }
 
 /** The options after validation, with every default filled in. Built once per router. */
@@ -226,15 +312,28 @@ export interface ResolvedOptions<_Auth extends Auth = Auth> {
    * link setting, so another router that shares the secret cannot finish its logins here.
    */
   readonly stateIssuer: string;
-  readonly allow: ResolvedAllow | null;
+  /** Which Bitbucket, with its rules: the router builds the edition from this alone. */
+  readonly edition: ResolvedEdition;
+  /** True when a login runs a gate (`allow`), so the stored tokens count as just checked. */
+  readonly gated: boolean;
   readonly refusalMessage: "detailed" | "generic";
   readonly tokens: BitbucketTokenStore | null;
   readonly authorize: BitbucketRouterOptions<_Auth>["authorize"];
   readonly linkPath: string | false;
-  readonly fetchEmail: boolean;
   readonly logoutPath: string | false;
   readonly logoutRedirect: string;
   readonly createUser: NonNullable<BitbucketRouterOptions<_Auth>["createUser"]>;
   readonly getSessionAttributes: NonNullable<BitbucketRouterOptions<_Auth>["getSessionAttributes"]>;
   readonly onSuccess: BitbucketRouterOptions<_Auth>["onSuccess"];
 }
+
+/** The edition part of the resolved options. */
+export type ResolvedEdition =
+  | { readonly kind: "cloud"; readonly allow: ResolvedAllow | null; readonly fetchEmail: boolean }
+  | {
+      readonly kind: "datacenter";
+      readonly serverUrl: string;
+      readonly providerId: string;
+      readonly scope: readonly string[];
+      readonly allow: ResolvedDataCenterAllow | null;
+    };

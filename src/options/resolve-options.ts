@@ -1,8 +1,15 @@
 import { createHash } from "node:crypto";
 import type { Auth, GlobalDatabaseSessionAttributes, GlobalDatabaseUserAttributes } from "lucia";
-import type { BitbucketRouterOptions, ResolvedOptions } from "./options.js";
+import type {
+  BitbucketDataCenterRouterOptions,
+  BitbucketRouterOptions,
+  ResolvedEdition,
+  ResolvedOptions,
+} from "./options.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { resolveAllow } from "../editions/cloud/allow.js";
+import { resolveDataCenterAllow } from "../editions/datacenter/allow.js";
+import { resolveServerUrl } from "../editions/datacenter/server-url.js";
 import { isTokenStore } from "../access/token-store.js";
 
 const KNOWN = [
@@ -29,7 +36,18 @@ const KNOWN = [
   "authorize",
   "getSessionAttributes",
   "onSuccess",
-] as const satisfies readonly (keyof BitbucketRouterOptions)[];
+  "serverUrl",
+  "providerId",
+  "scope",
+] as const satisfies readonly (keyof BitbucketRouterOptions | keyof BitbucketDataCenterRouterOptions)[];
+
+// Options (and `allow` rules) of one edition only: named with the edition when given to the other.
+const CLOUD_ONLY = ["fetchEmail"] as const;
+const CLOUD_ONLY_RULES = ["workspaces", "role"] as const;
+const DATACENTER_ONLY = ["providerId", "scope"] as const;
+const DATACENTER_ONLY_RULES = ["projects", "permission"] as const;
+const PROVIDER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+const SCOPE_NAME = /^[A-Z][A-Z_]{0,63}$/;
 
 const HOOKS = ["getUserAttributes", "createUser", "authorize", "getSessionAttributes", "onSuccess"] as const;
 // Options of earlier 0.x releases, with what replaced them.
@@ -73,7 +91,7 @@ export const isTarget = (v: unknown) =>
  * @throws TypeError naming the option at fault.
  */
 export function resolveOptions<_Auth extends Auth>(
-  input: BitbucketRouterOptions<_Auth>,
+  input: BitbucketRouterOptions<_Auth> | BitbucketDataCenterRouterOptions<_Auth>,
 ): ResolvedOptions<_Auth> {
   if (input === null || typeof input !== "object")
     fail("options must be an object with clientId, clientSecret and redirectUri.");
@@ -147,7 +165,10 @@ export function resolveOptions<_Auth extends Auth>(
     (v) => v === false || isPath(v),
     'false or a path starting with "/"',
   );
-  const getUserAttributes = input.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes);
+  const edition = resolveEdition(options, fail);
+  // One type for the hooks from here on: each edition hands them its own user and access objects.
+  const hooks = input as BitbucketRouterOptions<_Auth>;
+  const getUserAttributes = hooks.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes);
   // Below one second is almost surely seconds given by mistake (600 for ten minutes): every state
   // cookie would be born expired and every login fail with nothing to say why.
   const isMs = (max: number) => (v: unknown) =>
@@ -204,11 +225,20 @@ export function resolveOptions<_Auth extends Auth>(
       isMs(120_000),
       "a whole number of milliseconds (not seconds), from 1000 to 120000",
     ),
+    // The edition and instance are part of it: a Cloud state is refused at a Data Center callback,
+    // and a state of one Data Center instance (or provider id) at another's.
     stateIssuer: createHash("sha256")
-      .update(JSON.stringify(["cloud", clientId, redirectUri, linkPath]))
+      .update(
+        JSON.stringify(
+          edition.kind === "cloud"
+            ? ["cloud", clientId, redirectUri, linkPath]
+            : ["datacenter", edition.serverUrl, edition.providerId, clientId, redirectUri, linkPath],
+        ),
+      )
       .digest("base64url")
       .slice(0, 12),
-    allow: options.allow === undefined ? null : resolveAllow(options.allow, fail),
+    edition,
+    gated: edition.allow !== null,
     refusalMessage: optional(
       options,
       "refusalMessage",
@@ -223,20 +253,19 @@ export function resolveOptions<_Auth extends Auth>(
       isTokenStore,
       "a token store: an object with get, save and remove methods (see sqliteTokenStore)",
     ),
-    authorize: input.authorize,
+    authorize: hooks.authorize,
     linkPath,
-    fetchEmail: optional(options, "fetchEmail", false, (v) => typeof v === "boolean", "a boolean"),
     logoutPath,
     logoutRedirect: optional(options, "logoutRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
     // The default creation is the provider's createUser with the attributes hook's columns.
     createUser:
-      input.createUser ??
+      hooks.createUser ??
       (async (context) =>
         context.bitbucketUserAuth.createUser({
           attributes: await getUserAttributes(context.bitbucketUser, context),
         })),
-    getSessionAttributes: input.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
-    onSuccess: input.onSuccess,
+    getSessionAttributes: hooks.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
+    onSuccess: hooks.onSuccess,
   };
 }
 
@@ -249,4 +278,59 @@ function commonPath(first: string, others: readonly string[]): string {
     .slice(0, differs === -1 ? segments.length : differs)
     .map((s) => `/${s}`)
     .join("");
+}
+
+/**
+ * Which Bitbucket: Cloud, or the Data Center instance at `serverUrl`, with the options and rules of
+ * that edition. An option of the other edition is refused, naming both.
+ */
+function resolveEdition(options: Record<string, unknown>, fail: (message: string) => never): ResolvedEdition {
+  const rules = options.allow;
+  const ruleGiven = (key: string) => rules !== null && typeof rules === "object" && Object.hasOwn(rules, key);
+  if (options.serverUrl === undefined) {
+    for (const name of DATACENTER_ONLY)
+      if (options[name] !== undefined)
+        fail(
+          `option "${name}" is for Bitbucket Data Center: set "serverUrl" to use it (Cloud needs neither).`,
+        );
+    for (const rule of DATACENTER_ONLY_RULES)
+      if (ruleGiven(rule))
+        fail(
+          `option "allow.${rule}" is for Bitbucket Data Center: set "serverUrl", or use "allow.workspaces" on Cloud.`,
+        );
+    return {
+      kind: "cloud",
+      allow: rules === undefined ? null : resolveAllow(rules, fail),
+      fetchEmail: optional(options, "fetchEmail", false, (v) => typeof v === "boolean", "a boolean"),
+    };
+  }
+  const serverUrl = resolveServerUrl(options.serverUrl, fail);
+  for (const name of CLOUD_ONLY)
+    if (options[name] !== undefined)
+      fail(
+        `option "${name}" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) the email comes from the user record.`,
+      );
+  for (const rule of CLOUD_ONLY_RULES)
+    if (ruleGiven(rule))
+      fail(
+        `option "allow.${rule}" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) use "allow.projects", "allow.repositories" and "allow.permission".`,
+      );
+  const providerId = optional(
+    options,
+    "providerId",
+    "bitbucket-datacenter",
+    (v) => typeof v === "string" && PROVIDER_ID.test(v) && v !== "bitbucket",
+    'letters, digits, "-" and "_" (not "bitbucket", which is Bitbucket Cloud\'s provider id)',
+  );
+  const allow = rules === undefined ? null : resolveDataCenterAllow(rules, fail);
+  const scope = optional<readonly string[]>(
+    options,
+    "scope",
+    ["PUBLIC_REPOS"],
+    (v) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string" && SCOPE_NAME.test(s)),
+    'a non-empty array of Data Center scope names such as ["PUBLIC_REPOS"] or ["REPO_READ"]',
+  );
+  // The gate reads projects and repositories, which PUBLIC_REPOS alone does not show when private.
+  const needed = allow && !scope.includes("REPO_READ") ? ["REPO_READ"] : [];
+  return { kind: "datacenter", serverUrl, providerId, scope: [...scope, ...needed], allow };
 }

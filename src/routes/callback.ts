@@ -42,7 +42,7 @@ export function createCallbackHandler<_Auth extends Auth>(
       // One deadline for every Bitbucket call below, error bodies included: the exchange, who
       // signed in, the gate and the email, as the edition runs them.
       const deadline = createDeadline(options.timeout);
-      const signIn = await edition.signIn(code, null, deadline);
+      const signIn = await edition.signIn(code, pending.codeVerifier ?? null, deadline);
       const { bitbucketUserAuth, access, email, fetchBitbucket } = signIn;
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
       // Stryker disable next-line StringLiteral: a refusal always carries its reason.
@@ -120,7 +120,7 @@ async function saveTokens(
   const now = Date.now();
   try {
     // The login ran the gate only when the router has `allow`; otherwise the guard checks at once.
-    await options.tokens?.save(userId, toStoredTokens(tokens, now, options.allow ? now : 0));
+    await options.tokens?.save(userId, toStoredTokens(tokens, now, options.gated ? now : 0));
   } catch (err) {
     await endSession(auth, res, sessionId);
     throw new BitbucketAuthError(

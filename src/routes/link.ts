@@ -30,9 +30,9 @@ export function createLinkHandler<_Auth extends Auth>(
       if (!isSameOrigin(req, appOrigin)) throw new BitbucketAuthError("LINK_ORIGIN_REJECTED");
       const session = await currentSession(auth, req);
       if (!session) throw new BitbucketAuthError("LINK_REQUIRES_SESSION");
-      const { url, state } = await edition.authorizationUrl();
+      const { url, state, codeVerifier } = await edition.authorizationUrl();
       const returnTo = safeReturnTo(req.query.returnTo);
-      stateCookie.issue(req, res, { state, returnTo, link: sessionTag(session.sessionId) });
+      stateCookie.issue(req, res, { state, returnTo, link: sessionTag(session.sessionId), codeVerifier });
       log("link: redirecting to Bitbucket");
       redirect(res, 303, url.href);
     } catch (err) {

@@ -17,8 +17,13 @@ export function createLoginHandler<_Auth extends Auth>(
     // Every start must reach the server: a cached redirect would replay an old state.
     res.setHeader("Cache-Control", "no-store");
     try {
-      const { url, state } = await edition.authorizationUrl();
-      stateCookie.issue(req, res, { state, returnTo: safeReturnTo(req.query.returnTo), link: null });
+      const { url, state, codeVerifier } = await edition.authorizationUrl();
+      stateCookie.issue(req, res, {
+        state,
+        returnTo: safeReturnTo(req.query.returnTo),
+        link: null,
+        codeVerifier,
+      });
       log("login: redirecting to Bitbucket");
       redirect(res, 302, url.href);
     } catch (err) {

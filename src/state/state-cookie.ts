@@ -22,6 +22,11 @@ export interface PendingLogin {
    * callback of a router with the same client, redirect URI and link setting.
    */
   readonly issuer: string;
+  /**
+   * The PKCE verifier of this login (Data Center), which never travels in a URL; absent or `null`
+   * where the edition has no PKCE (Cloud).
+   */
+  readonly codeVerifier?: string | null;
 }
 
 /** Issues and consumes the signed, one-time state cookies. Built once per router. */
@@ -172,18 +177,28 @@ export function sessionTag(sessionId: string): string {
 }
 
 /**
- * `state.issuedAt(base 36).returnTo(base64url).link.issuer`: compact, since it rides on the hot
- * login start, and free of characters a cookie would have to escape. The signature covers all of it.
+ * `state.issuedAt(base 36).returnTo(base64url).link.issuer.verifier(base64url)`: compact, since it
+ * rides on the hot login start, and free of characters a cookie would have to escape (a PKCE
+ * verifier may hold `.` and `~`). The signature covers all of it.
  */
-export function encodePending({ state, issuedAt, returnTo, link, issuer }: PendingLogin): string {
+export function encodePending({
+  state,
+  issuedAt,
+  returnTo,
+  link,
+  issuer,
+  codeVerifier,
+}: PendingLogin): string {
   const to = returnTo === null ? "" : Buffer.from(returnTo).toString("base64url");
-  return `${state}.${issuedAt.toString(36)}.${to}.${link ?? ""}.${issuer}`;
+  const verifier = codeVerifier ? Buffer.from(codeVerifier).toString("base64url") : "";
+  return `${state}.${issuedAt.toString(36)}.${to}.${link ?? ""}.${issuer}.${verifier}`;
 }
 
 function decode(value: string): PendingLogin | undefined {
-  const [state, issued, returnTo, link, issuer, extra] = value.split(".");
+  const [state, issued, returnTo, link, issuer, verifier, extra] = value.split(".");
   if (
     extra !== undefined ||
+    verifier === undefined ||
     !state ||
     !issued ||
     returnTo === undefined ||
@@ -198,6 +213,7 @@ function decode(value: string): PendingLogin | undefined {
     returnTo: returnTo === "" ? null : Buffer.from(returnTo, "base64url").toString(),
     link: link === "" ? null : link,
     issuer,
+    codeVerifier: verifier === "" ? null : Buffer.from(verifier, "base64url").toString(),
   };
 }
 

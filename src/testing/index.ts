@@ -18,3 +18,18 @@ export type {
   FakeWorkspace,
   FakeWorkspaceRole,
 } from "./cloud/fake-types.js";
+export { startFakeDataCenter } from "./datacenter/fake-datacenter.js";
+export {
+  DEFAULT_FAKE_DATACENTER_CLIENT,
+  DEFAULT_FAKE_DATACENTER_USERS,
+  FAKE_PROJECTS as FAKE_DATACENTER_PROJECTS,
+} from "./datacenter/fake-dc-store.js";
+export type {
+  FakeDataCenter,
+  FakeDataCenterEndpoint,
+  FakeDataCenterFault,
+  FakeDataCenterOptions,
+  FakeDataCenterPermission,
+  FakeDataCenterRequest,
+  FakeDataCenterUser,
+} from "./datacenter/fake-dc-types.js";

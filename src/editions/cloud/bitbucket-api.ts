@@ -1,28 +1,10 @@
 import { fetchJson, type Deadline } from "../../upstream/upstream.js";
 import type { FetchBitbucket } from "../edition.js";
+import { hasPlainSegments } from "../../upstream/paths.js";
 
 /** Bitbucket Cloud's API: the only origin a Bearer token is ever sent to. */
 export const API_ORIGIN = "https://api.bitbucket.org";
 const API_PATH = /^\/2\.0\/[^\s?#\\]*(\?[^\s#]*)?$/;
-
-/**
- * True when no segment of the path (before any query) is `.` or `..`, as sent or percent-decoded
- * (`%2e%2e`, `.%2e`), nor holds a backslash (`..\`, `%5c`), nor is empty before the last one: a
- * URL parser would resolve any of these outside `/2.0/` (the red team's finding 6).
- */
-export function hasPlainSegments(path: string): boolean {
-  const segments = (path.split("?")[0] ?? "").split("/").slice(1);
-  return segments.every((raw, i) => {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return false;
-    }
-    if (segment === "." || segment === ".." || segment.includes("\\") || segment.includes("/")) return false;
-    return raw !== "" || i === segments.length - 1;
-  });
-}
 
 /** The headers of every API call of ours: the token as a Bearer header, never in the URL. */
 export const bearerHeaders = (accessToken: string) => ({

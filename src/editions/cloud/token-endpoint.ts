@@ -1,6 +1,6 @@
 import type { TokenAnswer } from "../edition.js";
-import { BitbucketAuthError } from "../../errors/errors.js";
-import { fetchJson, type Deadline } from "../../upstream/upstream.js";
+import { postTokenForm } from "../../upstream/token-form.js";
+import type { Deadline } from "../../upstream/upstream.js";
 
 const TOKEN_URL = "https://bitbucket.org/site/oauth2/access_token";
 
@@ -10,43 +10,16 @@ export const basicAuthorization = (clientId: string, clientSecret: string) =>
 
 /**
  * `POST https://bitbucket.org/site/oauth2/access_token` (form body, Basic client auth) under the
- * deadline, through the one fetch of `upstream.ts`: no redirect is followed, and a stalled body
+ * deadline, through the one fetch of `upstream/`: no redirect is followed, and a stalled body
  * (success or error) is cut off at the deadline, socket and all.
  * @throws BitbucketAuthError mapped from the answer, or `BITBUCKET_UNAVAILABLE` when it lacks a token.
  */
-export async function postTokenEndpoint(
+export function postTokenEndpoint(
   endpoint: "token" | "refresh",
   authorization: string,
   form: Readonly<Record<string, string>>,
   deadline: Deadline,
 ): Promise<TokenAnswer> {
-  const body = await fetchJson(
-    endpoint,
-    TOKEN_URL,
-    {
-      method: "POST",
-      headers: {
-        Authorization: authorization,
-        "Content-Type": "application/x-www-form-urlencoded",
-        // Bitbucket answers JSON whatever Accept says; the header states what we read.
-        // Stryker disable next-line StringLiteral: equivalent against Bitbucket, see above.
-        Accept: "application/json",
-      },
-      body: new URLSearchParams(form).toString(),
-    },
-    deadline,
-  );
-  const tokens = (body ?? {}) as Record<string, unknown>;
-  if (typeof tokens.access_token !== "string" || typeof tokens.refresh_token !== "string") {
-    throw new BitbucketAuthError("BITBUCKET_UNAVAILABLE", "Bitbucket's token answer lacks the tokens.");
-  }
-  const scope =
-    typeof tokens.scope === "string" ? tokens.scope : typeof tokens.scopes === "string" ? tokens.scopes : "";
-  return {
-    accessToken: tokens.access_token,
-    accessTokenExpiresIn: typeof tokens.expires_in === "number" ? tokens.expires_in : 7200,
-    refreshToken: tokens.refresh_token,
-    // Stryker disable next-line Regex: /\s/ leaves empty strings between runs of spaces, which filter drops.
-    scopes: scope.split(/\s+/).filter(Boolean),
-  };
+  // Cloud's access tokens last two hours when the answer does not say.
+  return postTokenForm(endpoint, TOKEN_URL, { Authorization: authorization }, form, deadline, 7200);
 }

@@ -1,0 +1,134 @@
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { authorize, token } from "./fake-dc-oauth.js";
+import { rest, send } from "./fake-dc-rest.js";
+import { DEFAULT_FAKE_DATACENTER_USERS, FakeDataCenterStore } from "./fake-dc-store.js";
+import type {
+  FakeDataCenter,
+  FakeDataCenterEndpoint,
+  FakeDataCenterFault,
+  FakeDataCenterOptions,
+  FakeDataCenterRequest,
+} from "./fake-dc-types.js";
+
+const ALLOW: Readonly<Record<string, string>> = { authorize: "GET", token: "POST" };
+
+function endpointOf(path: string): FakeDataCenterEndpoint | null {
+  if (path === "/rest/oauth2/latest/authorize") return "authorize";
+  if (path === "/rest/oauth2/latest/token") return "token";
+  if (path === "/rest/api/latest/application-properties") return "application-properties";
+  if (path.startsWith("/rest/api/latest/users")) return "users";
+  if (path === "/rest/api/latest/repos" || /^\/rest\/api\/latest\/projects\/[^/]+\/repos/.test(path))
+    return "repos";
+  if (path.startsWith("/rest/api/latest/projects")) return "projects";
+  return null;
+}
+
+/** Answers with a fault: a status (429 with `Retry-After`), an HTML page, or a body that never ends. */
+function applyFault(fault: FakeDataCenterFault, res: ServerResponse): void {
+  if (fault.kind === "status") {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (fault.status === 429) headers["Retry-After"] = String(fault.retryAfter ?? 30);
+    res.writeHead(fault.status, headers).end(
+      JSON.stringify({
+        errors: [{ context: null, message: `Fault ${fault.status}`, exceptionName: null }],
+      }),
+    );
+  } else if (fault.kind === "html") {
+    res
+      .writeHead(200, { "Content-Type": "text/html" })
+      .end("<!doctype html><h1>Bitbucket is starting up</h1>");
+  } else {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.write('{"values": [');
+    // The client's hang-up ends the socket; close() ends the rest.
+    res.req.resume();
+    res.socket?.once("end", () => res.socket?.destroy());
+  }
+}
+
+/**
+ * Starts a fake Bitbucket Data Center on loopback, under a context path (default `/bitbucket`):
+ * the OAuth 2.0 provider (303 authorize, a token endpoint with PKCE, the exact redirect URI,
+ * single-use codes whose replay revokes their tokens, credentials in the form body, rotating
+ * refresh), `X-AUSERNAME`/`X-AUSERID` on every authenticated answer, users (one whose slug is not
+ * the name, a non-ASCII one, an inactive one, a `SERVICE` one), projects and repositories with
+ * per-user permissions and paged lists, and faults on every endpoint.
+ *
+ * @example
+ * const dc = await startFakeDataCenter();
+ * app.use(bitbucketRouter(auth, { serverUrl: dc.url, ...DEFAULT_FAKE_DATACENTER_CLIENT, redirectUri }));
+ */
+export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): Promise<FakeDataCenter> {
+  const contextPath = (options.contextPath ?? "/bitbucket").replace(/\/+$/, "");
+  const store = new FakeDataCenterStore(options.users ?? DEFAULT_FAKE_DATACENTER_USERS);
+  const maxPageSize = options.maxPageSize ?? 1000;
+  const requests: FakeDataCenterRequest[] = [];
+  let faults: FakeDataCenterFault[] = [];
+  let base = "";
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    requests.push({ method: req.method ?? "GET", url: req.url ?? "/" });
+    if (contextPath && !url.pathname.startsWith(`${contextPath}/`))
+      return void res.writeHead(404, { "Content-Type": "text/plain" }).end("Not under the context path");
+    const path = url.pathname.slice(contextPath.length);
+    const endpoint = endpointOf(path);
+    const method = endpoint && Object.hasOwn(ALLOW, endpoint) ? ALLOW[endpoint] : "GET";
+    if (req.method !== method) return void res.writeHead(405, { Allow: method ?? "GET" }).end();
+    const fault = endpoint ? faults.find((f) => f.endpoint === endpoint) : undefined;
+    if (fault) {
+      if (fault.times !== undefined) {
+        faults = faults.flatMap((f) =>
+          f !== fault ? [f] : f.times! > 1 ? [{ ...f, times: f.times! - 1 }] : [],
+        );
+      }
+      return applyFault(fault, res);
+    }
+    if (endpoint === "authorize") return authorize(store, url.searchParams, res);
+    if (endpoint === "token") return void token(store, req, res).catch(() => res.destroy());
+    if (!path.startsWith("/rest/api/latest/"))
+      return send(res, { status: 404, body: { errors: [] } }, undefined);
+    const user = store.bearer(req.headers.authorization);
+    send(
+      res,
+      rest(store, user, path.slice("/rest/api/latest".length), url.searchParams, base, maxPageSize),
+      user,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${contextPath}`;
+
+  const byName = (name: string) => {
+    const user = store.users.find((u) => u.name === name);
+    if (!user) throw new Error(`fake Data Center: no user named ${JSON.stringify(name)}`);
+    return user;
+  };
+  return {
+    url: base,
+    requests,
+    approveAs: (name) => void (store.approver = byName(name).id),
+    deny: () => void (store.approver = "deny"),
+    renameUser(id, change) {
+      store.users = store.users.map((u) => (u.id === id ? { ...u, ...change } : u));
+    },
+    setPermission(name, resource, permission) {
+      const user = byName(name);
+      const field = resource.includes("/") ? "repositories" : "projects";
+      const next = { ...user[field] };
+      if (permission === null) delete next[resource];
+      else next[resource] = permission;
+      store.users = store.users.map((u) => (u.id === user.id ? { ...u, [field]: next } : u));
+    },
+    setFault: (fault) => void faults.push(fault),
+    clearFaults: () => void (faults = []),
+    expireAccessTokens() {
+      for (const grant of store.grants.values()) grant.expiresAt = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,190 @@
+import type { ServerResponse } from "node:http";
+import type { FakeDataCenterUser } from "./fake-dc-types.js";
+import { FAKE_PROJECTS, rankOf, type FakeDataCenterStore } from "./fake-dc-store.js";
+
+type Answer = { readonly status: number; readonly body: unknown };
+
+const errors = (status: number, message: string, exceptionName: string): Answer => ({
+  status,
+  body: { errors: [{ context: null, message, exceptionName }] },
+});
+const notPermitted = () =>
+  errors(
+    401,
+    "You are not permitted to access this resource",
+    "com.atlassian.bitbucket.AuthorisationException",
+  );
+const unauthenticated = () =>
+  errors(
+    401,
+    "Authentication failed. Please check your credentials and try again.",
+    "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException",
+  );
+
+/** A page of a list, as Data Center pages them. */
+function page(values: readonly unknown[], query: URLSearchParams, maxPageSize: number): Answer {
+  const start = Math.max(0, Number(query.get("start") ?? 0) || 0);
+  const limit = Math.min(Math.max(1, Number(query.get("limit") ?? 25) || 25), maxPageSize);
+  const slice = values.slice(start, start + limit);
+  const isLastPage = start + slice.length >= values.length;
+  return {
+    status: 200,
+    body: {
+      size: slice.length,
+      limit,
+      isLastPage,
+      values: slice,
+      start,
+      filter: null,
+      ...(isLastPage ? {} : { nextPageStart: start + slice.length }),
+    },
+  };
+}
+
+const userJson = (u: FakeDataCenterUser, base: string) => ({
+  name: u.name,
+  emailAddress: u.emailAddress,
+  id: u.id,
+  displayName: u.displayName,
+  active: u.active,
+  slug: u.slug,
+  type: u.type,
+  links: { self: [{ href: `${base}/users/${encodeURIComponent(u.slug)}` }] },
+});
+const projectJson = (key: string, base: string) => ({
+  key,
+  id: Object.keys(FAKE_PROJECTS).indexOf(key) + 1,
+  name: FAKE_PROJECTS[key]?.name,
+  public: FAKE_PROJECTS[key]?.public ?? false,
+  type: "NORMAL",
+  links: { self: [{ href: `${base}/projects/${key}` }] },
+});
+const repoJson = (key: string, slug: string, base: string) => ({
+  slug,
+  name: slug,
+  project: projectJson(key, base),
+  public: FAKE_PROJECTS[key]?.public ?? false,
+  links: { self: [{ href: `${base}/projects/${key}/repos/${slug}/browse` }] },
+});
+
+/** The REST API under `/rest/api/latest`, answered for `user` (undefined: anonymous). */
+export function rest(
+  store: FakeDataCenterStore,
+  user: FakeDataCenterUser | undefined,
+  path: string,
+  query: URLSearchParams,
+  base: string,
+  maxPageSize: number,
+): Answer {
+  if (path === "/application-properties")
+    return {
+      status: 200,
+      body: {
+        version: "8.19.0",
+        buildNumber: "8019000",
+        buildDate: "1700000000000",
+        displayName: "Bitbucket",
+      },
+    };
+  if (!user) {
+    // Public projects and repositories answer anonymous callers too; everything else needs a user.
+    const publicRepo = /^\/projects\/([^/]+)\/repos\/([^/]+)$/.exec(path);
+    if (publicRepo && FAKE_PROJECTS[publicRepo[1] ?? ""]?.public)
+      return { status: 200, body: repoJson(publicRepo[1] ?? "", publicRepo[2] ?? "", base) };
+    return unauthenticated();
+  }
+  if (path === "/users") {
+    const filter = (query.get("filter") ?? "").toLowerCase();
+    const found = store.users.filter((u) =>
+      [u.name, u.displayName, u.emailAddress].some((f) => f.toLowerCase().includes(filter)),
+    );
+    return page(
+      found.map((u) => userJson(u, base)),
+      query,
+      maxPageSize,
+    );
+  }
+  const oneUser = /^\/users\/([^/]+)$/.exec(path);
+  if (oneUser) {
+    const u = store.users.find((x) => x.slug === decodeURIComponent(oneUser[1] ?? ""));
+    return u
+      ? { status: 200, body: userJson(u, base) }
+      : errors(404, `User ${oneUser[1]} does not exist.`, "com.atlassian.bitbucket.user.NoSuchUserException");
+  }
+  if (path === "/projects") {
+    const rank = rankOf(query.get("permission"), "PROJECT_");
+    if (rank === undefined)
+      return errors(
+        400,
+        "Invalid permission",
+        "com.atlassian.bitbucket.validation.ArgumentValidationException",
+      );
+    const keys = Object.keys(FAKE_PROJECTS).filter((k) =>
+      query.get("permission") === null ? store.canSeeProject(user, k) : store.projectRank(user, k) >= rank,
+    );
+    return page(
+      keys.map((k) => projectJson(k, base)),
+      query,
+      maxPageSize,
+    );
+  }
+  const project = /^\/projects\/([^/]+)$/.exec(path);
+  if (project) {
+    const key = (project[1] ?? "").toUpperCase();
+    if (!FAKE_PROJECTS[key])
+      return errors(
+        404,
+        `Project ${key} does not exist.`,
+        "com.atlassian.bitbucket.project.NoSuchProjectException",
+      );
+    return store.canSeeProject(user, key) ? { status: 200, body: projectJson(key, base) } : notPermitted();
+  }
+  const repo = /^\/projects\/([^/]+)\/repos\/([^/]+)$/.exec(path);
+  if (repo) {
+    const key = (repo[1] ?? "").toUpperCase();
+    const slug = decodeURIComponent(repo[2] ?? "");
+    if (!FAKE_PROJECTS[key]?.repos.includes(slug))
+      return errors(
+        404,
+        `Repository ${key}/${slug} does not exist.`,
+        "com.atlassian.bitbucket.repository.NoSuchRepositoryException",
+      );
+    return store.repoRank(user, key, slug) > 0
+      ? { status: 200, body: repoJson(key, slug, base) }
+      : notPermitted();
+  }
+  if (path === "/repos") {
+    const rank = rankOf(query.get("permission"), "REPO_");
+    if (rank === undefined)
+      return errors(
+        400,
+        "Invalid permission",
+        "com.atlassian.bitbucket.validation.ArgumentValidationException",
+      );
+    const onlyKey = query.get("projectkey")?.toUpperCase();
+    const all = Object.entries(FAKE_PROJECTS).flatMap(([k, p]) =>
+      onlyKey && k !== onlyKey ? [] : p.repos.map((r) => [k, r] as const),
+    );
+    const visible = all.filter(([k, r]) => store.repoRank(user, k, r) >= rank);
+    return page(
+      visible.map(([k, r]) => repoJson(k, r, base)),
+      query,
+      maxPageSize,
+    );
+  }
+  return errors(404, "Not found", "com.atlassian.bitbucket.NoSuchEntityException");
+}
+
+/** Writes an answer, naming the user on every authenticated one, as Data Center does (even a 404). */
+export function send(res: ServerResponse, answer: Answer, user: FakeDataCenterUser | undefined): void {
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json;charset=UTF-8",
+    Vary: "x-ausername,x-auserid,cookie,accept-encoding",
+  };
+  if (user) {
+    // URL-encoded only when the name is not plain ASCII.
+    headers["X-AUSERNAME"] = /^[\x20-\x7e]*$/.test(user.name) ? user.name : encodeURIComponent(user.name);
+    headers["X-AUSERID"] = String(user.id);
+  }
+  res.writeHead(answer.status, headers).end(JSON.stringify(answer.body));
+}

@@ -1,0 +1,198 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { FakeDataCenterPermission, FakeDataCenterUser } from "./fake-dc-types.js";
+
+/** The client the fake Data Center knows: the same id and secret as the Cloud fake's. */
+export const DEFAULT_FAKE_DATACENTER_CLIENT = {
+  clientId: "fake-client-id",
+  clientSecret: "fake-client-secret",
+} as const;
+
+/**
+ * The fake instance's users: Ada (write on project ENG), Jane whose slug is not her name, Zoë with a
+ * non-ASCII name (read on ENG/api only), an inactive account, a `SERVICE` account, and an outsider.
+ */
+export const DEFAULT_FAKE_DATACENTER_USERS: readonly FakeDataCenterUser[] = [
+  {
+    id: 101,
+    name: "ada",
+    slug: "ada",
+    displayName: "Ada Lovelace",
+    emailAddress: "ada@dc.test",
+    active: true,
+    type: "NORMAL",
+    projects: { ENG: "write" },
+  },
+  {
+    id: 102,
+    name: "jane@acme.com",
+    slug: "jane_acme.com",
+    displayName: "Jane Doe",
+    emailAddress: "jane@acme.com",
+    active: true,
+    type: "NORMAL",
+    projects: { ENG: "read" },
+  },
+  {
+    id: 103,
+    name: "zoë",
+    slug: "zoe",
+    displayName: "Zoë Ångström",
+    emailAddress: "",
+    active: true,
+    type: "NORMAL",
+    repositories: { "ENG/api": "read" },
+  },
+  {
+    id: 104,
+    name: "former",
+    slug: "former",
+    displayName: "Former Member",
+    emailAddress: "former@dc.test",
+    active: false,
+    type: "NORMAL",
+    projects: { ENG: "admin" },
+  },
+  {
+    id: 105,
+    name: "ci-bot",
+    slug: "ci-bot",
+    displayName: "CI Bot",
+    emailAddress: "",
+    active: true,
+    type: "SERVICE",
+    projects: { ENG: "admin" },
+  },
+  {
+    id: 106,
+    name: "eve",
+    slug: "eve",
+    displayName: "Eve Outsider",
+    emailAddress: "eve@dc.test",
+    active: true,
+    type: "NORMAL",
+  },
+];
+
+// Projects and their repositories; PUB is open to public access (every account may read it).
+export const FAKE_PROJECTS: Readonly<
+  Record<string, { readonly name: string; readonly public: boolean; readonly repos: readonly string[] }>
+> = {
+  ENG: { name: "Engineering", public: false, repos: ["api", "web"] },
+  OPS: { name: "Operations", public: false, repos: ["deploy"] },
+  PUB: { name: "Public", public: true, repos: ["docs"] },
+};
+
+const RANK: Readonly<Record<FakeDataCenterPermission, number>> = { read: 1, write: 2, admin: 3 };
+const CODE_LIFETIME_MS = 60_000;
+const ACCESS_LIFETIME_S = 3600;
+
+interface Code {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly userId: number;
+  readonly challenge: string | null;
+  readonly method: string;
+  readonly expiresAt: number;
+  used: boolean;
+  /** Tokens issued from this code: revoked if the code comes back. */
+  readonly tokens: Set<string>;
+}
+
+interface Grant {
+  readonly userId: number;
+  readonly clientId: string;
+  readonly refreshToken: string;
+  expiresAt: number;
+}
+
+export const sha256 = (v: string) => createHash("sha256").update(v).digest("base64url");
+const token = () => randomBytes(24).toString("base64url");
+
+/** Users, permissions, codes and tokens of the fake Data Center. */
+export class FakeDataCenterStore {
+  users: FakeDataCenterUser[];
+  approver: number | "deny";
+  readonly codes = new Map<string, Code>();
+  /** access token → grant */
+  readonly grants = new Map<string, Grant>();
+
+  constructor(users: readonly FakeDataCenterUser[]) {
+    this.users = users.map((u) => ({ ...u }));
+    this.approver = this.users[0]?.id ?? "deny";
+  }
+
+  user(id: number) {
+    return this.users.find((u) => u.id === id);
+  }
+
+  issueCode(c: Omit<Code, "used" | "tokens" | "expiresAt">): string {
+    const code = token();
+    this.codes.set(code, { ...c, expiresAt: Date.now() + CODE_LIFETIME_MS, used: false, tokens: new Set() });
+    return code;
+  }
+
+  issueTokens(userId: number, clientId: string, from?: Code) {
+    const accessToken = token();
+    const refreshToken = token();
+    this.grants.set(accessToken, {
+      userId,
+      clientId,
+      refreshToken,
+      expiresAt: Date.now() + ACCESS_LIFETIME_S * 1000,
+    });
+    from?.tokens.add(accessToken);
+    return {
+      access_token: accessToken,
+      token_type: "bearer",
+      expires_in: ACCESS_LIFETIME_S,
+      refresh_token: refreshToken,
+      scope: "PUBLIC_REPOS REPO_READ",
+    };
+  }
+
+  /** A refresh rotates both tokens: the old pair is gone at once. */
+  refresh(refreshToken: string, clientId: string) {
+    for (const [access, grant] of this.grants) {
+      if (grant.refreshToken === refreshToken && grant.clientId === clientId) {
+        this.grants.delete(access);
+        return this.issueTokens(grant.userId, clientId);
+      }
+    }
+    return null;
+  }
+
+  /** The user a Bearer token belongs to, if it is live. */
+  bearer(header: string | undefined): FakeDataCenterUser | undefined {
+    const match = /^Bearer (\S+)$/.exec(header ?? "");
+    const grant = match?.[1] === undefined ? undefined : this.grants.get(match[1]);
+    if (!grant || grant.expiresAt <= Date.now()) return undefined;
+    return this.user(grant.userId);
+  }
+
+  /** The permission rank a user holds on a project (project permissions only). */
+  projectRank(user: FakeDataCenterUser | undefined, key: string): number {
+    const own = user?.projects?.[key];
+    const publicRead = FAKE_PROJECTS[key]?.public ? 1 : 0;
+    return Math.max(own ? RANK[own] : 0, publicRead);
+  }
+
+  /** The permission rank on a repository: its own, or implied by the project's. */
+  repoRank(user: FakeDataCenterUser | undefined, key: string, slug: string): number {
+    const own = user?.repositories?.[`${key}/${slug}`];
+    return Math.max(own ? RANK[own] : 0, this.projectRank(user, key));
+  }
+
+  /** Whether a user can see a project at all: a project permission, or any of its repositories. */
+  canSeeProject(user: FakeDataCenterUser | undefined, key: string): boolean {
+    return (
+      this.projectRank(user, key) > 0 ||
+      (FAKE_PROJECTS[key]?.repos ?? []).some((r) => this.repoRank(user, key, r) > 0)
+    );
+  }
+}
+
+export const rankOf = (permission: string | null, prefix: "PROJECT_" | "REPO_"): number | undefined => {
+  if (permission === null) return 1;
+  const level = permission.startsWith(prefix) ? permission.slice(prefix.length).toLowerCase() : "";
+  return Object.hasOwn(RANK, level) ? RANK[level as FakeDataCenterPermission] : undefined;
+};

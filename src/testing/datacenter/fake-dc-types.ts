@@ -1,0 +1,68 @@
+/** A user of the fake Data Center. */
+export interface FakeDataCenterUser {
+  readonly id: number;
+  readonly name: string;
+  readonly slug: string;
+  readonly displayName: string;
+  readonly emailAddress: string;
+  readonly active: boolean;
+  readonly type: "NORMAL" | "SERVICE";
+  /** Project permissions by key: `"read"`, `"write"` or `"admin"` (`PROJECT_READ`…). */
+  readonly projects?: Readonly<Record<string, FakeDataCenterPermission>>;
+  /** Repository permissions by `"KEY/slug"` (`REPO_READ`…); project permissions imply them. */
+  readonly repositories?: Readonly<Record<string, FakeDataCenterPermission>>;
+}
+
+export type FakeDataCenterPermission = "read" | "write" | "admin";
+
+/** Which part of the fake a fault hits. */
+export type FakeDataCenterEndpoint =
+  "authorize" | "token" | "application-properties" | "users" | "projects" | "repos";
+
+/** A fault on one endpoint, for `times` requests (default: until cleared). */
+export type FakeDataCenterFault = { readonly endpoint: FakeDataCenterEndpoint; readonly times?: number } & (
+  | { readonly kind: "status"; readonly status: number; readonly retryAfter?: number }
+  | { readonly kind: "stall" }
+  | { readonly kind: "html" }
+);
+
+/** Options of {@link startFakeDataCenter}. */
+export interface FakeDataCenterOptions {
+  /** Default `0`: a port of the OS's choosing, on 127.0.0.1. */
+  readonly port?: number;
+  /** The instance's context path. Default `"/bitbucket"`; `""` serves at the root. */
+  readonly contextPath?: string;
+  /** Default {@link DEFAULT_FAKE_DATACENTER_USERS}. The first one approves unless told otherwise. */
+  readonly users?: readonly FakeDataCenterUser[];
+  /** The most entries a page holds, whatever `limit` asks. Default `1000`; `1` forces paging. */
+  readonly maxPageSize?: number;
+}
+
+/** One request the fake received, for tests that check where requests went. */
+export interface FakeDataCenterRequest {
+  readonly method: string;
+  /** The path and query as sent, context path included. */
+  readonly url: string;
+}
+
+/** A running fake Bitbucket Data Center. */
+export interface FakeDataCenter {
+  /** The base URL with its context path, e.g. `http://127.0.0.1:4321/bitbucket`: the `serverUrl`. */
+  readonly url: string;
+  /** Every request received, in order. */
+  readonly requests: readonly FakeDataCenterRequest[];
+  /** Makes this user (by name) the one who approves the next authorizations. */
+  approveAs(name: string): void;
+  /** The next authorizations are denied (`error=access_denied`), until `approveAs`. */
+  deny(): void;
+  /** Changes a user's name, slug or email; the id stays, as on a real rename. */
+  renameUser(id: number, change: Partial<Pick<FakeDataCenterUser, "name" | "slug" | "emailAddress">>): void;
+  /** Sets (or with `null` removes) a user's permission on a project or a repository (`"KEY/slug"`). */
+  setPermission(name: string, resource: string, permission: FakeDataCenterPermission | null): void;
+  /** Adds a fault; see {@link FakeDataCenterFault}. */
+  setFault(fault: FakeDataCenterFault): void;
+  clearFaults(): void;
+  /** Makes every access token issued so far expired (refresh tokens still work). */
+  expireAccessTokens(): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+import { BitbucketAuthError } from "../errors/errors.js";
+import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
+import { fetchJson, type Deadline } from "./upstream.js";
+
+/** A token answer once checked: both tokens, their lifetime, and the granted scopes. */
+export interface TokenAnswer extends BitbucketTokens {
+  readonly scopes: readonly string[];
+}
+
+/**
+ * `POST <url>` with a form body to an OAuth token endpoint, under the deadline, and the answer
+ * checked: both tokens present, the lifetime (`fallbackExpiresIn` seconds when absent), and the
+ * granted scopes from `scope` (or the older `scopes`).
+ * @throws BitbucketAuthError mapped from the answer, or `BITBUCKET_UNAVAILABLE` when it lacks a token.
+ */
+export async function postTokenForm(
+  endpoint: "token" | "refresh",
+  url: string,
+  headers: Readonly<Record<string, string>>,
+  form: Readonly<Record<string, string>>,
+  deadline: Deadline,
+  fallbackExpiresIn: number,
+): Promise<TokenAnswer> {
+  const body = await fetchJson(
+    endpoint,
+    url,
+    {
+      method: "POST",
+      headers: {
+        ...headers,
+        "Content-Type": "application/x-www-form-urlencoded",
+        // Bitbucket answers JSON whatever Accept says; the header states what we read.
+        // Stryker disable next-line StringLiteral: equivalent against Bitbucket, see above.
+        Accept: "application/json",
+      },
+      body: new URLSearchParams(form).toString(),
+    },
+    deadline,
+  );
+  const tokens = (body ?? {}) as Record<string, unknown>;
+  if (typeof tokens.access_token !== "string" || typeof tokens.refresh_token !== "string") {
+    throw new BitbucketAuthError("BITBUCKET_UNAVAILABLE", "Bitbucket's token answer lacks the tokens.");
+  }
+  const scope =
+    typeof tokens.scope === "string" ? tokens.scope : typeof tokens.scopes === "string" ? tokens.scopes : "";
+  return {
+    accessToken: tokens.access_token,
+    accessTokenExpiresIn: typeof tokens.expires_in === "number" ? tokens.expires_in : fallbackExpiresIn,
+    refreshToken: tokens.refresh_token,
+    // Stryker disable next-line Regex: /\s/ leaves empty strings between runs of spaces, which filter drops.
+    scopes: scope.split(/\s+/).filter(Boolean),
+  };
+}
