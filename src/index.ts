@@ -4,9 +4,14 @@ export { BitbucketAuthError, ERROR_STATUS, type BitbucketAuthErrorCode } from ".
 export {
   refreshBitbucketTokens,
   type RefreshBitbucketTokensOptions,
+  type RefreshBitbucketDataCenterTokensOptions,
   type RefreshedBitbucketTokens,
 } from "./access/refresh.js";
-export { checkBitbucketAccess, type CheckBitbucketAccessOptions } from "./access/check-access.js";
+export {
+  checkBitbucketAccess,
+  type CheckBitbucketAccessOptions,
+  type CheckBitbucketDataCenterAccessOptions,
+} from "./access/check-access.js";
 export type { BitbucketAccess, BitbucketWorkspace } from "./editions/cloud/access.js";
 export type { BitbucketAllow, BitbucketWorkspaceRole } from "./editions/cloud/allow.js";
 export type { FetchBitbucket } from "./editions/edition.js";
@@ -23,7 +28,11 @@ export type {
   BitbucketSuccessContext,
 } from "./options/options.js";
 export type { BitbucketUser, BitbucketTokens, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
-export { bitbucketAccessGuard, type BitbucketAccessGuardOptions } from "./access/access-guard.js";
+export {
+  bitbucketAccessGuard,
+  type BitbucketAccessGuardOptions,
+  type BitbucketDataCenterAccessGuardOptions,
+} from "./access/access-guard.js";
 export {
   memoryTokenStore,
   type BitbucketStoredTokens,

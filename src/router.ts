@@ -39,11 +39,12 @@ import { createStateCookie } from "./state/state-cookie.js";
  */
 export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
-  options: BitbucketRouterOptions<_Auth>,
+  options: BitbucketDataCenterRouterOptions<_Auth>,
 ): RequestHandler;
+// Cloud's signature last: it is the one `Parameters<typeof bitbucketRouter>` reads, as before.
 export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
-  options: BitbucketDataCenterRouterOptions<_Auth>,
+  options: BitbucketRouterOptions<_Auth>,
 ): RequestHandler;
 export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,

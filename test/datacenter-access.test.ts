@@ -1,7 +1,11 @@
 // Who may sign in on Data Center: `allow: { projects, repositories, permission }`, asked of the fake
 // Data Center's permission-filtered lists and repositories, with every kind of answer.
 import { afterEach, describe, expect, it } from "@jest/globals";
-import type { BitbucketDataCenterAllow, BitbucketDataCenterAccess } from "../src/index.js";
+import type {
+  BitbucketDataCenterAllow,
+  BitbucketDataCenterAccess,
+  BitbucketDataCenterPermission,
+} from "../src/index.js";
 import type { FakeDataCenterEndpoint, FakeDataCenterFault } from "../src/testing/index.js";
 import { dcLogin, startDataCenterHarness, type DataCenterHarness } from "./helpers/datacenter.js";
 
@@ -32,7 +36,7 @@ async function attempt(
 const EMPTY = { users: 0, keys: 0, sessions: 0 };
 
 describe("projects: the project permission, at each level", () => {
-  it.each([
+  it.each<[string, BitbucketDataCenterPermission, boolean]>([
     // Ada: PROJECT_WRITE on ENG. Jane: PROJECT_READ on ENG. Zoë: only a repository of ENG.
     ["ada", "read", true],
     ["ada", "write", true],
@@ -41,7 +45,7 @@ describe("projects: the project permission, at each level", () => {
     ["jane@acme.com", "write", false],
     ["zoë", "read", false],
     ["eve", "read", false],
-  ] as const)("%s with permission %s on ENG: allowed %s", async (as, permission, allowed) => {
+  ])("%s with permission %s on ENG: allowed %s", async (as, permission, allowed) => {
     const { res, access, counts } = await attempt({ projects: ["ENG"], permission }, as);
     if (allowed) {
       expect(res.status).toBe(302);
@@ -68,7 +72,7 @@ describe("projects: the project permission, at each level", () => {
 });
 
 describe("repositories: the repository permission, which project permissions imply", () => {
-  it.each([
+  it.each<[string, string, BitbucketDataCenterPermission, boolean]>([
     ["zoë", "ENG/api", "read", true],
     ["zoë", "ENG/api", "write", false],
     ["zoë", "ENG/web", "read", false],
@@ -77,7 +81,7 @@ describe("repositories: the repository permission, which project permissions imp
     ["ada", "OPS/deploy", "read", false],
     ["eve", "PUB/docs", "read", true],
     ["ada", "ENG/missing", "read", false],
-  ] as const)("%s on %s at %s: allowed %s", async (as, repository, permission, allowed) => {
+  ])("%s on %s at %s: allowed %s", async (as, repository, permission, allowed) => {
     const { res, access, counts } = await attempt({ repositories: [repository], permission }, as);
     if (allowed) {
       expect(res.status).toBe(302);

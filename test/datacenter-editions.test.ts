@@ -58,7 +58,10 @@ describe("construction", () => {
     [{ ...dc, allow: { repositories: ["ENG/.."] } }, 'option "allow.repositories" must hold "KEY/repo-slug"'],
     [{ ...dc, allow: { repositories: ["ENG"] } }, 'option "allow.repositories" must hold "KEY/repo-slug"'],
     [{ ...dc, allow: { projects: ["ENG"], permission: "constructor" } }, 'option "allow.permission" must be'],
-    [{ ...dc, allow: { projects: ["ENG"], permision: "read" } }, 'unknown option "allow.permision". Did you mean "allow.permission"?'],
+    [
+      { ...dc, allow: { projects: ["ENG"], permision: "read" } },
+      'unknown option "allow.permision". Did you mean "allow.permission"?',
+    ],
     [{ ...base, providerId: "bitbucket-dc" }, 'option "providerId" is for Bitbucket Data Center'],
     [{ ...base, scope: ["REPO_READ"] }, 'option "scope" is for Bitbucket Data Center'],
     [{ ...base, allow: { projects: ["ENG"] } }, 'option "allow.projects" is for Bitbucket Data Center'],
@@ -66,7 +69,10 @@ describe("construction", () => {
       { ...base, allow: { workspaces: ["a"], permission: "read" } },
       'option "allow.permission" is for Bitbucket Data Center',
     ],
-    [{ ...dc, serverUrl: "https://git.acme.test/bitbucket", serverUrI: "x" }, 'unknown option "serverUrI". Did you mean "serverUrl"?'],
+    [
+      { ...dc, serverUrl: "https://git.acme.test/bitbucket", serverUrI: "x" },
+      'unknown option "serverUrI". Did you mean "serverUrl"?',
+    ],
   ])("refuses %j with a TypeError naming the option", (options, message) => {
     expect(() => bitbucketRouter(auth, options as never)).toThrow(
       new RegExp(`^bitbucketRouter: ${escape(message)}`),

@@ -1,8 +1,9 @@
 import type { NextFunction, RequestHandler, Response } from "express";
 import type { Auth } from "lucia";
-import type { BitbucketAccess } from "../editions/cloud/access.js";
-import { resolveAllow, type BitbucketAllow } from "../editions/cloud/allow.js";
-import { createCloudClient } from "../editions/cloud/cloud.js";
+import type { BitbucketAllow } from "../editions/cloud/allow.js";
+import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
+import type { AccessVerdict } from "../editions/edition.js";
+import { resolveRecheck } from "../editions/recheck.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
 import { createFailureHandler } from "../routes/failure.js";
@@ -47,6 +48,21 @@ export interface BitbucketAccessGuardOptions {
   readonly failureRedirect?: string;
   /** How many sessions and users the guard remembers checks for. Default `10_000`. */
   readonly cacheSize?: number;
+  /** Not set on Cloud. */
+  readonly serverUrl?: undefined;
+}
+
+/** Options of {@link bitbucketAccessGuard} for Bitbucket Data Center: the router's `serverUrl` and rules. */
+export interface BitbucketDataCenterAccessGuardOptions extends Omit<
+  BitbucketAccessGuardOptions,
+  "allow" | "serverUrl"
+> {
+  /** The router's `serverUrl`. */
+  readonly serverUrl: string;
+  /** The rules to keep holding: the Data Center router's `allow`. Required. */
+  readonly allow: BitbucketDataCenterAllow;
+  /** The router's `redirectUri`, sent along on refresh (some Atlassian servers check it). */
+  readonly redirectUri?: string;
 }
 
 const KNOWN = [
@@ -59,7 +75,11 @@ const KNOWN = [
   "timeout",
   "failureRedirect",
   "cacheSize",
-] as const satisfies readonly (keyof BitbucketAccessGuardOptions)[];
+  "serverUrl",
+  "redirectUri",
+] as const satisfies readonly (
+  keyof BitbucketAccessGuardOptions | keyof BitbucketDataCenterAccessGuardOptions
+)[];
 
 // Bitbucket could not answer: the only failures that may keep a session, and only up to maxStale.
 const OUTAGES: ReadonlySet<BitbucketAuthErrorCode> = new Set([
@@ -98,13 +118,15 @@ function fail(message: string): never {
  * app.use(bitbucketRouter(auth, { clientId, clientSecret, redirectUri, allow, tokens }));
  * app.use(bitbucketAccessGuard(auth, { allow, clientId, clientSecret, tokens }));
  */
-export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOptions): RequestHandler {
+export function bitbucketAccessGuard(
+  auth: Auth,
+  options: BitbucketAccessGuardOptions | BitbucketDataCenterAccessGuardOptions,
+): RequestHandler {
   if (!auth || typeof (auth as Partial<Auth>).getSession !== "function")
     fail("the first argument must be a Lucia 2 instance (the result of lucia({...})).");
   if (options === null || typeof options !== "object")
     fail("options must be an object with allow, clientId, clientSecret and tokens.");
   rejectUnknownKeys(options, KNOWN, fail);
-  const allow = resolveAllow(options.allow, fail);
   for (const name of ["clientId", "clientSecret"] as const) {
     if (typeof options[name] !== "string" || options[name].trim() === "")
       fail(`option "${name}" is required (a non-empty string).`);
@@ -132,7 +154,9 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
   if (options.failureRedirect !== undefined && !isTarget(options.failureRedirect))
     fail(`option "failureRedirect" must be a path or an absolute http(s) URL.`);
   const { tokens } = options;
-  const bitbucket = createCloudClient(options);
+  // The rules are required: a guard with nothing to check would only cost requests.
+  const bitbucket = resolveRecheck({ ...options, allow: options.allow ?? null }, options, fail);
+  const ask = bitbucket.ask ?? fail(`option "allow" is required.`);
   const failure = createFailureHandler({ failureRedirect: options.failureRedirect });
 
   // In memory, bounded: which user a session belongs to, and until when each user's check holds.
@@ -185,8 +209,8 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
     // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
     if (now - stored.checkedAt < interval) return { keep: true, until: stored.checkedAt + interval };
     const deadline = createDeadline(timeout);
-    const ask = (t: BitbucketStoredTokens): Promise<BitbucketAccess> =>
-      deadline.race(bitbucket.checkAccess(allow, t.accessToken, deadline));
+    const askWith = (t: BitbucketStoredTokens): Promise<AccessVerdict> =>
+      deadline.race(ask(t.accessToken, deadline));
     try {
       let current = stored;
       let refreshed = false;
@@ -195,15 +219,15 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
         current = await refresh(userId, current, deadline);
         refreshed = true;
       }
-      let access: BitbucketAccess;
+      let access: AccessVerdict;
       try {
-        access = await ask(current);
+        access = await askWith(current);
       } catch (err) {
         // Expired early or revoked: one refresh, then the answer counts, whatever it is.
         if (refreshed || !(err instanceof BitbucketAuthError) || err.code !== "BITBUCKET_TOKEN_REJECTED")
           throw err;
         current = await refresh(userId, current, deadline);
-        access = await ask(current);
+        access = await askWith(current);
       }
       // checkAccess always gives a refusal's reason; the fallback only keeps the cause from being empty.
       // Stryker disable next-line StringLiteral: see above.

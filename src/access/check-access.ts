@@ -1,6 +1,8 @@
-import { checkAccess, type BitbucketAccess } from "../editions/cloud/access.js";
-import { resolveAllow, type BitbucketAllow } from "../editions/cloud/allow.js";
-import { createFetchBitbucket } from "../editions/cloud/bitbucket-api.js";
+import type { BitbucketAccess } from "../editions/cloud/access.js";
+import type { BitbucketAllow } from "../editions/cloud/allow.js";
+import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
+import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
+import { resolveRecheck } from "../editions/recheck.js";
 import { createDeadline } from "../upstream/upstream.js";
 
 /** Input of {@link checkBitbucketAccess}. */
@@ -9,6 +11,20 @@ export interface CheckBitbucketAccessOptions {
   readonly accessToken: string;
   /** The same rules as the router's `allow` option. */
   readonly allow: BitbucketAllow;
+  /** Deadline in milliseconds for all the requests of the check. Default `10_000`. */
+  readonly timeout?: number;
+  /** Not set on Cloud. */
+  readonly serverUrl?: undefined;
+}
+
+/** Input of {@link checkBitbucketAccess} for Bitbucket Data Center. */
+export interface CheckBitbucketDataCenterAccessOptions {
+  /** A stored access token of the person (refresh it first when it may have expired). */
+  readonly accessToken: string;
+  /** The router's `serverUrl`: the instance's base URL with its context path. */
+  readonly serverUrl: string;
+  /** The same rules as the Data Center router's `allow` option. */
+  readonly allow: BitbucketDataCenterAllow;
   /** Deadline in milliseconds for all the requests of the check. Default `10_000`. */
   readonly timeout?: number;
 }
@@ -24,8 +40,18 @@ export interface CheckBitbucketAccessOptions {
  * @example
  * const access = await checkBitbucketAccess({ accessToken, allow: { workspaces: ["acme"] } });
  * if (!access.allowed) await auth.invalidateAllUserSessions(userId);
+ * @example
+ * // Data Center: the same, with serverUrl and its rules.
+ * await checkBitbucketAccess({ accessToken, serverUrl, allow: { projects: ["ENG"] } });
  */
-export async function checkBitbucketAccess(options: CheckBitbucketAccessOptions): Promise<BitbucketAccess> {
+// Cloud's signature last: it is the one `Parameters<typeof checkBitbucketAccess>` reads, as before.
+export async function checkBitbucketAccess(
+  options: CheckBitbucketDataCenterAccessOptions,
+): Promise<BitbucketDataCenterAccess>;
+export async function checkBitbucketAccess(options: CheckBitbucketAccessOptions): Promise<BitbucketAccess>;
+export async function checkBitbucketAccess(
+  options: CheckBitbucketAccessOptions | CheckBitbucketDataCenterAccessOptions,
+): Promise<BitbucketAccess | BitbucketDataCenterAccess> {
   const fail = (message: string): never => {
     throw new TypeError(`checkBitbucketAccess: ${message}`);
   };
@@ -33,7 +59,12 @@ export async function checkBitbucketAccess(options: CheckBitbucketAccessOptions)
   if (typeof accessToken !== "string" || accessToken === "") fail(`"accessToken" is required.`);
   if (!Number.isInteger(timeout) || timeout < 1000)
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
-  const allow = resolveAllow(options.allow, fail);
-  const deadline = createDeadline(timeout);
-  return checkAccess(allow, createFetchBitbucket(accessToken, deadline));
+  // The rules are required here; no credentials are needed, since nothing is refreshed.
+  const { ask } = resolveRecheck(
+    { ...options, allow: options.allow ?? null },
+    { clientId: "", clientSecret: "" },
+    fail,
+  );
+  if (!ask) return fail(`"allow" is required.`);
+  return ask(accessToken, createDeadline(timeout));
 }

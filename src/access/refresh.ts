@@ -1,6 +1,8 @@
 import type { BitbucketAccess } from "../editions/cloud/access.js";
-import { resolveAllow, type BitbucketAllow } from "../editions/cloud/allow.js";
-import { createCloudClient } from "../editions/cloud/cloud.js";
+import type { BitbucketAllow } from "../editions/cloud/allow.js";
+import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
+import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
+import { resolveRecheck } from "../editions/recheck.js";
 import { BitbucketAuthError } from "../errors/errors.js";
 import { createDeadline } from "../upstream/upstream.js";
 
@@ -17,10 +19,25 @@ export interface RefreshBitbucketTokensOptions {
    * `access`. Default: no check.
    */
   readonly allow?: BitbucketAllow;
+  /** Not set on Cloud. */
+  readonly serverUrl?: undefined;
+}
+
+/** Input of {@link refreshBitbucketTokens} for Bitbucket Data Center. */
+export interface RefreshBitbucketDataCenterTokensOptions extends Omit<
+  RefreshBitbucketTokensOptions,
+  "allow" | "serverUrl"
+> {
+  /** The router's `serverUrl`: the instance's base URL with its context path. */
+  readonly serverUrl: string;
+  /** The router's `redirectUri`, sent along as some Atlassian servers check it on refresh. */
+  readonly redirectUri?: string;
+  /** Re-check these rules (the Data Center router's `allow`) with the fresh access token. */
+  readonly allow?: BitbucketDataCenterAllow;
 }
 
 /** New tokens. Store `refreshToken`: Bitbucket rotates it, and the old one no longer works. */
-export interface RefreshedBitbucketTokens {
+export interface RefreshedBitbucketTokens<Access = BitbucketAccess> {
   readonly accessToken: string;
   /** Seconds; Bitbucket's access tokens last 7200. */
   readonly accessTokenExpiresIn: number;
@@ -31,7 +48,7 @@ export interface RefreshedBitbucketTokens {
    * With `allow`: whether the person still qualifies (`access.allowed`), and the workspace and role
    * found. `null` without `allow`. Store the new tokens either way: the old refresh token is spent.
    */
-  readonly access: BitbucketAccess | null;
+  readonly access: Access | null;
   /**
    * With `allow`, when Bitbucket could not answer the re-check (an outage, never a refusal): its
    * coded error, and `access` is `null`. The tokens are still valid and must still be stored; retry
@@ -41,7 +58,9 @@ export interface RefreshedBitbucketTokens {
 }
 
 /**
- * Exchanges a refresh token for new tokens (HTTP Basic client auth, form body, under a timeout).
+ * Exchanges a refresh token for new tokens (form body, under a timeout; Cloud takes the client
+ * credentials as HTTP Basic, Data Center in the body). With `serverUrl`, on Data Center, where a
+ * refresh rotates both tokens and the old ones stop working at once.
  *
  * With `allow`, the fresh token re-checks who may stay signed in (see `checkBitbucketAccess`).
  *
@@ -52,8 +71,15 @@ export interface RefreshedBitbucketTokens {
  * await tokens.save(userId, fresh); // the old refresh token is now spent
  */
 export async function refreshBitbucketTokens(
+  options: RefreshBitbucketDataCenterTokensOptions,
+): Promise<RefreshedBitbucketTokens<BitbucketDataCenterAccess>>;
+// Cloud's signature last: it is the one `Parameters<typeof refreshBitbucketTokens>` reads, as before.
+export async function refreshBitbucketTokens(
   options: RefreshBitbucketTokensOptions,
-): Promise<RefreshedBitbucketTokens> {
+): Promise<RefreshedBitbucketTokens>;
+export async function refreshBitbucketTokens(
+  options: RefreshBitbucketTokensOptions | RefreshBitbucketDataCenterTokensOptions,
+): Promise<RefreshedBitbucketTokens<BitbucketAccess | BitbucketDataCenterAccess>> {
   const { clientId, clientSecret, refreshToken, timeout = 10_000 } = options;
   const fail = (message: string): never => {
     throw new TypeError(`refreshBitbucketTokens: ${message}`);
@@ -63,17 +89,16 @@ export async function refreshBitbucketTokens(
   }
   if (!Number.isInteger(timeout) || timeout < 1000)
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
-  const allow = options.allow === undefined ? null : resolveAllow(options.allow, fail);
+  const bitbucket = resolveRecheck(options, { clientId, clientSecret }, fail);
   const deadline = createDeadline(timeout);
-  const bitbucket = createCloudClient({ clientId, clientSecret });
   const fresh = await bitbucket.refresh(refreshToken, deadline);
   const { accessToken } = fresh;
   // The old refresh token is spent now: an outage in the re-check must not lose the new ones.
-  let access: BitbucketAccess | null = null;
+  let access: BitbucketAccess | BitbucketDataCenterAccess | null = null;
   let accessCheckError: BitbucketAuthError | null = null;
-  if (allow) {
+  if (bitbucket.ask) {
     try {
-      access = await bitbucket.checkAccess(allow, accessToken, deadline);
+      access = await bitbucket.ask(accessToken, deadline);
     } catch (err) {
       accessCheckError =
         err instanceof BitbucketAuthError ? err : new BitbucketAuthError("BITBUCKET_UNAVAILABLE");

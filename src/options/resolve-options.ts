@@ -41,11 +41,10 @@ const KNOWN = [
   "scope",
 ] as const satisfies readonly (keyof BitbucketRouterOptions | keyof BitbucketDataCenterRouterOptions)[];
 
-// Options (and `allow` rules) of one edition only: named with the edition when given to the other.
+// Options of one edition only: named with the edition when given to the other (the `allow` rules
+// do the same for their own keys).
 const CLOUD_ONLY = ["fetchEmail"] as const;
-const CLOUD_ONLY_RULES = ["workspaces", "role"] as const;
 const DATACENTER_ONLY = ["providerId", "scope"] as const;
-const DATACENTER_ONLY_RULES = ["projects", "permission"] as const;
 const PROVIDER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 const SCOPE_NAME = /^[A-Z][A-Z_]{0,63}$/;
 
@@ -286,17 +285,11 @@ function commonPath(first: string, others: readonly string[]): string {
  */
 function resolveEdition(options: Record<string, unknown>, fail: (message: string) => never): ResolvedEdition {
   const rules = options.allow;
-  const ruleGiven = (key: string) => rules !== null && typeof rules === "object" && Object.hasOwn(rules, key);
   if (options.serverUrl === undefined) {
     for (const name of DATACENTER_ONLY)
       if (options[name] !== undefined)
         fail(
           `option "${name}" is for Bitbucket Data Center: set "serverUrl" to use it (Cloud needs neither).`,
-        );
-    for (const rule of DATACENTER_ONLY_RULES)
-      if (ruleGiven(rule))
-        fail(
-          `option "allow.${rule}" is for Bitbucket Data Center: set "serverUrl", or use "allow.workspaces" on Cloud.`,
         );
     return {
       kind: "cloud",
@@ -309,11 +302,6 @@ function resolveEdition(options: Record<string, unknown>, fail: (message: string
     if (options[name] !== undefined)
       fail(
         `option "${name}" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) the email comes from the user record.`,
-      );
-  for (const rule of CLOUD_ONLY_RULES)
-    if (ruleGiven(rule))
-      fail(
-        `option "allow.${rule}" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) use "allow.projects", "allow.repositories" and "allow.permission".`,
       );
   const providerId = optional(
     options,

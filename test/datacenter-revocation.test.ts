@@ -1,0 +1,133 @@
+// Staying signed in on Data Center: refresh rotation, checkBitbucketAccess with serverUrl, and
+// bitbucketAccessGuard ending the sessions of a removed member.
+import { afterEach, describe, expect, it } from "@jest/globals";
+import {
+  bitbucketAccessGuard,
+  checkBitbucketAccess,
+  memoryTokenStore,
+  refreshBitbucketTokens,
+  type BitbucketTokenStore,
+} from "../src/index.js";
+import { DEFAULT_FAKE_DATACENTER_CLIENT } from "../src/testing/index.js";
+import { dcLogin, startDataCenterHarness, type DataCenterHarness } from "./helpers/datacenter.js";
+
+let h: DataCenterHarness | undefined;
+afterEach(async () => {
+  if (h) expect(h.dc.requests.filter((r) => !r.url.startsWith("/bitbucket/"))).toEqual([]);
+  await h?.close();
+  h = undefined;
+});
+
+const allow = { projects: ["ENG"] };
+
+async function signedIn(options: { guard?: boolean } = {}) {
+  const tokens: BitbucketTokenStore = memoryTokenStore();
+  h = await startDataCenterHarness({
+    router: { allow, tokens },
+    afterRouter: (app, auth, dc) => {
+      if (options.guard)
+        app.use(
+          bitbucketAccessGuard(auth, {
+            serverUrl: dc.url,
+            ...DEFAULT_FAKE_DATACENTER_CLIENT,
+            allow,
+            tokens,
+            interval: 0,
+          }),
+        );
+    },
+  });
+  const agent = h.agent();
+  expect((await dcLogin(agent)).status).toBe(302);
+  const userId = (await agent.get("/me")).body.userId as string;
+  const stored = await tokens.get(userId);
+  if (!stored) throw new Error("the router stored no tokens");
+  return { agent, userId, tokens, stored };
+}
+
+const whoAmI = (url: string, token: string) =>
+  fetch(`${url}/rest/api/latest/application-properties`, { headers: { Authorization: `Bearer ${token}` } });
+
+describe("refreshBitbucketTokens on Data Center", () => {
+  it("rotates both tokens; the old refresh and access tokens are dead afterwards", async () => {
+    const { stored } = await signedIn();
+    const dc = h!.dc;
+    const fresh = await refreshBitbucketTokens({
+      serverUrl: dc.url,
+      ...DEFAULT_FAKE_DATACENTER_CLIENT,
+      refreshToken: stored.refreshToken,
+      allow,
+    });
+    expect(fresh.refreshToken).not.toBe(stored.refreshToken);
+    expect(fresh.accessToken).not.toBe(stored.accessToken);
+    expect(fresh.accessTokenExpiresIn).toBe(3600);
+    expect(fresh.access).toMatchObject({ allowed: true, project: "ENG" });
+    expect((await whoAmI(dc.url, fresh.accessToken)).headers.get("x-auserid")).toBe("101");
+    expect((await whoAmI(dc.url, stored.accessToken)).headers.get("x-auserid")).toBeNull();
+    await expect(
+      refreshBitbucketTokens({
+        serverUrl: dc.url,
+        ...DEFAULT_FAKE_DATACENTER_CLIENT,
+        refreshToken: stored.refreshToken,
+      }),
+    ).rejects.toMatchObject({ code: "REFRESH_TOKEN_INVALID" });
+  });
+
+  it("refuses a wrong client secret with CLIENT_CREDENTIALS_REJECTED", async () => {
+    const { stored } = await signedIn();
+    await expect(
+      refreshBitbucketTokens({
+        serverUrl: h!.dc.url,
+        clientId: "fake-client-id",
+        clientSecret: "wrong",
+        refreshToken: stored.refreshToken,
+      }),
+    ).rejects.toMatchObject({ code: "CLIENT_CREDENTIALS_REJECTED" });
+  });
+});
+
+describe("checkBitbucketAccess on Data Center", () => {
+  it("says yes, then no once the member is removed, and throws on an outage", async () => {
+    const { stored } = await signedIn();
+    const dc = h!.dc;
+    const check = () => checkBitbucketAccess({ serverUrl: dc.url, accessToken: stored.accessToken, allow });
+    expect(await check()).toMatchObject({ allowed: true, project: "ENG", permission: "read" });
+    dc.setPermission("ada", "ENG", null);
+    expect(await check()).toMatchObject({ allowed: false, project: null });
+    dc.setFault({ endpoint: "projects", kind: "status", status: 500 });
+    await expect(check()).rejects.toMatchObject({ code: "BITBUCKET_UNAVAILABLE" });
+  });
+
+  it("refuses Cloud rules with serverUrl, naming the edition", async () => {
+    await expect(
+      checkBitbucketAccess({
+        serverUrl: "https://git.acme.test",
+        accessToken: "t",
+        allow: { workspaces: ["a"] },
+      } as never),
+    ).rejects.toThrow('checkBitbucketAccess: option "allow.workspaces" is for Bitbucket Cloud');
+  });
+});
+
+describe("bitbucketAccessGuard on Data Center", () => {
+  it("keeps a member, then signs out a removed one with ACCESS_REVOKED", async () => {
+    const { agent, userId, tokens } = await signedIn({ guard: true });
+    expect((await agent.get("/me")).status).toBe(200);
+    h!.dc.setPermission("ada", "ENG", null);
+    const res = await agent.get("/me");
+    expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "ACCESS_REVOKED" });
+    expect(await h!.db.counts()).toMatchObject({ sessions: 0 });
+    expect(await tokens.get(userId)).toBeNull();
+  });
+
+  it("refreshes expired tokens (rotating them in the store) and keeps the member", async () => {
+    const { agent, userId, tokens, stored } = await signedIn({ guard: true });
+    // The stored tokens look expired, and the instance agrees.
+    await tokens.save(userId, { ...stored, accessTokenExpiresAt: 0, checkedAt: 0 });
+    h!.dc.expireAccessTokens();
+    expect((await agent.get("/me")).status).toBe(200);
+    const now = await tokens.get(userId);
+    expect(now?.refreshToken).not.toBe(stored.refreshToken);
+    expect(now?.accessToken).not.toBe(stored.accessToken);
+  });
+});
