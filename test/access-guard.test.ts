@@ -227,17 +227,20 @@ describe("the token store", () => {
   });
 
   it("a store that fails at login revokes the new session: no session without its tokens", async () => {
+    const readOnly = new Error("read-only");
     const tokens: BitbucketTokenStore = {
       get: async () => null,
-      save: async () => Promise.reject(new Error("read-only")),
+      save: async () => Promise.reject(readOnly),
       remove: async () => undefined,
     };
     const { harness } = await start({ tokens });
     const res = await login(harness.agent());
-    expect({ status: res.status, error: res.body.error }).toEqual({
+    expect({ status: res.status, error: res.body.error, message: res.body.message }).toEqual({
       status: 500,
       error: "TOKEN_STORE_FAILED",
+      message: "The tokens could not be stored; the new session was revoked.",
     });
+    expect((harness.errors.at(-1) as Error).cause).toBe(readOnly);
     expect((await harness.db.counts()).sessions).toBe(0);
   });
 

@@ -85,6 +85,34 @@ describe("refreshBitbucketTokens", () => {
       /"refreshToken" is required/,
     );
   });
+
+  it.each([
+    [{ clientId: 7 }, 'refreshBitbucketTokens: "clientId" is required.'],
+    [{ clientSecret: undefined }, 'refreshBitbucketTokens: "clientSecret" is required.'],
+    [
+      { timeout: 999 },
+      'refreshBitbucketTokens: "timeout" must be a whole number of milliseconds, at least 1000.',
+    ],
+    [
+      { timeout: 1500.5 },
+      'refreshBitbucketTokens: "timeout" must be a whole number of milliseconds, at least 1000.',
+    ],
+  ])("refuses %j with a TypeError that names it, sending nothing", async (bad, message) => {
+    const before = h.fake.hits.token;
+    await expect(
+      refreshBitbucketTokens({ ...client, refreshToken: tokens.refreshToken, ...bad } as never),
+    ).rejects.toThrow(new TypeError(message));
+    expect(h.fake.hits.token).toBe(before);
+  });
+
+  it("takes a timeout of exactly 1000 ms", async () => {
+    const fresh = await refreshBitbucketTokens({
+      ...client,
+      refreshToken: tokens.refreshToken,
+      timeout: 1000,
+    });
+    expect(fresh.refreshToken).toEqual(expect.any(String));
+  });
 });
 
 describe("refreshBitbucketTokens with Bitbucket's older `scopes` field", () => {

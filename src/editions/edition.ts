@@ -54,8 +54,6 @@ export interface SignIn<_Auth extends Auth, User, Access extends AccessVerdict> 
 
 /** What the login, link and callback routes ask of a Bitbucket. Built once per router. */
 export interface Edition<_Auth extends Auth, User, Access extends AccessVerdict> {
-  /** Names the edition and the instance: bound into every state the router signs. */
-  readonly instance: string;
   /** A fresh authorization URL, its state, and the PKCE verifier if any. */
   authorizationUrl(): Promise<AuthorizationRequest>;
   /**

@@ -12,7 +12,7 @@ import { safeReturnTo } from "../state/return-to.js";
 import { currentSession, endSession, replaceSession } from "../lucia/session.js";
 import { sameSecret, sessionTag, type StateCookie } from "../state/state-cookie.js";
 import { createDeadline } from "../upstream/upstream.js";
-import { toStoredTokens } from "../access/token-store.js";
+import { toStoredTokens, type BitbucketTokenStore } from "../access/token-store.js";
 import { resolveUser } from "../lucia/user.js";
 import { redirect } from "./redirect.js";
 
@@ -45,8 +45,8 @@ export function createCallbackHandler<_Auth extends Auth>(
       const signIn = await edition.signIn(code, pending.codeVerifier ?? null, deadline);
       const { bitbucketUserAuth, access, email, fetchBitbucket } = signIn;
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
-      // Stryker disable next-line StringLiteral: a refusal always carries its reason.
       if (access && !access.allowed)
+        // Stryker disable next-line StringLiteral: a refusal always carries its reason.
         await refuse(auth, bitbucketUserAuth, access.reason ?? "", access, options.refusalMessage);
       if (email.status === "rejected") throw email.reason;
       const context: BitbucketLoginContext<_Auth> = {
@@ -81,7 +81,15 @@ export function createCallbackHandler<_Auth extends Auth>(
         throw err;
       });
       if (options.tokens)
-        await saveTokens(auth, res, options, user.userId, session.sessionId, bitbucketTokens);
+        await saveTokens(
+          auth,
+          res,
+          options.tokens,
+          options.gated,
+          user.userId,
+          session.sessionId,
+          bitbucketTokens,
+        );
       log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
 
       const redirectTo = safeReturnTo(pending.returnTo) ?? options.successRedirect;
@@ -112,7 +120,8 @@ export function createCallbackHandler<_Auth extends Auth>(
 async function saveTokens(
   auth: Auth,
   res: Response,
-  options: ResolvedOptions,
+  store: BitbucketTokenStore,
+  gated: boolean,
   userId: string,
   sessionId: string,
   tokens: BitbucketTokens,
@@ -120,7 +129,7 @@ async function saveTokens(
   const now = Date.now();
   try {
     // The login ran the gate only when the router has `allow`; otherwise the guard checks at once.
-    await options.tokens?.save(userId, toStoredTokens(tokens, now, options.gated ? now : 0));
+    await store.save(userId, toStoredTokens(tokens, now, gated ? now : 0));
   } catch (err) {
     await endSession(auth, res, sessionId);
     throw new BitbucketAuthError(

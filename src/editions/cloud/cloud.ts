@@ -51,7 +51,6 @@ export function createCloudEdition<_Auth extends Auth>(
   const exchange = createCodeExchange(auth, { clientId, clientSecret, redirectUri });
   const emailOf = config.fetchEmail ? fetchPrimaryEmail : async () => null;
   return {
-    instance: "cloud",
     async authorizationUrl() {
       const [url, state] = await provider.getAuthorizationUrl();
       return { url, state, codeVerifier: null };

@@ -81,7 +81,6 @@ export function createDataCenterEdition<_Auth extends Auth>(
   const authorizeUrl = `${serverUrl}/rest/oauth2/latest/authorize`;
   const scope = [...config.scope];
   return {
-    instance: JSON.stringify(["datacenter", serverUrl, clientId, providerId]),
     async authorizationUrl() {
       const [url, codeVerifier, state] = await createOAuth2AuthorizationUrlWithPKCE(authorizeUrl, {
         clientId,
