@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import type { BitbucketAllow, BitbucketWorkspaceRole } from "express-lucia-bitbucket";
+import type {
+  BitbucketAllow,
+  BitbucketDataCenterAllow,
+  BitbucketDataCenterPermission,
+  BitbucketWorkspaceRole,
+} from "express-lucia-bitbucket";
 
 /** The example server's settings, all from the environment. */
 export interface ExampleConfig {
@@ -10,6 +15,13 @@ export interface ExampleConfig {
   readonly bitbucket: { clientId: string; clientSecret: string; redirectUri: string };
   /** True when `BITBUCKET_CLIENT_ID` and `BITBUCKET_CLIENT_SECRET` select real Bitbucket. */
   readonly real: boolean;
+  /**
+   * `"datacenter"` with `BITBUCKET_SERVER_URL` (a real instance) or `BITBUCKET_EDITION=datacenter`
+   * (the fake Data Center); otherwise `"cloud"`.
+   */
+  readonly edition: "cloud" | "datacenter";
+  /** `BITBUCKET_SERVER_URL`: the real Data Center instance; `undefined` for Cloud or the fake. */
+  readonly serverUrl: string | undefined;
   /** An already-running fake to share; otherwise the server starts its own. */
   readonly fakeUrl: string | undefined;
   readonly fakePort: number;
@@ -22,8 +34,10 @@ export interface ExampleConfig {
   readonly fetchEmail: boolean;
   /** `TRUST_PROXY=1`: one TLS-terminating proxy in front, so `req.protocol` reads X-Forwarded-Proto. */
   readonly trustProxy: boolean;
-  /** From `BITBUCKET_WORKSPACES`, `BITBUCKET_MIN_ROLE` and `BITBUCKET_REPOSITORIES`; `undefined` when none is set. */
+  /** Cloud: from `BITBUCKET_WORKSPACES`, `BITBUCKET_MIN_ROLE` and `BITBUCKET_REPOSITORIES`; `undefined` when none is set. */
   readonly allow: BitbucketAllow | undefined;
+  /** Data Center: from `BITBUCKET_PROJECTS`, `BITBUCKET_REPOSITORIES` and `BITBUCKET_PERMISSION`. */
+  readonly dataCenterAllow: BitbucketDataCenterAllow | undefined;
   /** `BITBUCKET_RECHECK_SECONDS` (default 300) in milliseconds: how old a check may get before a request re-checks. */
   readonly recheckMs: number;
   readonly warnings: readonly string[];
@@ -78,11 +92,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
+  const editionName = env.BITBUCKET_EDITION ?? "";
+  if (!["", "cloud", "datacenter"].includes(editionName))
+    throw new Error(`BITBUCKET_EDITION must be "cloud" or "datacenter"; got ${JSON.stringify(editionName)}.`);
+  const serverUrl = env.BITBUCKET_SERVER_URL || undefined;
+  const edition = serverUrl || editionName === "datacenter" ? "datacenter" : "cloud";
+  if (serverUrl && !real)
+    throw new Error(
+      "BITBUCKET_SERVER_URL needs BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET (the incoming application link's); without all three, BITBUCKET_EDITION=datacenter runs the fake Data Center.",
+    );
+  if (edition === "datacenter" && real && !serverUrl)
+    throw new Error("BITBUCKET_EDITION=datacenter with real credentials needs BITBUCKET_SERVER_URL.");
   const workspaces = list(env.BITBUCKET_WORKSPACES);
   const repositories = list(env.BITBUCKET_REPOSITORIES);
+  const projects = list(env.BITBUCKET_PROJECTS);
   const role = env.BITBUCKET_MIN_ROLE as BitbucketWorkspaceRole | undefined;
+  const permission = env.BITBUCKET_PERMISSION as BitbucketDataCenterPermission | undefined;
+  // Each edition's rules by their own names; the other edition's are a mistake, said as such.
+  for (const [name, given, wanted] of [
+    ["BITBUCKET_WORKSPACES", workspaces.length > 0, "cloud"],
+    ["BITBUCKET_MIN_ROLE", Boolean(role), "cloud"],
+    ["BITBUCKET_PROJECTS", projects.length > 0, "datacenter"],
+    ["BITBUCKET_PERMISSION", Boolean(permission), "datacenter"],
+  ] as const) {
+    if (given && edition !== wanted)
+      throw new Error(
+        `${name} is for Bitbucket ${wanted === "cloud" ? "Cloud" : "Data Center (BITBUCKET_EDITION=datacenter or BITBUCKET_SERVER_URL)"}.`,
+      );
+  }
+  const dataCenterAllow =
+    edition === "datacenter" && (projects.length || repositories.length || permission)
+      ? {
+          ...(projects.length ? { projects } : {}),
+          ...(repositories.length ? { repositories } : {}),
+          ...(permission ? { permission } : {}),
+        }
+      : undefined;
   const allow =
-    workspaces.length || repositories.length || role
+    edition === "cloud" && (workspaces.length || repositories.length || role)
       ? {
           ...(workspaces.length ? { workspaces } : {}),
           ...(repositories.length ? { repositories } : {}),
@@ -101,6 +148,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
       redirectUri: env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${port}/login/bitbucket/callback`,
     },
     real,
+    edition,
+    serverUrl,
+    dataCenterAllow,
     fakeUrl: env.BITBUCKET_FAKE_URL,
     fakePort: Number(env.FAKE_BITBUCKET_PORT ?? 4000),
     databaseUrl: env.DATABASE_URL,
@@ -110,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
     trustProxy: env.TRUST_PROXY === "1",
     allow,
     recheckMs: recheckSeconds * 1000,
-    fetchEmail: !real || env.BITBUCKET_FETCH_EMAIL === "1",
+    fetchEmail: edition === "cloud" && (!real || env.BITBUCKET_FETCH_EMAIL === "1"),
     warnings,
   };
 }

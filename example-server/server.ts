@@ -8,12 +8,13 @@ import {
   rewriteBitbucketRedirects,
   routeBitbucketTo,
   startFakeBitbucket,
+  startFakeDataCenter,
 } from "express-lucia-bitbucket/testing";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { createAuth } from "./lucia.js";
 import { errorPage, homePage } from "./pages.js";
-import { walkthrough } from "./walkthrough.js";
+import { dataCenterWalkthrough, walkthrough } from "./walkthrough.js";
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -41,47 +42,67 @@ const auth = createAuth(db.adapter, config.production ? "PROD" : "DEV");
 
 // Offline unless real credentials are given: the shipped fake Bitbucket stands in at the network edge.
 // (loadConfig has already refused production without them: the fake never runs in production.)
+const cloud = config.edition === "cloud";
 const fake =
-  config.real || config.fakeUrl
+  !cloud || config.real || config.fakeUrl
     ? null
     : await startFakeBitbucket({
         port: config.fakePort,
         users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER],
       }).catch((err: unknown) => exitOnListenError(err, `FAKE_BITBUCKET_PORT ${config.fakePort}`));
-const fakeUrl = config.real ? undefined : (config.fakeUrl ?? fake?.url);
+const fakeUrl = !cloud || config.real ? undefined : (config.fakeUrl ?? fake?.url);
 if (fakeUrl) routeBitbucketTo(fakeUrl);
+// Data Center: the fake instance under /bitbucket, reached directly (serverUrl is its address).
+const fakeDataCenter =
+  cloud || config.real
+    ? null
+    : await startFakeDataCenter({ port: config.fakePort }).catch((err: unknown) =>
+        exitOnListenError(err, `FAKE_BITBUCKET_PORT ${config.fakePort}`),
+      );
+const serverUrl = config.serverUrl ?? fakeDataCenter?.url;
 
 const app = express();
 app.set("trust proxy", config.trustProxy ? 1 : false);
 app.use(cookieParser(config.cookieSecret));
 if (fakeUrl) app.use(rewriteBitbucketRedirects(fakeUrl));
-app.use(
-  bitbucketRouter(auth, {
-    ...config.bitbucket,
-    fetchEmail: config.fetchEmail,
-    allow: config.allow,
-    logoutPath: "/logout",
-    getUserAttributes: (bitbucketUser, { email }) => ({
-      display_name: bitbucketUser.display_name,
-      avatar_url: "href" in bitbucketUser.links.avatar ? bitbucketUser.links.avatar.href : null,
-      email,
-    }),
-    getSessionAttributes: ({ req }) => ({ user_agent: req.get("user-agent")?.slice(0, 200) ?? null }),
-    // Sealed, server-side: for the guard below (and any call the app makes on the user's behalf).
-    tokens: db.tokens,
+const common = {
+  ...config.bitbucket,
+  logoutPath: "/logout",
+  getSessionAttributes: ({ req }: { req: express.Request }) => ({
+    user_agent: req.get("user-agent")?.slice(0, 200) ?? null,
   }),
-);
+  // Sealed, server-side: for the guard below (and any call the app makes on the user's behalf).
+  tokens: db.tokens,
+};
 // Who may *stay* signed in: the package's guard re-checks `allow` with the stored tokens.
-if (config.allow) {
+const { clientId, clientSecret, redirectUri } = config.bitbucket;
+const guard = { clientId, clientSecret, tokens: db.tokens, interval: config.recheckMs };
+if (serverUrl) {
+  const allow = config.dataCenterAllow;
   app.use(
-    bitbucketAccessGuard(auth, {
-      allow: config.allow,
-      clientId: config.bitbucket.clientId,
-      clientSecret: config.bitbucket.clientSecret,
-      tokens: db.tokens,
-      interval: config.recheckMs,
+    bitbucketRouter(auth, {
+      ...common,
+      serverUrl,
+      allow,
+      getUserAttributes: (user, { email }) => ({ display_name: user.displayName, avatar_url: null, email }),
     }),
   );
+  if (allow) app.use(bitbucketAccessGuard(auth, { ...guard, serverUrl, allow, redirectUri }));
+} else {
+  const allow = config.allow;
+  app.use(
+    bitbucketRouter(auth, {
+      ...common,
+      fetchEmail: config.fetchEmail,
+      allow,
+      getUserAttributes: (bitbucketUser, { email }) => ({
+        display_name: bitbucketUser.display_name,
+        avatar_url: "href" in bitbucketUser.links.avatar ? bitbucketUser.links.avatar.href : null,
+        email,
+      }),
+    }),
+  );
+  if (allow) app.use(bitbucketAccessGuard(auth, { ...guard, allow }));
 }
 
 app.get("/", async (req, res) => {
@@ -112,12 +133,18 @@ app.use(onError);
 
 const server: Server = app.listen(config.port, () => {
   const base = `http://localhost:${config.port}`;
-  const source = config.real ? "real Bitbucket" : `fake Bitbucket at ${fakeUrl}`;
+  const source = config.real
+    ? `real Bitbucket${serverUrl ? ` Data Center at ${serverUrl}` : ""}`
+    : fakeDataCenter
+      ? `fake Bitbucket Data Center at ${fakeDataCenter.url}`
+      : `fake Bitbucket at ${fakeUrl}`;
+  const banner = fakeDataCenter
+    ? dataCenterWalkthrough(base, new URL(fakeDataCenter.url).origin, config.dataCenterAllow !== undefined)
+    : fakeUrl
+      ? walkthrough(base, fakeUrl, config.allow !== undefined)
+      : "";
   // One write: whoever waits for the first line gets the walkthrough with it.
-  console.log(
-    `example server on ${base} (${db.kind}; ${source})` +
-      (fakeUrl ? `\n\n${walkthrough(base, fakeUrl, config.allow !== undefined)}` : ""),
-  );
+  console.log(`example server on ${base} (${db.kind}; ${source})` + (banner ? `\n\n${banner}` : ""));
 });
 server.once("error", (err) => void exitOnListenError(err, `PORT ${config.port}`));
 
@@ -126,6 +153,7 @@ async function shutdown(signal: string) {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await fake?.close();
+  await fakeDataCenter?.close();
   await db.close();
   process.exit(0);
 }

@@ -42,10 +42,16 @@ function walkthrough(env: NodeJS.ProcessEnv = {}) {
  * Every command of one section of docs/curl.md (its ```sh blocks, comments dropped), with the
  * server's real addresses: what the `npm start` banner must print.
  */
-function docsCommands(section: "first" | "gated", app: string, fake: string): string[] {
+function docsCommands(section: "first" | "gated" | "datacenter", app: string, fake: string): string[] {
   const docs = readFileSync(join(ROOT, "docs/curl.md"), "utf8");
   const [first = "", rest = ""] = docs.split("## Who may sign in");
-  const text = section === "first" ? first : (rest.split("\n## ")[0] ?? "");
+  const [, dataCenter = ""] = docs.split("## Bitbucket Data Center, with curl");
+  const text =
+    section === "first"
+      ? first
+      : (((section === "gated" ? rest : dataCenter).split("\n## ")[0] ?? "").split(
+          "**A real instance.**",
+        )[0] ?? "");
   return [...text.matchAll(/```sh\n([\s\S]*?)```/g)]
     .flatMap((m) => (m[1] ?? "").split("\n"))
     .map((line) => line.replace(/\s+#.*$/, "").trim())
@@ -179,6 +185,53 @@ describe("the README's 'who may sign in' walkthrough: BITBUCKET_WORKSPACES=fake-
   });
 });
 
+describe("the README's Data Center walkthrough: BITBUCKET_EDITION=datacenter BITBUCKET_PROJECTS=ENG", () => {
+  const w = walkthrough({
+    BITBUCKET_EDITION: "datacenter",
+    BITBUCKET_PROJECTS: "ENG",
+    BITBUCKET_RECHECK_SECONDS: "0",
+  });
+
+  it("prints the Data Center walkthrough in its banner", () => {
+    expect(w.server.output()).toMatch(/fake Bitbucket Data Center at http:\/\/127\.0\.0\.1:\d+\/bitbucket/);
+    const commands = docsCommands("datacenter", w.app, w.fake);
+    expect(commands.length).toBeGreaterThanOrEqual(9);
+    for (const command of commands) expect(bannerOf(w.server.output())).toContain(command);
+  });
+
+  it("signs Ada in, and after a rename signs her in again as the same user", () => {
+    expect(w.sh("curl -sS -c jar -b jar -L http://localhost:3000/login/bitbucket")).toContain("Signed in as");
+    const me = JSON.parse(w.sh("curl -sS -b jar http://localhost:3000/me"));
+    expect(me).toMatchObject({ displayName: "Ada Lovelace" });
+    w.sh("curl -sS -X POST http://127.0.0.1:4000/_fake/users/101/rename -d 'name=ada.l&slug=ada.l'");
+    w.sh("curl -sS -X POST http://127.0.0.1:4000/_fake/user -d ada.l");
+    const again = w.sh(
+      "curl -sS -c jar2 -b jar2 -L http://localhost:3000/login/bitbucket && curl -sS -b jar2 http://localhost:3000/me",
+    );
+    expect(JSON.parse(again.slice(again.lastIndexOf("{")))).toMatchObject({ userId: me.userId });
+  });
+
+  it("refuses eve, who holds no permission on ENG, and writes nothing", () => {
+    w.sh("curl -sS -X POST http://127.0.0.1:4000/_fake/user -d eve");
+    const refused = w.sh(
+      "curl -sS -c jar3 -b jar3 -L -w '\\n%{http_code}' http://localhost:3000/login/bitbucket",
+    );
+    expect(statusOf(refused)).toBe("403");
+    expect(bodyOf(refused)).toEqual({
+      error: "ACCESS_NOT_ALLOWED",
+      message: "Not allowed to sign in: no read permission on the projects ENG.",
+    });
+    w.sh("curl -sS -X POST http://127.0.0.1:4000/_fake/user -d ada.l");
+  });
+
+  it("ends Ada's sessions at the next re-check once her permission on ENG is removed", () => {
+    w.sh("curl -sS -X DELETE http://127.0.0.1:4000/_fake/users/ada.l/permissions/ENG");
+    const removed = w.sh("curl -sS -b jar -w '\\n%{http_code}' http://localhost:3000/me");
+    expect(statusOf(removed)).toBe("401");
+    expect(bodyOf(removed)).toMatchObject({ error: "ACCESS_REVOKED" });
+  });
+});
+
 describe("the example server's configuration", () => {
   const refusal = (env: NodeJS.ProcessEnv) => {
     let failure: { status?: number; stderr?: string } = {};
@@ -244,5 +297,18 @@ describe("the example server's configuration", () => {
   ])("refuses half a pair of credentials in any mode %j", (env, message) => {
     expect(refusal(env)).toContain(message);
     expect(refusal({ ...env, NODE_ENV: "production", COOKIE_SECRET: "s".repeat(32) })).toContain(message);
+  });
+
+  it.each([
+    [{ BITBUCKET_EDITION: "server" }, 'BITBUCKET_EDITION must be "cloud" or "datacenter"'],
+    [{ BITBUCKET_SERVER_URL: "https://git.example.com" }, "BITBUCKET_SERVER_URL needs BITBUCKET_CLIENT_ID"],
+    [
+      { BITBUCKET_EDITION: "datacenter", BITBUCKET_WORKSPACES: "acme" },
+      "BITBUCKET_WORKSPACES is for Bitbucket Cloud",
+    ],
+    [{ BITBUCKET_PROJECTS: "ENG" }, "BITBUCKET_PROJECTS is for Bitbucket Data Center"],
+    [{ BITBUCKET_PERMISSION: "write" }, "BITBUCKET_PERMISSION is for Bitbucket Data Center"],
+  ])("refuses the settings of the other edition, or a half Data Center setup: %j", (env, message) => {
+    expect(refusal(env)).toContain(message);
   });
 });

@@ -75,11 +75,12 @@ export function startExample(port: number, env: NodeJS.ProcessEnv = {}): Promise
   });
 }
 
-/** The fake Bitbucket's URL as the example server printed it. */
+/** The fake Bitbucket's (or fake Data Center's) origin, as the example server printed it. */
 export function fakeUrlFrom(output: string): string {
-  const match = /fake Bitbucket at (http:\/\/[^\s)]+)/.exec(output);
+  // The fake Data Center is served under /bitbucket; its controls, like the Cloud fake's, at the origin.
+  const match = /fake Bitbucket (?:Data Center )?at (http:\/\/[^\s)]+)/.exec(output);
   if (!match?.[1]) throw new Error(`no fake URL in:\n${output}`);
-  return match[1];
+  return new URL(match[1]).origin;
 }
 
 /** A port the OS just handed out on loopback, for a child that needs to know its port up front. */

@@ -1,5 +1,7 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "../http/fake-http.js";
+import { dataCenterControl } from "./fake-dc-control.js";
 import { authorize, token } from "./fake-dc-oauth.js";
 import { rest, send } from "./fake-dc-rest.js";
 import { DEFAULT_FAKE_DATACENTER_USERS, FakeDataCenterStore } from "./fake-dc-store.js";
@@ -67,8 +69,14 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
   let faults: FakeDataCenterFault[] = [];
   let base = "";
 
+  let controls: Parameters<typeof dataCenterControl>[0] | undefined;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
+    // The fake's own controls (curl's, not a client's): outside the context path, and not logged.
+    if (url.pathname.startsWith("/_fake/") && controls) {
+      const c = controls;
+      return void readBody(req).then((body) => dataCenterControl(c, req, res, url, body));
+    }
     requests.push({ method: req.method ?? "GET", url: req.url ?? "/" });
     if (contextPath && !url.pathname.startsWith(`${contextPath}/`))
       return void res.writeHead(404, { "Content-Type": "text/plain" }).end("Not under the context path");
@@ -104,7 +112,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     if (!user) throw new Error(`fake Data Center: no user named ${JSON.stringify(name)}`);
     return user;
   };
-  return {
+  const fake: FakeDataCenter = {
     url: base,
     requests,
     approveAs: (name) => void (store.approver = byName(name).id),
@@ -131,4 +139,6 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
         server.close(() => resolve());
       }),
   };
+  controls = fake;
+  return fake;
 }
