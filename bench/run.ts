@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { startFakeBitbucket } from "express-lucia-bitbucket/testing";
+import { startFakeBitbucket, startFakeDataCenter } from "express-lucia-bitbucket/testing";
 import { loginLoad, loginOnce } from "./login-load.js";
 import { shareOf } from "./profile.js";
 
@@ -30,7 +30,7 @@ interface Running {
   child: ChildProcess;
 }
 
-type Contender = "ours" | "ours+allow" | "handwritten" | "passport";
+type Contender = "ours" | "ours+allow" | "handwritten" | "passport" | "dc" | "dc+allow";
 type Variant = "bare" | Contender | "ours+guard";
 
 async function startServer(
@@ -39,7 +39,7 @@ async function startServer(
   port: number,
   nodeArgs: string[] = [],
 ): Promise<Running> {
-  const file = name.startsWith("ours") ? "ours" : name;
+  const file = name.startsWith("ours") || name.startsWith("dc") ? "ours" : name;
   const child = spawn(
     process.execPath,
     ["--expose-gc", ...nodeArgs, "--import", "tsx", `bench/servers/${file}.ts`],
@@ -51,6 +51,8 @@ async function startServer(
         DATABASE_PATH: join(dir, `${file}-${port}.sqlite`),
         ALLOW_WORKSPACES: name === "ours+allow" || name === "ours+guard" ? "fake-team" : "",
         GUARD: name === "ours+guard" ? "1" : "",
+        SERVER_URL: name.startsWith("dc") ? dataCenter.url : "",
+        ALLOW_PROJECTS: name === "dc+allow" ? "ENG" : "",
         // The package as users run it: dist, through its exports (see bench/tsconfig.json).
         TSX_TSCONFIG_PATH: "bench/tsconfig.json",
         NODE_OPTIONS: "",
@@ -87,6 +89,8 @@ async function rss(server: Running): Promise<number> {
 }
 
 const fake = await startFakeBitbucket({ port: 0 });
+// The fake Data Center under /bitbucket, for the Data Center rows of the whole login.
+const dataCenter = await startFakeDataCenter();
 console.log(
   `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
 );
@@ -121,17 +125,22 @@ const PATHS: Record<Contender, { start: string; sessionCookie: string }> = {
   "ours+allow": { start: "/login/bitbucket", sessionCookie: "auth_session" },
   handwritten: { start: "/login/bitbucket", sessionCookie: "auth_session" },
   passport: { start: "/auth/bitbucket", sessionCookie: "connect.sid" },
+  dc: { start: "/login/bitbucket", sessionCookie: "auth_session" },
+  "dc+allow": { start: "/login/bitbucket", sessionCookie: "auth_session" },
 };
 const LABELS: Record<Contender, string> = {
   ours: "express-lucia-bitbucket",
   "ours+allow": "  … with allow (1 workspace)",
   handwritten: "hand-written (Lucia v2 guide)",
   passport: "passport-bitbucket-oauth2",
+  dc: "Data Center (this package)",
+  "dc+allow": "  … with allow (1 project)",
 };
 
 async function wholeLogin(title: string, latencyMs: number, concurrency: number) {
   fake.setLatency(latencyMs);
-  const names: Contender[] = ["ours", "ours+allow", "handwritten", "passport"];
+  dataCenter.setLatency(latencyMs);
+  const names: Contender[] = ["ours", "ours+allow", "handwritten", "passport", "dc", "dc+allow"];
   const results = Object.fromEntries(names.map((n) => [n, [] as Awaited<ReturnType<typeof loginLoad>>[]]));
   const servers: Partial<Record<Contender, Running>> = {};
   for (const name of names) servers[name] = await startServer(name, fake.url, port++);
@@ -166,7 +175,13 @@ async function wholeLogin(title: string, latencyMs: number, concurrency: number)
   console.log(
     `   ratio ${fmt(s.ours.lps / s.handwritten.lps, 2)}× the hand-written routes (target ≥ 1.00×), ` +
       `${fmt(s.ours.lps / s.passport.lps, 2)}× passport; p99 ${s.ours.p99 >= s.handwritten.p99 ? "+" : ""}${fmt(s.ours.p99 - s.handwritten.p99, 1)} ms ` +
-      `against the hand-written routes; allow adds ${fmt(s["ours+allow"].p50 - s.ours.p50, 1)} ms at p50\n`,
+      `against the hand-written routes; allow adds ${fmt(s["ours+allow"].p50 - s.ours.p50, 1)} ms at p50`,
+  );
+  // Round trips from the server per login: Cloud 2 (token, /2.0/user) + 1 with allow; Data Center
+  // 3 (token, application-properties, the user lookup), the gate beside the last two.
+  console.log(
+    `   Data Center: ${fmt(s.dc.lps / s.ours.lps, 2)}× Cloud's logins/s; allow adds ${fmt(s["dc+allow"].p50 - s.dc.p50, 1)} ms at p50 ` +
+      `(server round trips per login: Cloud 2, +1 with allow; Data Center 3, +0 with allow)\n`,
   );
   if (names.some((n) => s[n].failures > 0)) process.exitCode = 1;
 }
@@ -175,6 +190,7 @@ if (wanted(2)) await wholeLogin("2. Whole login on loopback", 0, 16);
 // With Bitbucket 40 ms away a login waits ~3 round trips, so throughput rests on overlap: 64 browsers.
 if (wanted(3)) await wholeLogin(`3. Whole login with Bitbucket ${LATENCY_MS} ms away`, LATENCY_MS, 64);
 fake.setLatency(0);
+dataCenter.setLatency(0);
 
 // 4. Memory held by logins that never finish.
 if (wanted(4)) {
@@ -254,4 +270,5 @@ if (profile && wanted(6)) {
 }
 
 await fake.close();
+await dataCenter.close();
 rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { routeBitbucketByDispatcher } from "./edge.js";
 // This package as the README tells users to mount it, with Lucia on a SQLite file.
 // ALLOW_WORKSPACES=fake-team measures the access gate's cost; GUARD=1 adds the token store and
 // bitbucketAccessGuard in front of every route, as the README's "Staying signed in" does.
+// SERVER_URL (the fake Data Center's) makes it a Data Center router; ALLOW_PROJECTS=ENG its gate.
 await routeBitbucketByDispatcher(FAKE_URL);
 const db = await openDatabase({ databasePath: process.env.DATABASE_PATH ?? ":memory:" });
 const auth = createAuth(db.adapter, "DEV");
@@ -19,15 +20,30 @@ const allow = process.env.ALLOW_WORKSPACES
 const tokens = process.env.GUARD && allow ? memoryTokenStore() : undefined;
 const app = express();
 app.use(cookieParser(SECRET));
-app.use(
-  bitbucketRouter(auth, {
-    ...client,
-    redirectUri: CALLBACK(process.env.PORT, "/login/bitbucket/callback"),
-    getUserAttributes: (bb) => ({ display_name: bb.display_name }),
-    ...(allow ? { allow } : {}),
-    ...(tokens ? { tokens } : {}),
-  }),
-);
+const redirectUri = CALLBACK(process.env.PORT, "/login/bitbucket/callback");
+const serverUrl = process.env.SERVER_URL;
+if (serverUrl) {
+  const projects = process.env.ALLOW_PROJECTS ? process.env.ALLOW_PROJECTS.split(",") : [];
+  app.use(
+    bitbucketRouter(auth, {
+      ...client,
+      serverUrl,
+      redirectUri,
+      getUserAttributes: (user) => ({ display_name: user.displayName }),
+      ...(projects.length ? { allow: { projects } } : {}),
+    }),
+  );
+} else {
+  app.use(
+    bitbucketRouter(auth, {
+      ...client,
+      redirectUri,
+      getUserAttributes: (bb) => ({ display_name: bb.display_name }),
+      ...(allow ? { allow } : {}),
+      ...(tokens ? { tokens } : {}),
+    }),
+  );
+}
 if (tokens && allow) app.use(bitbucketAccessGuard(auth, { ...client, allow, tokens }));
 // An authenticated route: Lucia validates the session, as any signed-in page of the app does.
 app.get("/me", async (req, res) => {

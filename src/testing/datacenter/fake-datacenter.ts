@@ -1,4 +1,4 @@
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readBody } from "../http/fake-http.js";
 import { dataCenterControl } from "./fake-dc-control.js";
@@ -67,10 +67,20 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
   const maxPageSize = options.maxPageSize ?? 1000;
   const requests: FakeDataCenterRequest[] = [];
   let faults: FakeDataCenterFault[] = [];
+  let latencyMs = options.latencyMs ?? 0;
   let base = "";
 
   let controls: Parameters<typeof dataCenterControl>[0] | undefined;
   const server = createServer((req, res) => {
+    if (latencyMs > 0) {
+      // Ends early when the client gives up, so a closed fake leaves no timer behind.
+      const timer = setTimeout(() => handle(req, res), latencyMs);
+      res.once("close", () => clearTimeout(timer));
+      return;
+    }
+    handle(req, res);
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://fake");
     // The fake's own controls (curl's, not a client's): outside the context path, and not logged.
     if (url.pathname.startsWith("/_fake/") && controls) {
@@ -103,7 +113,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
       rest(store, user, path.slice("/rest/api/latest".length), url.searchParams, base, maxPageSize),
       user,
     );
-  });
+  };
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${contextPath}`;
 
@@ -130,6 +140,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     },
     setFault: (fault) => void faults.push(fault),
     clearFaults: () => void (faults = []),
+    setLatency: (ms) => void (latencyMs = ms),
     expireAccessTokens() {
       for (const grant of store.grants.values()) grant.expiresAt = 0;
     },

@@ -36,6 +36,8 @@ export interface FakeDataCenterOptions {
   readonly users?: readonly FakeDataCenterUser[];
   /** The most entries a page holds, whatever `limit` asks. Default `1000`; `1` forces paging. */
   readonly maxPageSize?: number;
+  /** Milliseconds every answer waits, as an instance far away would. Default `0`. */
+  readonly latencyMs?: number;
 }
 
 /** One request the fake received, for tests that check where requests went. */
@@ -64,5 +66,7 @@ export interface FakeDataCenter {
   clearFaults(): void;
   /** Makes every access token issued so far expired (refresh tokens still work). */
   expireAccessTokens(): void;
+  /** Changes how long every answer waits, in milliseconds. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
