@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER, startFakeBitbucket } from "./cloud/fake-bitbucket.js";
 import type { FakeDecision } from "./cloud/fake-types.js";
+import { startFakeDataCenter } from "./datacenter/fake-datacenter.js";
 
 // A command-line face for the fake, so several app servers (or a curl session) can share one.
 const { values } = parseArgs({
@@ -13,6 +14,8 @@ const { values } = parseArgs({
     "callback-url": { type: "string" },
     decision: { type: "string", default: "auto" },
     latency: { type: "string", default: "0" },
+    datacenter: { type: "boolean", default: false },
+    "context-path": { type: "string", default: "/bitbucket" },
     help: { type: "boolean", default: false },
   },
 });
@@ -21,7 +24,10 @@ if (values.help) {
   process.stdout.write(
     "Usage: fake-bitbucket [--port 4000] [--host 127.0.0.1] [--client-id ID] [--client-secret SECRET]\n" +
       "                      [--callback-url URL] [--decision auto|approve|deny] [--latency MS]\n" +
-      "Accounts: ada (member of fake-team, reads fake-team/handbook) approves by default; eve is in no workspace.\n",
+      "       fake-bitbucket --datacenter [--port 4000] [--context-path /bitbucket] [--latency MS]\n" +
+      "Cloud accounts: ada (member of fake-team, reads fake-team/handbook) approves by default; eve is in no workspace.\n" +
+      "Data Center (client fake-client-id / fake-client-secret): ada (write on ENG) approves by default;\n" +
+      "  jane@acme.com (slug jane_acme.com), zoë, former (inactive), ci-bot (SERVICE), eve (no permission).\n",
   );
   process.exit(0);
 }
@@ -35,21 +41,38 @@ if (!["auto", "approve", "deny"].includes(values.decision)) {
   process.exit(2);
 }
 
-const fake = await startFakeBitbucket({
-  port: Number(values.port),
-  host: values.host,
-  decision: values.decision as FakeDecision,
-  latencyMs,
-  users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER],
-  clients: [
-    {
-      clientId: values["client-id"],
-      clientSecret: values["client-secret"],
-      callbackUrl: values["callback-url"],
-    },
-  ],
-});
-process.stdout.write(`fake Bitbucket listening on ${fake.url}\n`);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void fake.close().then(() => process.exit(0)));
+if (values.datacenter) {
+  // Reached directly: the router's serverUrl is the printed URL, context path included.
+  const dc = await startFakeDataCenter({
+    port: Number(values.port),
+    contextPath: values["context-path"],
+    latencyMs,
+  });
+  process.stdout.write(`fake Bitbucket Data Center listening on ${dc.url}\n`);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void dc.close().then(() => process.exit(0)));
+  }
+} else {
+  await startCloud();
+}
+
+async function startCloud() {
+  const fake = await startFakeBitbucket({
+    port: Number(values.port),
+    host: values.host,
+    decision: values.decision as FakeDecision,
+    latencyMs,
+    users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER],
+    clients: [
+      {
+        clientId: values["client-id"],
+        clientSecret: values["client-secret"],
+        callbackUrl: values["callback-url"],
+      },
+    ],
+  });
+  process.stdout.write(`fake Bitbucket listening on ${fake.url}\n`);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void fake.close().then(() => process.exit(0)));
+  }
 }

@@ -70,7 +70,8 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
   let latencyMs = options.latencyMs ?? 0;
   let base = "";
 
-  let controls: Parameters<typeof dataCenterControl>[0] | undefined;
+  // Filled in once the fake's object exists, which is before anyone knows its port.
+  const controls: { current?: Parameters<typeof dataCenterControl>[0] } = {};
   const server = createServer((req, res) => {
     if (latencyMs > 0) {
       // Ends early when the client gives up, so a closed fake leaves no timer behind.
@@ -83,8 +84,8 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://fake");
     // The fake's own controls (curl's, not a client's): outside the context path, and not logged.
-    if (url.pathname.startsWith("/_fake/") && controls) {
-      const c = controls;
+    const c = controls.current;
+    if (url.pathname.startsWith("/_fake/") && c) {
       return void readBody(req).then((body) => dataCenterControl(c, req, res, url, body));
     }
     requests.push({ method: req.method ?? "GET", url: req.url ?? "/" });
@@ -150,6 +151,6 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
         server.close(() => resolve());
       }),
   };
-  controls = fake;
+  controls.current = fake;
   return fake;
 }
