@@ -49,6 +49,7 @@ export default {
     "src/editions/datacenter/identity.ts",
     "src/editions/datacenter/access.ts",
     "src/editions/datacenter/datacenter.ts",
+    "src/util/rule-lists.ts",
   ],
   jest: {
     projectType: "custom",

@@ -11,14 +11,14 @@ import {
   dcLogin,
   startDataCenterHarness,
   type DataCenterHarness,
+  closeDataCenterHarness,
 } from "./helpers/datacenter.js";
 
 let h: DataCenterHarness | undefined;
 let cloud: FakeBitbucket | undefined;
 let unroute: (() => void) | undefined;
 afterEach(async () => {
-  if (h) expect(h.dc.requests.filter((r) => !r.url.startsWith("/bitbucket/"))).toEqual([]);
-  await h?.close();
+  await closeDataCenterHarness(h);
   unroute?.();
   await cloud?.close();
   h = cloud = unroute = undefined;
@@ -97,30 +97,21 @@ describe("states are bound to the router that issued them", () => {
     cloud = await startFakeBitbucket();
     unroute = routeBitbucketTo(cloud.url);
     h = await startDataCenterHarness({ mount: "/dc", cloud: { mount: "/cloud" } });
-    const cloudStart = await h.agent().get("/cloud/login/bitbucket");
-    const cloudCookie =
-      ((cloudStart.headers["set-cookie"] as unknown as string[])[0] ?? "").split(";")[0] ?? "";
-    const cloudState = new URL(cloudStart.headers.location as string).searchParams.get("state");
-    const atDc = await h
-      .agent()
-      .get(`/dc/login/bitbucket/callback?code=abc&state=${cloudState}`)
-      .set("Cookie", cloudCookie);
-    expect({ status: atDc.status, error: atDc.body.error }).toEqual({
-      status: 400,
-      error: "STATE_COOKIE_INVALID",
-    });
-
-    const dcStart = await h.agent().get("/dc/login/bitbucket");
-    const dcCookie = ((dcStart.headers["set-cookie"] as unknown as string[])[0] ?? "").split(";")[0] ?? "";
-    const dcState = new URL(dcStart.headers.location as string).searchParams.get("state");
-    const atCloud = await h
-      .agent()
-      .get(`/cloud/login/bitbucket/callback?code=abc&state=${dcState}`)
-      .set("Cookie", dcCookie);
-    expect({ status: atCloud.status, error: atCloud.body.error }).toEqual({
-      status: 400,
-      error: "STATE_COOKIE_INVALID",
-    });
+    const harness = h;
+    // A login started at one router, its state cookie and ?state carried to the other's callback.
+    const crossOver = async (from: string, to: string) => {
+      const start = await harness.agent().get(`${from}/login/bitbucket`);
+      const cookie = ((start.headers["set-cookie"] as unknown as string[])[0] ?? "").split(";")[0] ?? "";
+      const state = new URL(start.headers.location as string).searchParams.get("state");
+      const res = await harness
+        .agent()
+        .get(`${to}/login/bitbucket/callback?code=abc&state=${state}`)
+        .set("Cookie", cookie);
+      return { status: res.status, error: res.body.error };
+    };
+    const refused = { status: 400, error: "STATE_COOKIE_INVALID" };
+    expect(await crossOver("/cloud", "/dc")).toEqual(refused);
+    expect(await crossOver("/dc", "/cloud")).toEqual(refused);
     expect(await h.db.counts()).toEqual({ users: 0, keys: 0, sessions: 0 });
   });
 

@@ -9,12 +9,16 @@ import {
   type BitbucketTokenStore,
 } from "../src/index.js";
 import { DEFAULT_FAKE_DATACENTER_CLIENT } from "../src/testing/index.js";
-import { dcLogin, startDataCenterHarness, type DataCenterHarness } from "./helpers/datacenter.js";
+import {
+  closeDataCenterHarness,
+  dcLogin,
+  startDataCenterHarness,
+  type DataCenterHarness,
+} from "./helpers/datacenter.js";
 
 let h: DataCenterHarness | undefined;
 afterEach(async () => {
-  if (h) expect(h.dc.requests.filter((r) => !r.url.startsWith("/bitbucket/"))).toEqual([]);
-  await h?.close();
+  await closeDataCenterHarness(h);
   h = undefined;
 });
 

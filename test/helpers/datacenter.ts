@@ -1,3 +1,4 @@
+import { expect } from "@jest/globals";
 import express, { type ErrorRequestHandler } from "express";
 import cookieParser from "cookie-parser";
 import request from "supertest";
@@ -112,4 +113,14 @@ export async function dcLogin(agent: Agent, prefix = "") {
   const start = await agent.get(`${prefix}/login/bitbucket`);
   if (start.status !== 302) throw new Error(`login start answered ${start.status}`);
   return agent.get(await approveAtDataCenter(start.headers.location as string));
+}
+
+/**
+ * Every Data Center suite's after-each: no request of the test ever left the instance's context
+ * path (the field's first mistake), then everything is closed.
+ */
+export async function closeDataCenterHarness(h: DataCenterHarness | undefined): Promise<void> {
+  if (!h) return;
+  expect(h.dc.requests.filter((r) => !r.url.startsWith("/bitbucket/"))).toEqual([]);
+  await h.close();
 }

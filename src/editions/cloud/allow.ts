@@ -1,4 +1,5 @@
 import { rejectUnknownKeys } from "../../util/did-you-mean.js";
+import { isOwnedSlug, ruleList } from "../../util/rule-lists.js";
 
 /**
  * A workspace role, lowest first. Bitbucket's meanings: `member` has access to the workspace (a
@@ -72,17 +73,8 @@ export function resolveAllow(value: unknown, fail: (message: string) => never): 
         `option "allow.${key}" is for Bitbucket Data Center: set "serverUrl", or use "allow.workspaces" on Cloud.`,
       );
   rejectUnknownKeys(input, KEYS, fail, { prefix: "allow." });
-  const list = (key: "workspaces" | "repositories", check: (v: string) => boolean, what: string) => {
-    const v = input[key];
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || v.length === 0)
-      fail(`option "allow.${key}" must be a non-empty array of ${what}.`);
-    for (const item of v as unknown[]) {
-      if (typeof item !== "string" || !check(item))
-        fail(`option "allow.${key}" must hold ${what}; got ${JSON.stringify(item)}.`);
-    }
-    return [...(v as string[])];
-  };
+  const list = (key: string, check: (v: string) => boolean, what: string) =>
+    ruleList(input, key, check, what, fail);
   const workspaces = list(
     "workspaces",
     isWorkspaceId,
@@ -90,19 +82,8 @@ export function resolveAllow(value: unknown, fail: (message: string) => never): 
   );
   const repositories = list(
     "repositories",
-    (v) => {
-      const [ws, repo, extra] = v.split("/");
-      return (
-        extra === undefined &&
-        ws !== undefined &&
-        isWorkspaceId(ws) &&
-        repo !== undefined &&
-        REPO_SLUG.test(repo) &&
-        // "acme/." and "acme/.." would ask /2.0/repositories/acme/ and /2.0/repositories/.
-        repo !== "." &&
-        repo !== ".."
-      );
-    },
+    // "acme/." and "acme/.." would ask /2.0/repositories/acme/ and /2.0/repositories/.
+    (v) => isOwnedSlug(v, isWorkspaceId, REPO_SLUG),
     '"workspace/repo_slug" entries, e.g. "acme/handbook"',
   );
   const role = input.role ?? "member";

@@ -1,4 +1,5 @@
 import { rejectUnknownKeys } from "../../util/did-you-mean.js";
+import { isOwnedSlug, ruleList } from "../../util/rule-lists.js";
 
 /** A Data Center permission, lowest first; each implies the ones before it. */
 export type BitbucketDataCenterPermission = "read" | "write" | "admin";
@@ -64,33 +65,13 @@ export function resolveDataCenterAllow(
         `option "allow.${key}" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) use "allow.projects", "allow.repositories" and "allow.permission".`,
       );
   rejectUnknownKeys(input, KEYS, fail, { prefix: "allow." });
-  const list = (key: "projects" | "repositories", check: (v: string) => boolean, what: string) => {
-    const v = input[key];
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || v.length === 0)
-      fail(`option "allow.${key}" must be a non-empty array of ${what}.`);
-    for (const item of v as unknown[]) {
-      if (typeof item !== "string" || !check(item))
-        fail(`option "allow.${key}" must hold ${what}; got ${JSON.stringify(item)}.`);
-    }
-    return [...(v as string[])];
-  };
+  const list = (key: string, check: (v: string) => boolean, what: string) =>
+    ruleList(input, key, check, what, fail);
   const projects = list("projects", isProjectKey, 'project keys, e.g. "ENG"');
   const repositories = list(
     "repositories",
-    (v) => {
-      const [project, slug, extra] = v.split("/");
-      return (
-        extra === undefined &&
-        project !== undefined &&
-        isProjectKey(project) &&
-        slug !== undefined &&
-        REPO_SLUG.test(slug) &&
-        // "ENG/." and "ENG/.." would ask for the project or the list instead of a repository.
-        slug !== "." &&
-        slug !== ".."
-      );
-    },
+    // "ENG/." and "ENG/.." would ask for the project or the list instead of a repository.
+    (v) => isOwnedSlug(v, isProjectKey, REPO_SLUG),
     '"KEY/repo-slug" entries, e.g. "ENG/api"',
   );
   const permission = input.permission ?? "read";
