@@ -6,6 +6,7 @@ import autocannon from "autocannon";
 import { startFakeBitbucket, startFakeDataCenter } from "express-lucia-bitbucket/testing";
 import { loginLoad, loginOnce } from "./login-load.js";
 import { shareOf } from "./profile.js";
+import { currentCommit, describeMachine, LATEST, writeResults, type Figure } from "./results.js";
 
 // `npm run bench` compares side by side in one run; `npm run bench -- --smoke` is CI's short run;
 // `--profile` adds a CPU profile of our server during the whole login.
@@ -24,6 +25,9 @@ const START_SECONDS = smoke ? 1 : 3;
 const LOGIN_SECONDS = smoke ? 1 : 5;
 const PENDING = smoke ? 2_000 : 100_000;
 const dir = mkdtempSync(join(tmpdir(), "elb-bench-"));
+// Every figure, for bench/results/*.json: the README's and docs' tables are generated from it.
+const figures: Figure[] = [];
+const holds = (ok: boolean) => (ok ? "yes" : "no");
 
 interface Running {
   url: string;
@@ -113,6 +117,17 @@ if (wanted(1)) {
       await stop(server);
     }
   }
+  const ratio = median(ours) / median(bare);
+  figures.push({
+    row: "1",
+    comparison: "`GET /login/bitbucket`, requests/s (autocannon, 32 connections)",
+    ours: fmt(median(ours)),
+    other: `bare Express route (one signed cookie + 302): ${fmt(median(bare))}`,
+    ratio: `${fmt(ratio, 2)}×`,
+    target: "≥ 0.90×",
+    holds: holds(ratio >= 0.9),
+    raw: { ours: median(ours), bare: median(bare), ratio },
+  });
   console.log("1. GET /login/bitbucket (requests/s, autocannon, 32 connections)");
   console.log(
     `   bare Express route: ${fmt(median(bare))}   express-lucia-bitbucket: ${fmt(median(ours))}   ratio ${fmt(median(ours) / median(bare), 2)}× (target ≥ 0.90×)\n`,
@@ -137,7 +152,7 @@ const LABELS: Record<Contender, string> = {
   "dc+allow": "  … with allow (1 project)",
 };
 
-async function wholeLogin(title: string, latencyMs: number, concurrency: number) {
+async function wholeLogin(row: string, title: string, latencyMs: number, concurrency: number) {
   fake.setLatency(latencyMs);
   dataCenter.setLatency(latencyMs);
   const names: Contender[] = ["ours", "ours+allow", "handwritten", "passport", "dc", "dc+allow"];
@@ -184,17 +199,44 @@ async function wholeLogin(title: string, latencyMs: number, concurrency: number)
       `(server round trips per login: Cloud 2, +1 with allow; Data Center 3, +0 with allow)\n`,
   );
   if (names.some((n) => s[n].failures > 0)) process.exitCode = 1;
+  const ratio = s.ours.lps / s.handwritten.lps;
+  const p99 = s.ours.p99 - s.handwritten.p99;
+  const where = latencyMs ? `, Bitbucket ${latencyMs} ms away` : " on loopback";
+  const timing = (r: ReturnType<typeof summary>) =>
+    `${fmt(r.lps)} (p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms)`;
+  figures.push({
+    row,
+    comparison: `whole login${where}, logins/s, ${concurrency} browsers`,
+    ours: `${timing(s.ours)}; with allow ${fmt(s["ours+allow"].lps)}`,
+    other: `hand-written Lucia v2 guide routes: ${timing(s.handwritten)}; passport: ${timing(s.passport)}`,
+    ratio:
+      `${fmt(ratio, 2)}× hand-written` + (latencyMs ? `; p99 ${p99 >= 0 ? "+" : ""}${fmt(p99, 1)} ms` : ""),
+    target: latencyMs ? "≥ 1.00×; p99 within 5 ms" : "≥ 1.00×",
+    holds: holds(ratio >= 1 && (!latencyMs || p99 <= 5)),
+    raw: { ours: s.ours.lps, handwritten: s.handwritten.lps, passport: s.passport.lps, ratio, p99 },
+  });
+  figures.push({
+    row: `${row}b`,
+    comparison: `Data Center whole login${where}, logins/s (server round trips: 3, with allow still 3; Cloud: 2, with allow 3)`,
+    ours: `${timing(s.dc)}; with allow ${timing(s["dc+allow"])}`,
+    other: `Cloud (this package): ${fmt(s.ours.lps)}`,
+    ratio: `${fmt(s.dc.lps / s.ours.lps, 2)}× Cloud`,
+    target: "",
+    holds: "",
+    raw: { dc: s.dc.lps, dcAllow: s["dc+allow"].lps, cloud: s.ours.lps },
+  });
 }
 
-if (wanted(2)) await wholeLogin("2. Whole login on loopback", 0, 16);
+if (wanted(2)) await wholeLogin("2", "2. Whole login on loopback", 0, 16);
 // With Bitbucket 40 ms away a login waits ~3 round trips, so throughput rests on overlap: 64 browsers.
-if (wanted(3)) await wholeLogin(`3. Whole login with Bitbucket ${LATENCY_MS} ms away`, LATENCY_MS, 64);
+if (wanted(3)) await wholeLogin("3", `3. Whole login with Bitbucket ${LATENCY_MS} ms away`, LATENCY_MS, 64);
 fake.setLatency(0);
 dataCenter.setLatency(0);
 
 // 4. Memory held by logins that never finish.
 if (wanted(4)) {
   const rows: string[] = [];
+  const growth: Record<string, number> = {};
   for (const [name, path] of [
     ["ours", "/login/bitbucket"],
     ["passport", "/auth/bitbucket"],
@@ -204,6 +246,7 @@ if (wanted(4)) {
     const before = await rss(server);
     await autocannon({ url: server.url + path, connections: 32, amount: PENDING });
     const after = await rss(server);
+    growth[name] = (after - before) / 2 ** 20;
     rows.push(
       `   ${name === "ours" ? "express-lucia-bitbucket" : "passport + MemoryStore"}: ${fmt(before / 2 ** 20, 1)} MB → ${fmt(after / 2 ** 20, 1)} MB (${after >= before ? "+" : ""}${fmt((after - before) / 2 ** 20, 1)} MB)`,
     );
@@ -213,6 +256,17 @@ if (wanted(4)) {
     `4. RSS after ${fmt(PENDING)} login starts that never finish (after a GC; target: ours within 5 MB)`,
   );
   console.log(rows.join("\n"));
+  const mb = (n: number | undefined) => `${(n ?? 0) >= 0 ? "+" : ""}${fmt(n ?? 0, 1)} MB`;
+  figures.push({
+    row: "4",
+    comparison: `RSS after ${fmt(PENDING)} login starts that never finish`,
+    ours: mb(growth.ours),
+    other: `passport + MemoryStore: ${mb(growth.passport)}`,
+    ratio: "flat vs growing",
+    target: "within 5 MB",
+    holds: holds(Math.abs(growth.ours ?? Infinity) <= 5),
+    raw: { ours: growth.ours ?? NaN, passport: growth.passport ?? NaN },
+  });
 }
 
 // 5. An authenticated route with bitbucketAccessGuard in front, against the same route without it.
@@ -244,6 +298,16 @@ if (wanted(5)) {
   }
   await Promise.all(servers.map(stop));
   const ratio = median(guarded.map((g, k) => g / (plain[k] ?? NaN)));
+  figures.push({
+    row: "5",
+    comparison: "`GET /me` signed in, with `bitbucketAccessGuard` (fresh check), requests/s",
+    ours: fmt(median(guarded)),
+    other: `the same route without the guard: ${fmt(median(plain))}`,
+    ratio: `${fmt(ratio, 2)}× (median of ${pairs} alternating pairs)`,
+    target: "≥ 0.97×",
+    holds: holds(ratio >= 0.97),
+    raw: { guarded: median(guarded), plain: median(plain), ratio },
+  });
   console.log(
     `5. GET /me, signed in, Lucia validating the session (requests/s, 32 connections, ${pairs} alternating pairs)`,
   );
@@ -261,6 +325,16 @@ if (profile && wanted(6)) {
   const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error("no CPU profile was written");
   const share = shareOf(join(profDir, file));
+  figures.push({
+    row: "6",
+    comparison: "this package's share of the server's CPU during the whole login (`--profile`)",
+    ours: `${fmt(share.package, 1)} % of samples`,
+    other: `@lucia-auth/oauth ${fmt(share.provider, 1)} %, Node's fetch ${fmt(share.fetch, 1)} %, Lucia + adapter + SQLite ${fmt(share.lucia, 1)} %, Express and other packages ${fmt(share.express, 1)} %, Node ${fmt(share.node, 1)} %`,
+    ratio: "",
+    target: "≤ 2 %",
+    holds: holds(share.package <= 2),
+    raw: { ...share },
+  });
   console.log("6. CPU profile of our server during the whole login (share of non-idle samples)");
   console.log(
     `   this package ${fmt(share.package, 1)} %   @lucia-auth/oauth ${fmt(share.provider, 1)} % + Node's fetch (undici) ${fmt(share.fetch, 1)} %   Lucia + adapter + SQLite ${fmt(share.lucia, 1)} %   ` +
@@ -271,4 +345,18 @@ if (profile && wanted(6)) {
 
 await fake.close();
 await dataCenter.close();
+// Only a complete full run replaces the kept one; a smoke or partial run goes beside it.
+const complete = !smoke && !only;
+const file = complete ? LATEST : "bench/results/partial.json";
+writeResults(file, {
+  machine: describeMachine(),
+  node: process.version,
+  mode: smoke ? "smoke" : "full",
+  commit: currentCommit(),
+  date: new Date().toISOString().slice(0, 10),
+  figures,
+});
+console.log(
+  `figures written to ${file}${complete ? "; npm run bench:table puts them in docs/benchmarks.md" : ""}`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "@jest/globals";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LATEST, readResults, renderTable, withTable } from "../bench/results.js";
+import { ROOT } from "./helpers/processes.js";
+
+// The benchmark figures people read are generated from the kept full run, never typed in.
+describe("the benchmark table", () => {
+  it("is kept: bench/results/latest.json holds a complete full run", () => {
+    expect(existsSync(join(ROOT, LATEST))).toBe(true);
+    const results = readResults(join(ROOT, LATEST));
+    expect(results.mode).toBe("full");
+    expect(results.figures.map((f) => f.row)).toEqual(
+      expect.arrayContaining(["1", "2", "2b", "3", "3b", "4", "5"]),
+    );
+  });
+
+  it("in docs/benchmarks.md is the table of that run, as npm run bench:table writes it", () => {
+    const doc = readFileSync(join(ROOT, "docs/benchmarks.md"), "utf8");
+    expect(withTable(doc, renderTable(readResults(join(ROOT, LATEST))))).toBe(doc);
+  });
+});
