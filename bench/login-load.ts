@@ -2,6 +2,8 @@ import { cookieHeader, get, percentile } from "./http.js";
 
 export interface LoginLoadResult {
   loginsPerSecond: number;
+  /** How many logins completed. */
+  logins: number;
   p50: number;
   p99: number;
   failures: number;
@@ -57,6 +59,7 @@ export async function loginLoad(
   latencies.sort((a, b) => a - b);
   return {
     loginsPerSecond: latencies.length / elapsed,
+    logins: latencies.length,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     failures,

@@ -39,3 +39,67 @@ export function shareOf(file: string): Share {
     counts[key] = (100 * counts[key]) / Math.max(total, 1);
   return counts;
 }
+
+interface TimedProfile extends CpuProfile {
+  nodes: { id: number; callFrame: { url: string; functionName: string; lineNumber: number } }[];
+  timeDeltas: number[];
+}
+
+/** Where CPU time went: microseconds of own (self) time, by package and by function of ours. */
+export interface Costs {
+  readonly byCategory: Readonly<Record<string, number>>;
+  /** `file:function` of this package (src or dist), and `package` for everything else. */
+  readonly byFunction: Readonly<Record<string, number>>;
+  readonly total: number;
+}
+
+/** Self time of every sample of a `.cpuprofile`, in microseconds, grouped two ways. */
+export function costsOf(file: string): Costs {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as TimedProfile;
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const byCategory: Record<string, number> = {};
+  const byFunction: Record<string, number> = {};
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byNode.get(id);
+    // The delta before sample i is the time it stands for (the first one's is the start-up gap).
+    const us = i === 0 ? 0 : (profile.timeDeltas[i] ?? 0);
+    if (!frame || frame.functionName === "(idle)") return;
+    const category = categoryOf(frame.url, frame.functionName);
+    if (category === "idle") return;
+    total += us;
+    byCategory[category] = (byCategory[category] ?? 0) + us;
+    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(frame.url)?.[1];
+    const ours = category === "package" ? /\/(?:src|dist)\/(.+)\.(?:ts|js)$/.exec(frame.url)?.[1] : undefined;
+    const key = ours
+      ? `${ours}:${frame.functionName || "(anonymous)"}`
+      : (pkg ?? (frame.url.startsWith("node:") ? frame.url : frame.functionName || "(native)"));
+    byFunction[key] = (byFunction[key] ?? 0) + us;
+  });
+  return { byCategory, byFunction, total };
+}
+
+/**
+ * The differential profile: CPU microseconds per login of two servers under the same load, side
+ * by side, largest difference first. `a` is ours; a positive difference is what ours spends more.
+ */
+export function diffPerLogin(a: Costs, aLogins: number, b: Costs, bLogins: number, top = 15): string[] {
+  const per = (c: Readonly<Record<string, number>>, n: number, k: string) => (c[k] ?? 0) / Math.max(n, 1);
+  const rows = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) =>
+    [...new Set([...Object.keys(x), ...Object.keys(y)])]
+      .map((k) => [k, per(x, aLogins, k), per(y, bLogins, k)] as const)
+      .sort((p, q) => Math.abs(q[1] - q[2]) - Math.abs(p[1] - p[2]))
+      .slice(0, top)
+      .map(
+        ([k, ours, other]) =>
+          `     ${(ours - other >= 0 ? "+" : "") + (ours - other).toFixed(0)} µs`.padEnd(16) +
+          `${k} (${ours.toFixed(0)} vs ${other.toFixed(0)})`,
+      );
+  return [
+    `   CPU per login: ours ${(a.total / Math.max(aLogins, 1)).toFixed(0)} µs, the other ${(b.total / Math.max(bLogins, 1)).toFixed(0)} µs`,
+    "   by category (µs per login, ours minus the other):",
+    ...rows(a.byCategory, b.byCategory),
+    "   by function or package:",
+    ...rows(a.byFunction, b.byFunction),
+  ];
+}
