@@ -6,8 +6,15 @@ import { ROOT } from "./helpers/processes.js";
 
 // The benchmark figures people read are generated from the kept full run, never typed in.
 describe("the benchmark table", () => {
-  it("is kept: bench/results/latest.json holds a complete full run", () => {
-    expect(existsSync(join(ROOT, LATEST))).toBe(true);
+  it("in docs/benchmarks.md is empty without a kept run, and otherwise that run's table", () => {
+    const doc = readFileSync(join(ROOT, "docs/benchmarks.md"), "utf8");
+    if (!existsSync(join(ROOT, LATEST))) {
+      expect(withTable(doc, "")).toBe(
+        doc.replace(/(<!-- bench:table:start[^\n]*-->\n)[\s\S]*?(<!-- bench:table:end)/, "$1\n$2"),
+      );
+      expect(doc).toMatch(/<!-- bench:table:start[^\n]*-->\n<!-- bench:table:end -->/);
+      return;
+    }
     const results = readResults(join(ROOT, LATEST));
     expect(results.mode).toBe("full");
     expect(results.figures.map((f) => f.row)).toEqual(
@@ -16,6 +23,7 @@ describe("the benchmark table", () => {
   });
 
   it("in docs/benchmarks.md is the table of that run, as npm run bench:table writes it", () => {
+    if (!existsSync(join(ROOT, LATEST))) return;
     const doc = readFileSync(join(ROOT, "docs/benchmarks.md"), "utf8");
     expect(withTable(doc, renderTable(readResults(join(ROOT, LATEST))))).toBe(doc);
   });

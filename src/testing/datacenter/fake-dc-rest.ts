@@ -176,7 +176,12 @@ export function rest(
 }
 
 /** Writes an answer, naming the user on every authenticated one, as Data Center does (even a 404). */
-export function send(res: ServerResponse, answer: Answer, user: FakeDataCenterUser | undefined): void {
+export function send(
+  res: ServerResponse,
+  answer: Answer,
+  user: FakeDataCenterUser | undefined,
+  override?: { readonly userName?: string | null; readonly userId?: string | null },
+): void {
   const headers: Record<string, string> = {
     "Content-Type": "application/json;charset=UTF-8",
     Vary: "x-ausername,x-auserid,cookie,accept-encoding",
@@ -185,6 +190,13 @@ export function send(res: ServerResponse, answer: Answer, user: FakeDataCenterUs
     // URL-encoded only when the name is not plain ASCII.
     headers["X-AUSERNAME"] = /^[\x20-\x7e]*$/.test(user.name) ? user.name : encodeURIComponent(user.name);
     headers["X-AUSERID"] = String(user.id);
+  }
+  for (const [header, value] of [
+    ["X-AUSERNAME", override?.userName],
+    ["X-AUSERID", override?.userId],
+  ] as const) {
+    if (value === null) delete headers[header];
+    else if (value !== undefined) headers[header] = value;
   }
   res.writeHead(answer.status, headers).end(JSON.stringify(answer.body));
 }

@@ -24,6 +24,8 @@ export type FakeDataCenterFault = { readonly endpoint: FakeDataCenterEndpoint; r
   | { readonly kind: "status"; readonly status: number; readonly retryAfter?: number }
   | { readonly kind: "stall" }
   | { readonly kind: "html" }
+  /** The answer as usual, with these user headers instead (`null` leaves one out). */
+  | { readonly kind: "headers"; readonly userName?: string | null; readonly userId?: string | null }
 );
 
 /** Options of {@link startFakeDataCenter}. */
