@@ -26,8 +26,8 @@ export function createDeadline(ms: number): Deadline {
     get signal() {
       return (signal ??= AbortSignal.timeout(Math.max(expiresAt - Date.now(), 1)));
     },
-    // The provider's fetch takes no signal: its request may run on after the deadline. That is
-    // harmless because nothing is written until it resolves, and a late answer is dropped here.
+    // For work that takes no signal (a hook's own call, say): a late answer is dropped here, and
+    // nothing is written until the race is won.
     race: <T>(call: Promise<T>) =>
       new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => reject(timeoutError(ms)), Math.max(expiresAt - Date.now(), 0));
