@@ -70,7 +70,7 @@ export default {
       // the sandbox leaves out) cover no mutant in this process; they run in `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
-        "test/(api-docs|browser|example-curl|own-app|package|readme|readme-snippets|two-instances)\\.test\\.ts$",
+        "test/(api-docs|bench-table|browser|example-curl|own-app|package|readme|readme-snippets|two-instances)\\.test\\.ts$",
       ],
       testTimeout: 60_000,
     },

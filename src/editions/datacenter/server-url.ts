@@ -18,8 +18,9 @@ export function resolveServerUrl(value: unknown, fail: (message: string) => neve
   }
   if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname)))
     fail(`option "serverUrl" must be an https URL (plain http only for localhost, 127.0.0.1 or [::1]).`);
-  if (url.search || value.includes("?")) fail(`option "serverUrl" must not have a ?query.`);
-  if (url.hash || value.includes("#")) fail(`option "serverUrl" must not have a #fragment.`);
+  // The raw text, not url.search: "https://host/?" parses to an empty search but is still a query.
+  if (value.includes("?")) fail(`option "serverUrl" must not have a ?query.`);
+  if (value.includes("#")) fail(`option "serverUrl" must not have a #fragment.`);
   if (url.username || url.password) fail(`option "serverUrl" must not carry credentials.`);
   return url.origin + url.pathname.replace(/\/+$/, "");
 }

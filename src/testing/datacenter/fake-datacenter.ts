@@ -27,7 +27,10 @@ function endpointOf(path: string): FakeDataCenterEndpoint | null {
 }
 
 /** Answers with a fault: a status (429 with `Retry-After`), an HTML page, or a body that never ends. */
-function applyFault(fault: Exclude<FakeDataCenterFault, { kind: "headers" }>, res: ServerResponse): void {
+function applyFault(
+  fault: Exclude<FakeDataCenterFault, { kind: "headers" | "json" }>,
+  res: ServerResponse,
+): void {
   if (fault.kind === "status") {
     const headers: Record<string, string> = { "Content-Type": "application/json" };
     if (fault.status === 429) headers["Retry-After"] = String(fault.retryAfter ?? 30);
@@ -96,25 +99,23 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     const method = endpoint && Object.hasOwn(ALLOW, endpoint) ? ALLOW[endpoint] : "GET";
     if (req.method !== method) return void res.writeHead(405, { Allow: method ?? "GET" }).end();
     const fault = endpoint ? faults.find((f) => f.endpoint === endpoint) : undefined;
-    const override = fault?.kind === "headers" ? fault : undefined;
-    if (fault && !override) {
-      if (fault.times !== undefined) {
-        faults = faults.flatMap((f) =>
-          f !== fault ? [f] : f.times! > 1 ? [{ ...f, times: f.times! - 1 }] : [],
-        );
-      }
-      return applyFault(fault as Exclude<FakeDataCenterFault, { kind: "headers" }>, res);
+    if (fault?.times !== undefined) {
+      faults = faults.flatMap((f) =>
+        f !== fault ? [f] : f.times! > 1 ? [{ ...f, times: f.times! - 1 }] : [],
+      );
     }
+    if (fault && fault.kind !== "headers" && fault.kind !== "json") return applyFault(fault, res);
+    const isRest = path.startsWith("/rest/api/latest/");
+    const user = isRest ? store.bearer(req.headers.authorization) : undefined;
+    if (fault?.kind === "json") return send(res, { status: fault.status ?? 200, body: fault.body }, user);
     if (endpoint === "authorize") return authorize(store, url.searchParams, res);
     if (endpoint === "token") return void token(store, req, res).catch(() => res.destroy());
-    if (!path.startsWith("/rest/api/latest/"))
-      return send(res, { status: 404, body: { errors: [] } }, undefined);
-    const user = store.bearer(req.headers.authorization);
+    if (!isRest) return send(res, { status: 404, body: { errors: [] } }, undefined);
     send(
       res,
       rest(store, user, path.slice("/rest/api/latest".length), url.searchParams, base, maxPageSize),
       user,
-      override,
+      fault?.kind === "headers" ? fault : undefined,
     );
   };
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));

@@ -26,6 +26,11 @@ export type FakeDataCenterFault = { readonly endpoint: FakeDataCenterEndpoint; r
   | { readonly kind: "html" }
   /** The answer as usual, with these user headers instead (`null` leaves one out). */
   | { readonly kind: "headers"; readonly userName?: string | null; readonly userId?: string | null }
+  /**
+   * This JSON body (and `status`, default 200) instead of the usual answer, the user headers kept:
+   * a malformed or endless page, a record without its fields, an odd token answer.
+   */
+  | { readonly kind: "json"; readonly body: unknown; readonly status?: number }
 );
 
 /** Options of {@link startFakeDataCenter}. */
