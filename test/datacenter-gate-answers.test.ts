@@ -249,6 +249,24 @@ describe("what is an outage, never a no", () => {
     expect(err?.message).toContain(message);
   });
 
+  const permissions: BitbucketDataCenterPermission[] = ["read", "write", "admin"];
+  const faults: [string, Record<string, unknown>, string][] = [
+    ["a 500", { kind: "status", status: 500 }, "BITBUCKET_UNAVAILABLE"],
+    ["a 429", { kind: "status", status: 429, retryAfter: 5 }, "BITBUCKET_RATE_LIMITED"],
+    ["an HTML page", { kind: "html" }, "BITBUCKET_UNAVAILABLE"],
+    ["a stall", { kind: "stall" }, "BITBUCKET_TIMEOUT"],
+  ];
+  const matrix = permissions.flatMap((permission) =>
+    (["projects", "repos"] as const).flatMap((endpoint) =>
+      faults.map(([what, fault, code]) => [what, endpoint, permission, fault, code] as const),
+    ),
+  );
+  it.each(matrix)("%s from %s at %s keeps its code", async (_what, endpoint, permission, fault, code) => {
+    h.dc.setFault({ ...fault, endpoint } as FakeDataCenterFault);
+    const allow = endpoint === "projects" ? { projects: ["ENG"] } : { repositories: ["ENG/api"] };
+    await expect(check({ ...allow, permission })).rejects.toMatchObject({ code });
+  });
+
   it("a page whose next start moves on is followed, once", async () => {
     h.dc.setFault({
       endpoint: "projects",
