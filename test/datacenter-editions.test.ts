@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { lucia } from "lucia";
 import { bitbucketRouter } from "../src/index.js";
+import { isRestPath } from "../src/editions/datacenter/api.js";
 import { approveAtFake } from "./helpers/harness.js";
 import { routeBitbucketTo, startFakeBitbucket, type FakeBitbucket } from "../src/testing/index.js";
 import {
@@ -67,6 +68,23 @@ describe("construction", () => {
     [{ ...dc, allow: { projects: ["1ENG"] } }, 'option "allow.projects" must hold project keys'],
     [{ ...dc, allow: { repositories: ["ENG/.."] } }, 'option "allow.repositories" must hold "KEY/repo-slug"'],
     [{ ...dc, allow: { repositories: ["ENG"] } }, 'option "allow.repositories" must hold "KEY/repo-slug"'],
+    [{ ...dc, allow: { projects: ["ENG!"] } }, 'option "allow.projects" must hold project keys'],
+    [{ ...dc, allow: { projects: ["x~jane"] } }, 'option "allow.projects" must hold project keys'],
+    [{ ...dc, allow: { projects: ["~jane!"] } }, 'option "allow.projects" must hold project keys'],
+    [
+      { ...dc, allow: { repositories: ["ENG/api!"] } },
+      'option "allow.repositories" must hold "KEY/repo-slug"',
+    ],
+    [
+      { ...dc, allow: { repositories: ["ENG/!api"] } },
+      'option "allow.repositories" must hold "KEY/repo-slug"',
+    ],
+    [{ ...dc, allow: "ENG" }, 'option "allow" must be an object such as { projects: ["ENG"] }.'],
+    [{ ...dc, allow: ["ENG"] }, 'option "allow" must be an object such as { projects: ["ENG"] }.'],
+    [
+      { ...dc, serverUrl: "" },
+      'option "serverUrl" must be the instance\'s base URL with its context path, such as "https://git.example.com/bitbucket".',
+    ],
     [{ ...dc, allow: { projects: ["ENG"], permission: "constructor" } }, 'option "allow.permission" must be'],
     [
       { ...dc, allow: { projects: ["ENG"], permision: "read" } },
@@ -97,6 +115,50 @@ describe("construction", () => {
     "http://[::1]:7990/bitbucket",
   ])("accepts serverUrl %s", (serverUrl) => {
     expect(() => bitbucketRouter(auth, { ...dc, serverUrl })).not.toThrow();
+  });
+
+  it.each([
+    ["~jane@acme.com", "x"],
+    ["ENG", "api.v2_x-y"],
+  ])("accepts the personal or plain project %s with the repository %s", (project, slug) => {
+    const allow = { projects: [project], repositories: [`${project}/${slug}`] };
+    expect(() => bitbucketRouter(auth, { ...dc, allow })).not.toThrow();
+  });
+
+  it.each(["https://git.acme.test/bitbucket/", "https://git.acme.test/bitbucket//"])(
+    "drops the trailing slashes of %s",
+    async (serverUrl) => {
+      const start = await (
+        await import("supertest")
+      )
+        .default(
+          (await import("express"))
+            .default()
+            .use((await import("cookie-parser")).default("s".repeat(32)))
+            .use(bitbucketRouter(auth, { ...dc, serverUrl })),
+        )
+        .get("/login/bitbucket");
+      expect(new URL(start.headers.location as string).pathname).toBe(
+        "/bitbucket/rest/oauth2/latest/authorize",
+      );
+    },
+  );
+
+  it.each(["/rest/api/latest/projects?limit=1", "/rest/api/latest/projects?limit=1&start=0"])(
+    "lets fetchBitbucket ask %s",
+    (path) => {
+      expect(isRestPath(path)).toBe(true);
+    },
+  );
+
+  it.each([
+    "/rest/api/latest/projects?x y",
+    "/rest/api/latest/projects#x",
+    "/rest/api/latest/projects?x#y",
+    "/plugins/rest/api/latest/projects",
+    " /rest/api/latest/projects",
+  ])("refuses the fetchBitbucket path %j", (path) => {
+    expect(isRestPath(path)).toBe(false);
   });
 });
 

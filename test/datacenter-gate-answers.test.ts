@@ -1,6 +1,8 @@
 // The Data Center gate against every answer a list or a repository can give, asked through
 // checkBitbucketAccess with a real token of the fake Data Center: what is asked (the permission
 // filter, the page size), what each answer means, and the reason given for a refusal.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import {
   checkBitbucketAccess,
@@ -317,5 +319,80 @@ describe("what is an outage, never a no", () => {
       code: "BITBUCKET_UNAVAILABLE",
       message: "Bitbucket answered HTTP 499.",
     });
+  });
+});
+
+describe("checkBitbucketAccess's arguments on Data Center", () => {
+  it.each([
+    [{ accessToken: "" }, '"accessToken" is required.'],
+    [{ accessToken: undefined }, '"accessToken" is required.'],
+    [{ allow: undefined }, 'option "allow" must be an object such as { projects: ["ENG"] }.'],
+  ])("refuses %j with a TypeError", async (change, message) => {
+    const options = { serverUrl: h.dc.url, accessToken: token.ada, allow: { projects: ["ENG"] }, ...change };
+    const before = h.dc.requests.length;
+    await expect(checkBitbucketAccess(options as never)).rejects.toThrow(
+      new TypeError(`checkBitbucketAccess: ${message}`),
+    );
+    expect(h.dc.requests.length).toBe(before);
+  });
+});
+
+describe("an instance whose list never ends", () => {
+  it("is asked twenty pages, then the list is an outage", async () => {
+    // A loopback server that answers every project page with a next one, as a broken instance might.
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? "");
+      const start = Number(new URL(req.url ?? "/", "http://x").searchParams.get("start"));
+      res
+        .writeHead(200, { "Content-Type": "application/json", "X-AUSERNAME": "ada", "X-AUSERID": "101" })
+        .end(JSON.stringify({ values: [], isLastPage: false, nextPageStart: start + 1 }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const err = await checkBitbucketAccess({
+        serverUrl: url,
+        accessToken: "t",
+        allow: { projects: ["ENG"] },
+        timeout: 5000,
+      }).then(
+        () => null,
+        (e: Error & { code?: string }) => e,
+      );
+      expect({ code: err?.code, message: err?.message }).toEqual({
+        code: "BITBUCKET_UNAVAILABLE",
+        message: "Bitbucket's paged answer is malformed or endless.",
+      });
+      expect(asked.map((u) => new URL(u, "http://x").searchParams.get("start"))).toEqual(
+        Array.from({ length: 20 }, (_, i) => String(i)),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe("what an error keeps", () => {
+  it("names the status and the path in the cause, never the token", async () => {
+    h.dc.setFault({ endpoint: "projects", kind: "status", status: 500 });
+    const err = (await check({ projects: ["ENG"] }).catch((e: unknown) => e)) as Error & { cause?: Error };
+    expect(err.message).toBe("Bitbucket answered HTTP 500.");
+    expect(err.cause?.message).toMatch(
+      /^Bitbucket Data Center answered HTTP 500 for \/rest\/api\/latest\/projects\?/,
+    );
+    h.dc.clearFaults();
+    h.dc.setFault({ endpoint: "projects", kind: "status", status: 401 });
+    const dead = (await check({ projects: ["ENG"] }).catch((e: unknown) => e)) as Error & { cause?: Error };
+    expect(dead.cause?.message).toMatch(
+      /^Bitbucket Data Center answered HTTP 401 for \/rest\/api\/latest\/projects\?/,
+    );
+    expect(JSON.stringify([err, dead, err.cause?.message, dead.cause?.message])).not.toContain(token.ada);
+  });
+
+  it("takes a 404 HTML page from a repository as no: only a 200's body is read", async () => {
+    h.dc.setFault({ endpoint: "repos", kind: "html", status: 404 });
+    expect(await check({ repositories: ["ENG/api"] })).toMatchObject({ allowed: false });
   });
 });

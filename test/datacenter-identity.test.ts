@@ -123,6 +123,17 @@ describe("the user headers of the identity call", () => {
     expect(r.counts).toEqual(EMPTY);
   });
 
+  it("refuses an identity call that is not a 200, though it names the user", async () => {
+    const r = await loginAs("ada", {
+      faults: [{ endpoint: "application-properties", kind: "json", status: 404, body: { errors: [] } }],
+    });
+    expect({ status: r.status, error: r.error, counts: r.counts }).toEqual({
+      status: 502,
+      error: "BITBUCKET_TOKEN_REJECTED",
+      counts: EMPTY,
+    });
+  });
+
   it("takes an X-AUSERID of 16 digits as an id", async () => {
     const id = 1234567890123456;
     const r = await loginAs("big", { users: [person(id, "big")] });

@@ -83,7 +83,8 @@ export function resolveDataCenterAllow(
   return {
     projects,
     repositories: repositories.map((r) => {
-      const [project = "", slug = ""] = r.split("/");
+      // Checked above: exactly one "/" between a key and a slug.
+      const [project, slug] = r.split("/") as [string, string];
       return { project, slug };
     }),
     permission: permission as BitbucketDataCenterPermission,

@@ -41,7 +41,7 @@ function applyFault(
     );
   } else if (fault.kind === "html") {
     res
-      .writeHead(200, { "Content-Type": "text/html" })
+      .writeHead(fault.status ?? 200, { "Content-Type": "text/html" })
       .end("<!doctype html><h1>Bitbucket is starting up</h1>");
   } else {
     res.writeHead(200, { "Content-Type": "application/json" });

@@ -23,7 +23,8 @@ export type FakeDataCenterEndpoint =
 export type FakeDataCenterFault = { readonly endpoint: FakeDataCenterEndpoint; readonly times?: number } & (
   | { readonly kind: "status"; readonly status: number; readonly retryAfter?: number }
   | { readonly kind: "stall" }
-  | { readonly kind: "html" }
+  /** An HTML page (a proxy's or a starting instance's) with `status`, default 200, and no user headers. */
+  | { readonly kind: "html"; readonly status?: number }
   /** The answer as usual, with these user headers instead (`null` leaves one out). */
   | { readonly kind: "headers"; readonly userName?: string | null; readonly userId?: string | null }
   /**
