@@ -28,17 +28,16 @@ const person = (id: number, name: string): FakeDataCenterUser => ({
   type: "NORMAL",
 });
 
-// The account's one key, read through Lucia; the ids tried are those of the users of the fake.
-async function keysOf(harness: DataCenterHarness): Promise<string[]> {
+// The account's keys, read through Lucia, among the ids of the fake's users this login could be.
+async function keysOf(harness: DataCenterHarness, ids: Iterable<number>): Promise<string[]> {
   const found: string[] = [];
-  for (const id of new Set(candidates))
+  for (const id of new Set(ids))
     await harness.auth.getKey("bitbucket-datacenter", String(id)).then(
       () => void found.push(`bitbucket-datacenter:${id}`),
       () => undefined,
     );
   return found;
 }
-let candidates: number[] = [];
 
 async function loginAs(
   name: string,
@@ -48,7 +47,6 @@ async function loginAs(
     readonly faults?: readonly FakeDataCenterFault[];
   } = {},
 ) {
-  candidates = [...(options.users ?? []).map((u) => u.id), 101, 102, 555];
   h = await startDataCenterHarness({
     fake: {
       ...(options.users ? { users: options.users } : {}),
@@ -64,7 +62,7 @@ async function loginAs(
     error: res.body.error as string | undefined,
     message: err?.message,
     counts: await h.db.counts(),
-    keys: await keysOf(h),
+    keys: await keysOf(h, [...(options.users ?? []).map((u) => u.id), 101, 102, 555]),
     lookups: h.dc.requests
       .filter((r) => r.url.startsWith("/bitbucket/rest/api/latest/users"))
       .map((r) => r.url),

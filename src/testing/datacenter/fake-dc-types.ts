@@ -25,7 +25,7 @@ export type FakeDataCenterFault = { readonly endpoint: FakeDataCenterEndpoint; r
   | { readonly kind: "stall" }
   /** An HTML page (a proxy's or a starting instance's) with `status`, default 200, and no user headers. */
   | { readonly kind: "html"; readonly status?: number }
-  /** The answer as usual, with these user headers instead (`null` leaves one out). */
+  /** On a REST endpoint, the answer as usual with these user headers instead (`null` leaves one out). */
   | { readonly kind: "headers"; readonly userName?: string | null; readonly userId?: string | null }
   /**
    * This JSON body (and `status`, default 200) instead of the usual answer, the user headers kept:
