@@ -53,6 +53,8 @@ describe("construction", () => {
     [{ ...dc, serverUrl: "https://u@git.acme.test/" }, 'option "serverUrl" must not carry credentials'],
     [{ ...dc, serverUrl: "https://:p@git.acme.test/" }, 'option "serverUrl" must not carry credentials'],
     [{ ...dc, serverUrl: "ftp://git.acme.test/" }, 'option "serverUrl" must be an https URL'],
+    [{ ...dc, serverUrl: "ftp://localhost/bitbucket" }, 'option "serverUrl" must be an https URL'],
+    [{ ...dc, serverUrl: "ws://127.0.0.1/bitbucket" }, 'option "serverUrl" must be an https URL'],
     [{ ...dc, serverUrl: "http://localhost.evil.test/" }, 'option "serverUrl" must be an https URL'],
     [{ ...dc, serverUrl: 42 }, 'option "serverUrl" must be the instance\'s base URL'],
     [{ ...dc, serverUrl: "/bitbucket" }, 'option "serverUrl" must be an absolute URL'],
@@ -275,5 +277,70 @@ describe("fetchBitbucket on Data Center", () => {
     expect(results.slice(1, 3)).toEqual([null, null]);
     expect(results.slice(3)).toEqual(Array(8).fill("TypeError"));
     expect(h.dc.requests.some((r) => /plugins|evil|2\.0/.test(r.url))).toBe(false);
+  });
+});
+
+describe("fetchBitbucket's answers on Data Center", () => {
+  // What the authorize hook sees for each answer of the instance, one request each (`times: 1`).
+  async function askOnce(fault: Parameters<DataCenterHarness["dc"]["setFault"]>[0] | null) {
+    const seen: unknown[] = [];
+    h = await startDataCenterHarness({
+      router: {
+        authorize: async ({ fetchBitbucket }) => {
+          if (fault) h!.dc.setFault(fault);
+          await fetchBitbucket("/rest/api/latest/projects/ENG").then(
+            (body) => seen.push({ body }),
+            (err: Error & { code?: string }) =>
+              seen.push({ error: err.code ?? err.name, message: err.message }),
+          );
+          return true;
+        },
+      },
+    });
+    const r = await dcLogin(h.agent());
+    return { status: r.status, seen };
+  }
+
+  it.each([
+    [200, { answer: 1 }, { answer: 1 }],
+    [404, { errors: [] }, null],
+    [401, { errors: [] }, null],
+    [403, { errors: [] }, null],
+  ])("gives the hook a %i (token accepted, body %j) as %j", async (status, body, expected) => {
+    const r = await askOnce({ endpoint: "projects", kind: "json", status, body, times: 1 });
+    expect(r).toEqual({ status: 302, seen: [{ body: expected }] });
+  });
+
+  it("gives the hook the real JSON of a 200 when nothing is faked", async () => {
+    const r = await askOnce(null);
+    expect(r.seen).toEqual([{ body: expect.objectContaining({ key: "ENG" }) }]);
+  });
+
+  it.each([400, 409, 204])("throws BITBUCKET_UNAVAILABLE from the hook on a %i", async (status) => {
+    const r = await askOnce({ endpoint: "projects", kind: "json", status, body: { errors: [] }, times: 1 });
+    expect(r.seen).toEqual([
+      { error: "BITBUCKET_UNAVAILABLE", message: `Bitbucket answered HTTP ${status}.` },
+    ]);
+  });
+
+  it("throws BITBUCKET_TOKEN_REJECTED from the hook on a 401 that names nobody", async () => {
+    const r = await askOnce({ endpoint: "projects", kind: "status", status: 401, times: 1 });
+    expect(r.seen).toEqual([{ error: "BITBUCKET_TOKEN_REJECTED", message: expect.any(String) }]);
+  });
+
+  it("names the rule and the path it refused in the TypeError", async () => {
+    const messages: string[] = [];
+    h = await startDataCenterHarness({
+      router: {
+        authorize: async ({ fetchBitbucket }) => {
+          await fetchBitbucket("/2.0/user").catch((err: Error) => messages.push(err.message));
+          return true;
+        },
+      },
+    });
+    expect((await dcLogin(h.agent())).status).toBe(302);
+    expect(messages).toEqual([
+      'fetchBitbucket: expected a Data Center REST path such as "/rest/api/latest/projects"; got "/2.0/user".',
+    ]);
   });
 });
