@@ -1,5 +1,7 @@
 // Staying signed in on Data Center: refresh rotation, checkBitbucketAccess with serverUrl, and
 // bitbucketAccessGuard ending the sessions of a removed member.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import {
   bitbucketAccessGuard,
@@ -87,6 +89,58 @@ describe("refreshBitbucketTokens on Data Center", () => {
         refreshToken: stored.refreshToken,
       }),
     ).rejects.toMatchObject({ code: "CLIENT_CREDENTIALS_REJECTED" });
+  });
+});
+
+describe("what a Data Center refresh sends", () => {
+  // A loopback token endpoint that keeps each form it receives: the fake Data Center, like
+  // Bitbucket's own OAuth plugin, ignores redirect_uri on refresh, but other Atlassian servers check it.
+  async function refreshAt(redirectUri: string | undefined) {
+    const forms: URLSearchParams[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        forms.push(new URLSearchParams(body));
+        res
+          .writeHead(200, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ access_token: "a2", refresh_token: "r2", expires_in: 60 }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const fresh = await refreshBitbucketTokens({
+        serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/bitbucket`,
+        clientId: "id",
+        clientSecret: "secret",
+        refreshToken: "r1",
+        ...(redirectUri === undefined ? {} : { redirectUri }),
+      });
+      return { fresh, forms: forms.map((f) => Object.fromEntries(f)) };
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  it("sends the router's redirect URI along when it is given", async () => {
+    const r = await refreshAt("https://app.test/login/bitbucket/callback");
+    expect(r.forms).toEqual([
+      {
+        grant_type: "refresh_token",
+        refresh_token: "r1",
+        redirect_uri: "https://app.test/login/bitbucket/callback",
+        client_id: "id",
+        client_secret: "secret",
+      },
+    ]);
+    expect(r.fresh).toMatchObject({ accessToken: "a2", refreshToken: "r2", accessTokenExpiresIn: 60 });
+  });
+
+  it("sends no redirect_uri without one", async () => {
+    const r = await refreshAt(undefined);
+    expect(r.forms).toEqual([
+      { grant_type: "refresh_token", refresh_token: "r1", client_id: "id", client_secret: "secret" },
+    ]);
   });
 });
 
