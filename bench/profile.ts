@@ -72,7 +72,7 @@ export function costsOf(file: string): Costs {
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(frame.url)?.[1];
     const ours = category === "package" ? /\/(?:src|dist)\/(.+)\.(?:ts|js)$/.exec(frame.url)?.[1] : undefined;
     const key = ours
-      ? `${ours}:${frame.functionName || "(anonymous)"}`
+      ? `${ours}:${frame.functionName || "(anonymous)"}@${(frame as { lineNumber?: number }).lineNumber ?? -1}`
       : (pkg ?? (frame.url.startsWith("node:") ? frame.url : frame.functionName || "(native)"));
     byFunction[key] = (byFunction[key] ?? 0) + us;
   });
@@ -95,11 +95,20 @@ export function diffPerLogin(a: Costs, aLogins: number, b: Costs, bLogins: numbe
           `     ${(ours - other >= 0 ? "+" : "") + (ours - other).toFixed(0)} µs`.padEnd(16) +
           `${k} (${ours.toFixed(0)} vs ${other.toFixed(0)})`,
       );
+  // The other server has none of our functions: ours alone, largest first, by file and function.
+  const ownRows = Object.entries(a.byFunction)
+    .filter(([k]) => k.includes(":") && !k.startsWith("node:"))
+    .map(([k, us]) => [k, us / Math.max(aLogins, 1)] as const)
+    .sort((p, q) => q[1] - p[1])
+    .slice(0, top)
+    .map(([k, us]) => `     ${us.toFixed(1)} µs`.padEnd(16) + k);
   return [
     `   CPU per login: ours ${(a.total / Math.max(aLogins, 1)).toFixed(0)} µs, the other ${(b.total / Math.max(bLogins, 1)).toFixed(0)} µs`,
     "   by category (µs per login, ours minus the other):",
     ...rows(a.byCategory, b.byCategory),
     "   by function or package:",
     ...rows(a.byFunction, b.byFunction),
+    "   this package's own functions (self µs per login):",
+    ...ownRows,
   ];
 }

@@ -233,10 +233,12 @@ if (wanted(3)) await wholeLogin("3", `3. Whole login with Bitbucket ${LATENCY_MS
 fake.setLatency(0);
 dataCenter.setLatency(0);
 
-// 4. Memory held by logins that never finish.
+// 4. Memory held by logins that never finish. Two batches of PENDING starts: the first includes
+// one-off growth (JIT code, the allocator's arenas, Express's and undici's pools) that any server
+// shows once; a real leak grows again over the second, so the second batch is the figure.
 if (wanted(4)) {
   const rows: string[] = [];
-  const growth: Record<string, number> = {};
+  const growth: Record<string, { first: number; second: number }> = {};
   for (const [name, path] of [
     ["ours", "/login/bitbucket"],
     ["passport", "/auth/bitbucket"],
@@ -245,27 +247,37 @@ if (wanted(4)) {
     await autocannon({ url: server.url + path, connections: 32, amount: 2_000 });
     const before = await rss(server);
     await autocannon({ url: server.url + path, connections: 32, amount: PENDING });
+    const middle = await rss(server);
+    await autocannon({ url: server.url + path, connections: 32, amount: PENDING });
     const after = await rss(server);
-    growth[name] = (after - before) / 2 ** 20;
+    growth[name] = { first: (middle - before) / 2 ** 20, second: (after - middle) / 2 ** 20 };
+    const mb = (n: number) => `${n >= 0 ? "+" : ""}${fmt(n / 2 ** 20, 1)} MB`;
     rows.push(
-      `   ${name === "ours" ? "express-lucia-bitbucket" : "passport + MemoryStore"}: ${fmt(before / 2 ** 20, 1)} MB → ${fmt(after / 2 ** 20, 1)} MB (${after >= before ? "+" : ""}${fmt((after - before) / 2 ** 20, 1)} MB)`,
+      `   ${name === "ours" ? "express-lucia-bitbucket" : "passport + MemoryStore"}: ${fmt(before / 2 ** 20, 1)} MB → ${fmt(middle / 2 ** 20, 1)} MB (${mb(middle - before)}) → ${fmt(after / 2 ** 20, 1)} MB (${mb(after - middle)})`,
     );
     await stop(server);
   }
   console.log(
-    `4. RSS after ${fmt(PENDING)} login starts that never finish (after a GC; target: ours within 5 MB)`,
+    `4. RSS after ${fmt(PENDING)} and another ${fmt(PENDING)} login starts that never finish (after a GC; target: ours within 5 MB over the second batch)`,
   );
   console.log(rows.join("\n"));
   const mb = (n: number | undefined) => `${(n ?? 0) >= 0 ? "+" : ""}${fmt(n ?? 0, 1)} MB`;
+  const ours = growth.ours ?? { first: NaN, second: NaN };
+  const passport = growth.passport ?? { first: NaN, second: NaN };
   figures.push({
     row: "4",
-    comparison: `RSS after ${fmt(PENDING)} login starts that never finish`,
-    ours: mb(growth.ours),
-    other: `passport + MemoryStore: ${mb(growth.passport)}`,
+    comparison: `RSS after ${fmt(PENDING)} login starts that never finish, then another ${fmt(PENDING)}`,
+    ours: `${mb(ours.second)} over the second batch (the first batch: ${mb(ours.first)})`,
+    other: `passport + MemoryStore: ${mb(passport.second)} over the second (the first: ${mb(passport.first)})`,
     ratio: "flat vs growing",
-    target: "within 5 MB",
-    holds: holds(Math.abs(growth.ours ?? Infinity) <= 5),
-    raw: { ours: growth.ours ?? NaN, passport: growth.passport ?? NaN },
+    target: "within 5 MB over the second batch",
+    holds: holds(Math.abs(ours.second) <= 5),
+    raw: {
+      ours: ours.second,
+      oursFirst: ours.first,
+      passport: passport.second,
+      passportFirst: passport.first,
+    },
   });
 }
 

@@ -81,7 +81,9 @@ export function bitbucketRouter<_Auth extends Auth>(
   let mountChecked = false;
   let mountError: BitbucketAuthError | null = null;
   return function bitbucketRouter(req, res, next) {
-    const path = req.path.length > 1 && req.path.endsWith("/") ? req.path.slice(0, -1) : req.path;
+    // Read once: `req.path` is a getter that parses the URL on every read, on every request of the app.
+    const full = req.path;
+    const path = full.length > 1 && full.endsWith("/") ? full.slice(0, -1) : full;
     const handler = routes.get(`${req.method} ${path}`);
     if (!handler) return next();
     if (!mountChecked) {

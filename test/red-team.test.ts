@@ -252,12 +252,14 @@ describe("finding 6: fetchBitbucket and routeBitbucketTo stay where they belong"
 
   it("takes ordinary paths, a trailing slash and a query", async () => {
     h = await startHarness();
-    const fetchBitbucket = createFetchBitbucket("token", createDeadline(1000));
+    const deadline = createDeadline(1000);
+    const fetchBitbucket = createFetchBitbucket("token", deadline);
     for (const path of ["/2.0/user", "/2.0/repositories/acme/", "/2.0/user/emails?page=2", "/2.0/a.b/c..d"]) {
       // It reaches the fake (which may not know the path): no TypeError.
       const answer = await fetchBitbucket(path).catch((err: unknown) => err);
       expect(answer).not.toBeInstanceOf(TypeError);
     }
+    deadline.end();
   });
 
   it("routeBitbucketTo never resolves a //host path against the fake's URL", async () => {

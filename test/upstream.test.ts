@@ -3,15 +3,27 @@
 import { getEventListeners, once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { BitbucketAuthError } from "../src/index.js";
 import {
   createDeadline,
   fetchJson,
   fromHttpError,
   fromThrown,
+  type Deadline,
   type Endpoint,
 } from "../src/upstream/upstream.js";
+
+// Every deadline a test makes is ended after it, as the routes end theirs: no timer outlives a test.
+const made: Deadline[] = [];
+const deadlineOf = (ms: number): Deadline => {
+  const deadline = createDeadline(ms);
+  made.push(deadline);
+  return deadline;
+};
+afterEach(() => {
+  for (const deadline of made.splice(0)) deadline.end();
+});
 
 const scopeBody = (required: unknown) =>
   JSON.stringify({
@@ -152,9 +164,7 @@ describe("anything a Bitbucket call throws becomes a coded error", () => {
 
   it("reads a provider error without a body by its status alone", async () => {
     const failure = oauthFailure("https://api.bitbucket.org/2.0/user", new Response(null, { status: 401 }));
-    expect((await fromThrown(failure, "token", createDeadline(60_000))).code).toBe(
-      "BITBUCKET_TOKEN_REJECTED",
-    );
+    expect((await fromThrown(failure, "token", deadlineOf(60_000))).code).toBe("BITBUCKET_TOKEN_REJECTED");
   });
 
   it.each<[string, string, boolean, Endpoint, number, string, string]>([
@@ -230,14 +240,14 @@ describe("anything a Bitbucket call throws becomes a coded error", () => {
 
     it("while it is being read", async () => {
       const { failure, cancelled } = stalled();
-      const thrown = await fromThrown(failure, "token", createDeadline(1000)).catch((err: unknown) => err);
+      const thrown = await fromThrown(failure, "token", deadlineOf(1000)).catch((err: unknown) => err);
       expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
       expect((thrown as BitbucketAuthError).message).toBe("Bitbucket did not answer within 1000 ms.");
       expect(cancelled()).toBe(true);
     });
 
     it("and not before: a body that ends is read whole, leaving no listener on the deadline", async () => {
-      const deadline = createDeadline(60_000);
+      const deadline = deadlineOf(60_000);
       const failure = oauthFailure(
         "https://bitbucket.org/site/oauth2/access_token",
         new Response('{"error":"unauthorized_client"}', { status: 400 }),
@@ -247,7 +257,7 @@ describe("anything a Bitbucket call throws becomes a coded error", () => {
     });
 
     it("when the deadline has already passed", async () => {
-      const deadline = createDeadline(1000);
+      const deadline = deadlineOf(1000);
       if (!deadline.signal.aborted) await once(deadline.signal, "abort");
       const { failure, cancelled } = stalled();
       const thrown = await fromThrown(failure, "token", deadline).catch((err: unknown) => err);
@@ -260,15 +270,43 @@ describe("anything a Bitbucket call throws becomes a coded error", () => {
 describe("the deadline", () => {
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
-  it("leaves no timer behind once the call settles", async () => {
+  it("makes no timer until it is used, one however often it is raced, and none once ended", async () => {
     const before = timers();
-    await expect(createDeadline(60_000).race(Promise.resolve("answer"))).resolves.toBe("answer");
+    const deadline = deadlineOf(60_000);
+    expect(timers()).toBe(before);
+    await expect(deadline.race(Promise.resolve("answer"))).resolves.toBe("answer");
+    await expect(deadline.race(Promise.reject(new Error("no")))).rejects.toThrow("no");
+    expect(timers()).toBe(before + 1);
+    expect(getEventListeners(deadline.signal, "abort")).toEqual([]);
+    deadline.end();
+    deadline.end();
     await new Promise((resolve) => setImmediate(resolve));
     expect(timers()).toBe(before);
   });
 
+  it("aborts what still runs under it when ended, so nothing of a callback outlives it", async () => {
+    const deadline = deadlineOf(60_000);
+    const { signal } = deadline;
+    const late = deadline.race(new Promise(() => undefined)).catch((err: unknown) => err);
+    expect(signal.aborted).toBe(false);
+    deadline.end();
+    expect(signal.aborted).toBe(true);
+    expect(((await late) as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+    // A race begun after the end loses at once.
+    const after = await deadline.race(Promise.resolve("late")).catch((err: unknown) => err);
+    expect((after as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+  });
+
+  it("aborts its signal when the time is up", async () => {
+    const deadline = deadlineOf(1000);
+    const began = Date.now();
+    await once(deadline.signal, "abort");
+    expect(Date.now() - began).toBeGreaterThanOrEqual(900);
+    deadline.end();
+  });
+
   it("rejects a call that outlives it with BITBUCKET_TIMEOUT", async () => {
-    const thrown = await createDeadline(1000)
+    const thrown = await deadlineOf(1000)
       .race(new Promise(() => undefined))
       .catch((err: unknown) => err);
     expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
@@ -294,12 +332,12 @@ describe("fetchJson reads a 404 as 'no access' only when asked to", () => {
   });
 
   it("throws BITBUCKET_UNAVAILABLE by default", async () => {
-    const thrown = await fetchJson("emails", url, {}, createDeadline(10_000)).catch((err: unknown) => err);
+    const thrown = await fetchJson("emails", url, {}, deadlineOf(10_000)).catch((err: unknown) => err);
     expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_UNAVAILABLE");
     expect((thrown as BitbucketAuthError).message).toBe("Bitbucket answered HTTP 404.");
   });
 
   it("resolves null with noAccessAsNull", async () => {
-    await expect(fetchJson("api", url, {}, createDeadline(10_000), true)).resolves.toBeNull();
+    await expect(fetchJson("api", url, {}, deadlineOf(10_000), true)).resolves.toBeNull();
   });
 });

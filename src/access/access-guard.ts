@@ -248,6 +248,8 @@ export function bitbucketAccessGuard(
         return { keep: false, why: `Bitbucket could not be asked for longer than maxStale (${code})` };
       }
       return { keep: false, why: `the check failed with ${code}` };
+    } finally {
+      deadline.end();
     }
   };
 

@@ -68,5 +68,10 @@ export async function checkBitbucketAccess(
     { clientId: "", clientSecret: "" },
     fail,
   );
-  return ask!(accessToken, createDeadline(timeout));
+  const deadline = createDeadline(timeout);
+  try {
+    return await ask!(accessToken, deadline);
+  } finally {
+    deadline.end();
+  }
 }

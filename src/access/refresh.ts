@@ -91,18 +91,22 @@ export async function refreshBitbucketTokens(
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
   const bitbucket = resolveRecheck(options, { clientId, clientSecret }, fail);
   const deadline = createDeadline(timeout);
-  const fresh = await bitbucket.refresh(refreshToken, deadline);
-  const { accessToken } = fresh;
-  // The old refresh token is spent now: an outage in the re-check must not lose the new ones.
-  let access: BitbucketAccess | BitbucketDataCenterAccess | null = null;
-  let accessCheckError: BitbucketAuthError | null = null;
-  if (bitbucket.ask) {
-    try {
-      access = await bitbucket.ask(accessToken, deadline);
-    } catch (err) {
-      accessCheckError =
-        err instanceof BitbucketAuthError ? err : new BitbucketAuthError("BITBUCKET_UNAVAILABLE");
+  try {
+    const fresh = await bitbucket.refresh(refreshToken, deadline);
+    const { accessToken } = fresh;
+    // The old refresh token is spent now: an outage in the re-check must not lose the new ones.
+    let access: BitbucketAccess | BitbucketDataCenterAccess | null = null;
+    let accessCheckError: BitbucketAuthError | null = null;
+    if (bitbucket.ask) {
+      try {
+        access = await bitbucket.ask(accessToken, deadline);
+      } catch (err) {
+        accessCheckError =
+          err instanceof BitbucketAuthError ? err : new BitbucketAuthError("BITBUCKET_UNAVAILABLE");
+      }
     }
+    return { ...fresh, access, accessCheckError };
+  } finally {
+    deadline.end();
   }
-  return { ...fresh, access, accessCheckError };
 }

@@ -29,6 +29,10 @@ export function createCallbackHandler<_Auth extends Auth>(
 ): RequestHandler {
   return async (req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
+    // One deadline for every Bitbucket call below, error bodies included: the exchange, who signed
+    // in, the gate and the email, as the edition runs them. Ended when the callback is, so no timer
+    // or call of this login outlives it.
+    const deadline = createDeadline(options.timeout);
     try {
       // One-time use: consume() clears this login's cookie before anything can fail.
       const pending = stateCookie.consume(req, res);
@@ -39,9 +43,6 @@ export function createCallbackHandler<_Auth extends Auth>(
       if (typeof code !== "string" || !CODE_SHAPE.test(code)) throw new BitbucketAuthError("CODE_INVALID");
 
       log("callback: state checked, exchanging the code");
-      // One deadline for every Bitbucket call below, error bodies included: the exchange, who
-      // signed in, the gate and the email, as the edition runs them.
-      const deadline = createDeadline(options.timeout);
       const signIn = await edition.signIn(code, pending.codeVerifier ?? null, deadline);
       const { bitbucketUserAuth, access, email, fetchBitbucket } = signIn;
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
@@ -109,6 +110,8 @@ export function createCallbackHandler<_Auth extends Auth>(
       redirect(res, 302, redirectTo);
     } catch (err) {
       fail(err, res, next);
+    } finally {
+      deadline.end();
     }
   };
 }

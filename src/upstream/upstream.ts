@@ -6,33 +6,65 @@ export type Endpoint = "token" | "refresh" | "user" | "emails" | "api";
 /**
  * One deadline for every Bitbucket call of one callback (or one `checkBitbucketAccess`): the code
  * exchange, the gate, the email fetch and reading any error body all end by it, so a callback always
- * answers within about `timeout`. The race's timer is cleared when the call settles, and the
- * signal (made only when a request of ours needs one) uses `AbortSignal.timeout`, whose timer is
- * unref'd: nothing outlives the callback.
+ * answers within about `timeout`. Its one timer and signal are made on first use (a login without
+ * `allow` or `fetchEmail` still makes its two requests under it), `race` listens to that same signal
+ * rather than starting a timer of its own, and `end()` clears the timer when the work is over.
+ *
+ * Why not `AbortSignal.timeout`: its timer cannot be cleared, so every login left a timer, a weak
+ * reference and a finalizer behind for the whole `timeout` (10 s by default), which the profile
+ * showed as garbage-collection work on every login.
  */
 export interface Deadline {
   readonly ms: number;
   readonly signal: AbortSignal;
   /** Settles with `call`, or rejects with `BITBUCKET_TIMEOUT` when the deadline passes first. */
   race<T>(call: Promise<T>): Promise<T>;
+  /**
+   * The work is over: the timer is cleared, and a call still under the deadline is aborted, so
+   * nothing of a callback outlives it. Safe to call more than once.
+   */
+  end(): void;
 }
+
+// The reason a deadline ended early gives its late calls: one shared object, since making an
+// error (and its stack) on every login would cost more than the rest of end() together.
+const ENDED = Object.freeze(new Error("The work under this deadline is over."));
 
 export function createDeadline(ms: number): Deadline {
   const expiresAt = Date.now() + ms;
-  let signal: AbortSignal | undefined;
+  let controller: AbortController | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const signal = (): AbortSignal => {
+    if (controller) return controller.signal;
+    const made = (controller = new AbortController());
+    // Not unref'd: it lives only while its calls do (every user of a deadline ends it in a
+    // `finally`), and a live timer is what tests can see.
+    timer = setTimeout(() => made.abort(), Math.max(expiresAt - Date.now(), 1));
+    return made.signal;
+  };
   return {
     ms,
-    // Made on first use: a login without `allow` or `fetchEmail` makes no request of its own.
     get signal() {
-      return (signal ??= AbortSignal.timeout(Math.max(expiresAt - Date.now(), 1)));
+      return signal();
     },
     // For work that takes no signal (a hook's own call, say): a late answer is dropped here, and
     // nothing is written until the race is won.
     race: <T>(call: Promise<T>) =>
       new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(timeoutError(ms)), Math.max(expiresAt - Date.now(), 0));
-        call.then(resolve, reject).finally(() => clearTimeout(timer));
+        const on = signal();
+        const abort = () => reject(timeoutError(ms));
+        if (on.aborted) return abort();
+        on.addEventListener("abort", abort);
+        const settle = () => on.removeEventListener("abort", abort);
+        call.then(
+          (value) => (settle(), resolve(value)),
+          (err: unknown) => (settle(), reject(err)),
+        );
       }),
+    end() {
+      clearTimeout(timer);
+      controller?.abort(ENDED);
+    },
   };
 }
 

@@ -9,6 +9,8 @@ import { fetchPrimaryEmail } from "./email.js";
 import { createCodeExchange } from "./exchange.js";
 import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
 
+const NO_EMAIL: PromiseSettledResult<null> = Object.freeze({ status: "fulfilled", value: null });
+
 /** What Bitbucket Cloud needs to know of a router or a guard, once resolved. */
 export interface CloudConfig {
   readonly clientId: string;
@@ -59,6 +61,9 @@ export function createCloudEdition<_Auth extends Auth>(
       const bitbucketUserAuth = await deadline.race(exchange(code, deadline));
       const { accessToken } = bitbucketUserAuth.bitbucketTokens;
       const fetchBitbucket = createFetchBitbucket(accessToken, deadline);
+      // Neither the gate nor the email: no extra request, and no promises to settle over nothing.
+      if (!allow && !config.fetchEmail)
+        return { bitbucketUserAuth, access: null, email: NO_EMAIL, fetchBitbucket };
       const [access, email] = await Promise.allSettled([
         allow ? checkAccess(allow, fetchBitbucket) : null,
         emailOf(accessToken, deadline),
