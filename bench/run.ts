@@ -23,6 +23,9 @@ const LATENCY_MS = 40;
 const ROUNDS = smoke ? 1 : 6;
 const START_SECONDS = smoke ? 1 : 3;
 const LOGIN_SECONDS = smoke ? 1 : 5;
+// Rows 2 and 3: the pairs of ours and the hand-written routes alone that give the ratio.
+const PAIRS = smoke ? 1 : 2 * ROUNDS;
+const PAIR_SECONDS = smoke ? 1 : 3;
 const PENDING = smoke ? 2_000 : 100_000;
 const dir = mkdtempSync(join(tmpdir(), "elb-bench-"));
 // Every figure, for bench/results/*.json: the README's and docs' tables are generated from it.
@@ -166,6 +169,19 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
       results[name]?.push(await loginLoad(url(name), PATHS[name], fake.url, LOGIN_SECONDS, concurrency));
     }
   }
+  // The ratio against the hand-written routes, taken as row 5 takes its own: pairs of turns of the
+  // two alone, which one goes first alternating, and the median of the pairs' ratios. On a shared
+  // machine a slow moment then hits both turns of a pair, not one contender's whole round.
+  const pairRatios: number[] = [];
+  for (let pair = 0; pair < PAIRS; pair++) {
+    const order: Contender[] = pair % 2 === 0 ? ["ours", "handwritten"] : ["handwritten", "ours"];
+    const got: Partial<Record<Contender, number>> = {};
+    for (const name of order)
+      got[name] = (
+        await loginLoad(url(name), PATHS[name], fake.url, PAIR_SECONDS, concurrency)
+      ).loginsPerSecond;
+    pairRatios.push((got.ours ?? NaN) / (got.handwritten ?? NaN));
+  }
   await Promise.all(Object.values(servers).map((s) => (s ? stop(s) : undefined)));
   const summary = (name: Contender) => {
     const runs = results[name] ?? [];
@@ -187,8 +203,10 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
       `   ${LABELS[name].padEnd(30)} ${fmt(r.lps).padStart(6)} logins/s   p50 ${fmt(r.p50, 1)} ms   p99 ${fmt(r.p99, 1)} ms   failures ${r.failures}`,
     );
   }
+  const ratio = median(pairRatios);
   console.log(
-    `   ratio ${fmt(s.ours.lps / s.handwritten.lps, 2)}× the hand-written routes (target ≥ 1.00×), ` +
+    `   ratio ${fmt(ratio, 2)}× the hand-written routes (median of ${PAIRS} alternating pairs; target ≥ 1.00×; ` +
+      `${fmt(s.ours.lps / s.handwritten.lps, 2)}× from the rounds' medians above), ` +
       `${fmt(s.ours.lps / s.passport.lps, 2)}× passport; p99 ${s.ours.p99 >= s.handwritten.p99 ? "+" : ""}${fmt(s.ours.p99 - s.handwritten.p99, 1)} ms ` +
       `against the hand-written routes; allow adds ${fmt(s["ours+allow"].p50 - s.ours.p50, 1)} ms at p50`,
   );
@@ -199,7 +217,6 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
       `(server round trips per login: Cloud 2, +1 with allow; Data Center 3, +0 with allow)\n`,
   );
   if (names.some((n) => s[n].failures > 0)) process.exitCode = 1;
-  const ratio = s.ours.lps / s.handwritten.lps;
   const p99 = s.ours.p99 - s.handwritten.p99;
   const where = latencyMs ? `, Bitbucket ${latencyMs} ms away` : " on loopback";
   const timing = (r: ReturnType<typeof summary>) =>
@@ -210,10 +227,18 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
     ours: `${timing(s.ours)}; with allow ${fmt(s["ours+allow"].lps)}`,
     other: `hand-written Lucia v2 guide routes: ${timing(s.handwritten)}; passport: ${timing(s.passport)}`,
     ratio:
-      `${fmt(ratio, 2)}× hand-written` + (latencyMs ? `; p99 ${p99 >= 0 ? "+" : ""}${fmt(p99, 1)} ms` : ""),
+      `${fmt(ratio, 2)}× hand-written (median of ${PAIRS} alternating pairs)` +
+      (latencyMs ? `; p99 ${p99 >= 0 ? "+" : ""}${fmt(p99, 1)} ms` : ""),
     target: latencyMs ? "≥ 1.00×; p99 within 5 ms" : "≥ 1.00×",
     holds: holds(ratio >= 1 && (!latencyMs || p99 <= 5)),
-    raw: { ours: s.ours.lps, handwritten: s.handwritten.lps, passport: s.passport.lps, ratio, p99 },
+    raw: {
+      ours: s.ours.lps,
+      handwritten: s.handwritten.lps,
+      passport: s.passport.lps,
+      ratio,
+      roundsRatio: s.ours.lps / s.handwritten.lps,
+      p99,
+    },
   });
   figures.push({
     row: `${row}b`,
