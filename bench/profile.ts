@@ -48,8 +48,10 @@ interface TimedProfile extends CpuProfile {
 /** Where CPU time went: microseconds of own (self) time, by package and by function of ours. */
 export interface Costs {
   readonly byCategory: Readonly<Record<string, number>>;
-  /** `file:function` of this package (src or dist), and `package` for everything else. */
+  /** `file:function@line` of this package (src or dist), and `package` for everything else. */
   readonly byFunction: Readonly<Record<string, number>>;
+  /** The part of `byFunction` that is this package's own functions. */
+  readonly ownFunctions: Readonly<Record<string, number>>;
   readonly total: number;
 }
 
@@ -59,6 +61,7 @@ export function costsOf(file: string): Costs {
   const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const byCategory: Record<string, number> = {};
   const byFunction: Record<string, number> = {};
+  const ownFunctions: Record<string, number> = {};
   let total = 0;
   profile.samples.forEach((id, i) => {
     const frame = byNode.get(id);
@@ -72,11 +75,12 @@ export function costsOf(file: string): Costs {
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(frame.url)?.[1];
     const ours = category === "package" ? /\/(?:src|dist)\/(.+)\.(?:ts|js)$/.exec(frame.url)?.[1] : undefined;
     const key = ours
-      ? `${ours}:${frame.functionName || "(anonymous)"}@${(frame as { lineNumber?: number }).lineNumber ?? -1}`
+      ? `${ours}:${frame.functionName || "(anonymous)"}@${frame.lineNumber}`
       : (pkg ?? (frame.url.startsWith("node:") ? frame.url : frame.functionName || "(native)"));
     byFunction[key] = (byFunction[key] ?? 0) + us;
+    if (ours) ownFunctions[key] = (ownFunctions[key] ?? 0) + us;
   });
-  return { byCategory, byFunction, total };
+  return { byCategory, byFunction, ownFunctions, total };
 }
 
 /**
@@ -96,8 +100,7 @@ export function diffPerLogin(a: Costs, aLogins: number, b: Costs, bLogins: numbe
           `${k} (${ours.toFixed(0)} vs ${other.toFixed(0)})`,
       );
   // The other server has none of our functions: ours alone, largest first, by file and function.
-  const ownRows = Object.entries(a.byFunction)
-    .filter(([k]) => k.includes(":") && !k.startsWith("node:"))
+  const ownRows = Object.entries(a.ownFunctions)
     .map(([k, us]) => [k, us / Math.max(aLogins, 1)] as const)
     .sort((p, q) => q[1] - p[1])
     .slice(0, top)

@@ -23,7 +23,7 @@ const LATENCY_MS = 40;
 const ROUNDS = smoke ? 1 : 6;
 const START_SECONDS = smoke ? 1 : 3;
 const LOGIN_SECONDS = smoke ? 1 : 5;
-// Rows 2 and 3: the pairs of ours and the hand-written routes alone that give the ratio.
+// Rows 2, 3 and 5: the alternating pairs of turns that give the ratio.
 const PAIRS = smoke ? 1 : 2 * ROUNDS;
 const PAIR_SECONDS = smoke ? 1 : 3;
 const PENDING = smoke ? 2_000 : 100_000;
@@ -80,8 +80,25 @@ async function stop(server: Running) {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+/**
+ * Pairs of turns of two contenders alone, which one goes first alternating (so neither always
+ * follows the other's load): on a shared machine a slow moment then hits both turns of a pair.
+ * @returns each one's figure per pair, aligned, for the median of the pairs' ratios.
+ */
+async function alternatingPairs(pairs: number, a: () => Promise<number>, b: () => Promise<number>) {
+  const first: number[] = [];
+  const second: number[] = [];
+  for (let pair = 0; pair < pairs; pair++) {
+    for (const turn of pair % 2 === 0 ? [0, 1] : [1, 0])
+      (turn === 0 ? first : second).push(await (turn === 0 ? a : b)());
+  }
+  return { a: first, b: second };
+}
+const medianRatio = (over: number[], under: number[]) => median(over.map((v, k) => v / (under[k] ?? NaN)));
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** Megabytes with their sign, as the memory row prints them. */
+const signedMB = (mb: number | undefined) => `${(mb ?? 0) >= 0 ? "+" : ""}${fmt(mb ?? 0, 1)} MB`;
 let port = 4700;
 
 async function rps(server: Running, path: string, seconds: number): Promise<number> {
@@ -169,19 +186,11 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
       results[name]?.push(await loginLoad(url(name), PATHS[name], fake.url, LOGIN_SECONDS, concurrency));
     }
   }
-  // The ratio against the hand-written routes, taken as row 5 takes its own: pairs of turns of the
-  // two alone, which one goes first alternating, and the median of the pairs' ratios. On a shared
-  // machine a slow moment then hits both turns of a pair, not one contender's whole round.
-  const pairRatios: number[] = [];
-  for (let pair = 0; pair < PAIRS; pair++) {
-    const order: Contender[] = pair % 2 === 0 ? ["ours", "handwritten"] : ["handwritten", "ours"];
-    const got: Partial<Record<Contender, number>> = {};
-    for (const name of order)
-      got[name] = (
-        await loginLoad(url(name), PATHS[name], fake.url, PAIR_SECONDS, concurrency)
-      ).loginsPerSecond;
-    pairRatios.push((got.ours ?? NaN) / (got.handwritten ?? NaN));
-  }
+  // The ratio against the hand-written routes, taken as row 5 takes its own: the median of
+  // alternating pairs of turns of the two alone.
+  const turn = (name: Contender) => async () =>
+    (await loginLoad(url(name), PATHS[name], fake.url, PAIR_SECONDS, concurrency)).loginsPerSecond;
+  const paired = await alternatingPairs(PAIRS, turn("ours"), turn("handwritten"));
   await Promise.all(Object.values(servers).map((s) => (s ? stop(s) : undefined)));
   const summary = (name: Contender) => {
     const runs = results[name] ?? [];
@@ -203,7 +212,7 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
       `   ${LABELS[name].padEnd(30)} ${fmt(r.lps).padStart(6)} logins/s   p50 ${fmt(r.p50, 1)} ms   p99 ${fmt(r.p99, 1)} ms   failures ${r.failures}`,
     );
   }
-  const ratio = median(pairRatios);
+  const ratio = medianRatio(paired.a, paired.b);
   console.log(
     `   ratio ${fmt(ratio, 2)}× the hand-written routes (median of ${PAIRS} alternating pairs; target ≥ 1.00×; ` +
       `${fmt(s.ours.lps / s.handwritten.lps, 2)}× from the rounds' medians above), ` +
@@ -258,9 +267,9 @@ if (wanted(3)) await wholeLogin("3", `3. Whole login with Bitbucket ${LATENCY_MS
 fake.setLatency(0);
 dataCenter.setLatency(0);
 
-// 4. Memory held by logins that never finish. Two batches of PENDING starts: the first includes
-// one-off growth (JIT code, the allocator's arenas, Express's and undici's pools) that any server
-// shows once; a real leak grows again over the second, so the second batch is the figure.
+// 4. Memory held by logins that never finish. Two batches of PENDING starts: the first may include
+// growth a process shows once (compiled code, the allocator's pools); what is held per login grows
+// again over the second, so the second batch is the figure.
 if (wanted(4)) {
   const rows: string[] = [];
   const growth: Record<string, { first: number; second: number }> = {};
@@ -276,9 +285,9 @@ if (wanted(4)) {
     await autocannon({ url: server.url + path, connections: 32, amount: PENDING });
     const after = await rss(server);
     growth[name] = { first: (middle - before) / 2 ** 20, second: (after - middle) / 2 ** 20 };
-    const mb = (n: number) => `${n >= 0 ? "+" : ""}${fmt(n / 2 ** 20, 1)} MB`;
+    const { first, second } = growth[name];
     rows.push(
-      `   ${name === "ours" ? "express-lucia-bitbucket" : "passport + MemoryStore"}: ${fmt(before / 2 ** 20, 1)} MB → ${fmt(middle / 2 ** 20, 1)} MB (${mb(middle - before)}) → ${fmt(after / 2 ** 20, 1)} MB (${mb(after - middle)})`,
+      `   ${name === "ours" ? "express-lucia-bitbucket" : "passport + MemoryStore"}: ${fmt(before / 2 ** 20, 1)} MB → ${fmt(middle / 2 ** 20, 1)} MB (${signedMB(first)}) → ${fmt(after / 2 ** 20, 1)} MB (${signedMB(second)})`,
     );
     await stop(server);
   }
@@ -286,14 +295,13 @@ if (wanted(4)) {
     `4. RSS after ${fmt(PENDING)} and another ${fmt(PENDING)} login starts that never finish (after a GC; target: ours within 5 MB over the second batch)`,
   );
   console.log(rows.join("\n"));
-  const mb = (n: number | undefined) => `${(n ?? 0) >= 0 ? "+" : ""}${fmt(n ?? 0, 1)} MB`;
   const ours = growth.ours ?? { first: NaN, second: NaN };
   const passport = growth.passport ?? { first: NaN, second: NaN };
   figures.push({
     row: "4",
     comparison: `RSS after ${fmt(PENDING)} login starts that never finish, then another ${fmt(PENDING)}`,
-    ours: `${mb(ours.second)} over the second batch (the first batch: ${mb(ours.first)})`,
-    other: `passport + MemoryStore: ${mb(passport.second)} over the second (the first: ${mb(passport.first)})`,
+    ours: `${signedMB(ours.second)} over the second batch (the first batch: ${signedMB(ours.first)})`,
+    other: `passport + MemoryStore: ${signedMB(passport.second)} over the second (the first: ${signedMB(passport.first)})`,
     ratio: "flat vs growing",
     target: "within 5 MB over the second batch",
     holds: holds(Math.abs(ours.second) <= 5),
@@ -325,28 +333,25 @@ if (wanted(5)) {
     return result.requests.average;
   };
   for (const i of [0, 1]) await load(i, 2); // warm-up
-  const plain: number[] = [];
-  const guarded: number[] = [];
-  const pairs = smoke ? 1 : 2 * ROUNDS;
-  for (let pair = 0; pair < pairs; pair++) {
-    // Which one goes first alternates too, so neither always follows the other's load.
-    const order = pair % 2 === 0 ? [0, 1] : [1, 0];
-    for (const i of order) (i === 0 ? plain : guarded).push(await load(i, START_SECONDS));
-  }
+  const { a: plain, b: guarded } = await alternatingPairs(
+    PAIRS,
+    () => load(0, START_SECONDS),
+    () => load(1, START_SECONDS),
+  );
   await Promise.all(servers.map(stop));
-  const ratio = median(guarded.map((g, k) => g / (plain[k] ?? NaN)));
+  const ratio = medianRatio(guarded, plain);
   figures.push({
     row: "5",
     comparison: "`GET /me` signed in, with `bitbucketAccessGuard` (fresh check), requests/s",
     ours: fmt(median(guarded)),
     other: `the same route without the guard: ${fmt(median(plain))}`,
-    ratio: `${fmt(ratio, 2)}× (median of ${pairs} alternating pairs)`,
+    ratio: `${fmt(ratio, 2)}× (median of ${PAIRS} alternating pairs)`,
     target: "≥ 0.97×",
     holds: holds(ratio >= 0.97),
     raw: { guarded: median(guarded), plain: median(plain), ratio },
   });
   console.log(
-    `5. GET /me, signed in, Lucia validating the session (requests/s, 32 connections, ${pairs} alternating pairs)`,
+    `5. GET /me, signed in, Lucia validating the session (requests/s, 32 connections, ${PAIRS} alternating pairs)`,
   );
   console.log(
     `   without the guard: ${fmt(median(plain))}   with bitbucketAccessGuard: ${fmt(median(guarded))}   ratio ${fmt(ratio, 2)}× (median of the pairs; target ≥ 0.97×)\n`,

@@ -6,7 +6,12 @@ import { lucia } from "lucia";
 import { bitbucketRouter } from "../src/index.js";
 import { isRestPath } from "../src/editions/datacenter/api.js";
 import { approveAtFake } from "./helpers/harness.js";
-import { routeBitbucketTo, startFakeBitbucket, type FakeBitbucket } from "../src/testing/index.js";
+import {
+  routeBitbucketTo,
+  startFakeBitbucket,
+  type FakeBitbucket,
+  type FakeDataCenterFault,
+} from "../src/testing/index.js";
 import {
   approveAtDataCenter,
   dcLogin,
@@ -282,7 +287,7 @@ describe("fetchBitbucket on Data Center", () => {
 
 describe("fetchBitbucket's answers on Data Center", () => {
   // What the authorize hook sees for each answer of the instance, one request each (`times: 1`).
-  async function askOnce(fault: Parameters<DataCenterHarness["dc"]["setFault"]>[0] | null) {
+  async function askOnce(fault: FakeDataCenterFault | null) {
     const seen: unknown[] = [];
     h = await startDataCenterHarness({
       router: {

@@ -297,6 +297,26 @@ describe("the deadline", () => {
     expect((after as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
   });
 
+  it("still observes a call raced after the end, so its late rejection is not unhandled", async () => {
+    const deadline = deadlineOf(60_000);
+    deadline.end();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      let fail: (err: Error) => void = () => undefined;
+      const late = new Promise<never>((_resolve, reject) => (fail = reject));
+      const lost = await deadline.race(late).catch((err: unknown) => err);
+      expect((lost as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+      fail(new Error("the call failed after the race was lost"));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("aborts its signal when the time is up", async () => {
     const deadline = deadlineOf(1000);
     const began = Date.now();

@@ -4,11 +4,12 @@ import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/error
 export type Endpoint = "token" | "refresh" | "user" | "emails" | "api";
 
 /**
- * One deadline for every Bitbucket call of one callback (or one `checkBitbucketAccess`): the code
+ * One deadline for every Bitbucket call of one callback (or one re-check): the code
  * exchange, the gate, the email fetch and reading any error body all end by it, so a callback always
- * answers within about `timeout`. Its one timer and signal are made on first use (a login without
- * `allow` or `fetchEmail` still makes its two requests under it), `race` listens to that same signal
- * rather than starting a timer of its own, and `end()` clears the timer when the work is over.
+ * answers within about `timeout`. Its one timer and signal are made at the first request or race,
+ * `race` listens to that same signal rather than starting a timer of its own, and `end()` clears
+ * the timer when the work is over. The callback, the guard's check, `checkBitbucketAccess` and
+ * `refreshBitbucketTokens` each make one and end it in a `finally`.
  *
  * Why not `AbortSignal.timeout`: its timer cannot be cleared, so every login left a timer, a weak
  * reference and a finalizer behind for the whole `timeout` (10 s by default), which the profile
@@ -53,9 +54,10 @@ export function createDeadline(ms: number): Deadline {
       new Promise<T>((resolve, reject) => {
         const on = signal();
         const abort = () => reject(timeoutError(ms));
-        if (on.aborted) return abort();
-        on.addEventListener("abort", abort);
+        if (on.aborted) abort();
+        else on.addEventListener("abort", abort);
         const settle = () => on.removeEventListener("abort", abort);
+        // Observed even when the race is already lost, so a late rejection is never unhandled.
         call.then(
           (value) => (settle(), resolve(value)),
           (err: unknown) => (settle(), reject(err)),
@@ -63,7 +65,8 @@ export function createDeadline(ms: number): Deadline {
       }),
     end() {
       clearTimeout(timer);
-      controller?.abort(ENDED);
+      // Made here when nothing used it yet, so that a use after the end finds it aborted too.
+      (controller ??= new AbortController()).abort(ENDED);
     },
   };
 }
