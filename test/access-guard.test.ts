@@ -519,6 +519,34 @@ describe("the guard's own failures", () => {
     expect((await harness.db.counts()).sessions).toBe(0);
   });
 
+  it("when Lucia cannot end the sessions, answers SESSION_REVOCATION_FAILED (500), keeps the tokens, and checks again", async () => {
+    let failDeletes = true;
+    const { harness, tokens } = await start({
+      adapter: (real) => ({
+        ...real,
+        deleteSessionsByUserId: async (userId: string) => {
+          if (failDeletes) throw new Error("database is locked");
+          return real.deleteSessionsByUserId(userId);
+        },
+      }),
+    });
+    const { agent, userId } = await signedIn(harness);
+    harness.fake.setWorkspaceRole("ada", "fake-team", null);
+    const res = await agent.get("/me");
+    expect({ status: res.status, error: res.body.error, cookie: res.headers["set-cookie"] }).toEqual({
+      status: 500,
+      error: "SESSION_REVOCATION_FAILED",
+      cookie: undefined,
+    });
+    expect((harness.errors.at(-1) as { cause?: Error }).cause?.message).toBe("database is locked");
+    expect((await harness.db.counts()).sessions).toBe(1);
+    expect(await tokens.get(userId)).not.toBeNull();
+    // The next request checks again, and this time the sessions end.
+    failDeletes = false;
+    expect((await revoked(agent)).status).toBe(401);
+    expect((await harness.db.counts()).sessions).toBe(0);
+  });
+
   it("answers a revocation with Cache-Control: no-store", async () => {
     const { harness } = await start();
     const { agent } = await signedIn(harness);

@@ -110,7 +110,8 @@ function fail(message: string): never {
  * rejected right after a refresh, a missing scope, rejected client credentials, or no stored tokens
  * all end the sessions, so the next login runs the gate. A 5xx, a 429 or a time-out keeps the
  * session up to `maxStale` after the last check that held. A failing token store answers
- * `TOKEN_STORE_FAILED` (500) and lets nothing through. Mount it after `bitbucketRouter`.
+ * `TOKEN_STORE_FAILED` (500) and lets nothing through; so does Lucia failing to end the sessions
+ * of someone who no longer qualifies (`SESSION_REVOCATION_FAILED`, 500). Mount it after `bitbucketRouter`.
  *
  * @throws TypeError at construction when an option is missing, malformed or unknown.
  * @example
@@ -295,8 +296,18 @@ export function bitbucketAccessGuard(
     }
     freshUntil.delete(userId);
     log("guard: the user no longer qualifies; ending every session");
+    // Each failure under its own code: the app's logs then say which store failed, and whether the
+    // sessions are still there (SESSION_REVOCATION_FAILED) or already gone (TOKEN_STORE_FAILED).
     try {
       await auth.invalidateAllUserSessions(userId);
+    } catch (err) {
+      return failure(
+        new BitbucketAuthError("SESSION_REVOCATION_FAILED", undefined, { cause: err }),
+        res,
+        next,
+      );
+    }
+    try {
       await tokens.remove(userId);
     } catch (err) {
       return failure(new BitbucketAuthError("TOKEN_STORE_FAILED", undefined, { cause: err }), res, next);

@@ -78,6 +78,11 @@ export const ERROR_STATUS = {
   ACCESS_REVOKED: 401,
   /** `bitbucketAccessGuard`: the token store failed to read or write; the request was not let through. */
   TOKEN_STORE_FAILED: 500,
+  /**
+   * `bitbucketAccessGuard`: the user no longer qualifies, but Lucia could not end their sessions;
+   * the request was not let through, and the next one checks again.
+   */
+  SESSION_REVOCATION_FAILED: 500,
 } as const;
 
 /** A stable error code, one of the keys of {@link ERROR_STATUS}. */
@@ -120,6 +125,8 @@ const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
     "This link was started under another session; nothing was linked. Start the link again while signed in.",
   ACCESS_REVOKED: "Access through Bitbucket is no longer granted; every session was ended. Sign in again.",
   TOKEN_STORE_FAILED: "The stored Bitbucket tokens could not be read or written.",
+  SESSION_REVOCATION_FAILED:
+    "Access through Bitbucket is no longer granted, but the sessions could not be ended; nothing was let through.",
 };
 
 /**
