@@ -10,6 +10,11 @@ export function serve(app: Express): void {
     const address = server.address();
     process.stdout.write(`ready ${typeof address === "object" && address ? address.port : ""}\n`);
   });
+  // The load's browsers keep their connections while the other contenders take their turns: with
+  // Node's 5 s default, a server closed an idle one just as a browser reused it (ECONNRESET, counted
+  // as a failed login). Every contender gets the same longer idle time.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   process.once("SIGTERM", () => process.exit(0));
   process.once("SIGINT", () => process.exit(0));
 }
