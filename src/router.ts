@@ -68,14 +68,16 @@ export function bitbucketRouter<_Auth extends Auth>(
 
   // A few fixed routes: an exact lookup is all the matching they need, and it keeps the login
   // start close to a bare route's speed (see the README's benchmarks).
-  const routes = new Map<string, RequestHandler>([
-    [`GET ${resolved.loginPath}`, createLoginHandler(edition, stateCookie, fail)],
-    [`GET ${resolved.callbackPath}`, createCallbackHandler(auth, edition, resolved, stateCookie, fail)],
-  ]);
+  // Keyed by path, then by method: no key string is built per request, and most of an app's
+  // requests stop at the first lookup.
+  const routes = new Map<string, Map<string, RequestHandler>>();
+  const route = (method: string, path: string, handler: RequestHandler) =>
+    routes.set(path, (routes.get(path) ?? new Map<string, RequestHandler>()).set(method, handler));
+  route("GET", resolved.loginPath, createLoginHandler(edition, stateCookie, fail));
+  route("GET", resolved.callbackPath, createCallbackHandler(auth, edition, resolved, stateCookie, fail));
   if (resolved.linkPath)
-    routes.set(`POST ${resolved.linkPath}`, createLinkHandler(auth, edition, resolved, stateCookie, fail));
-  if (resolved.logoutPath)
-    routes.set(`POST ${resolved.logoutPath}`, createLogoutHandler(auth, resolved, fail));
+    route("POST", resolved.linkPath, createLinkHandler(auth, edition, resolved, stateCookie, fail));
+  if (resolved.logoutPath) route("POST", resolved.logoutPath, createLogoutHandler(auth, resolved, fail));
 
   // Checked once, at the first request for one of the routes: afterwards a boolean is all it costs.
   let mountChecked = false;
@@ -84,7 +86,7 @@ export function bitbucketRouter<_Auth extends Auth>(
     // Read once: `req.path` is a getter that parses the URL on every read, on every request of the app.
     const full = req.path;
     const path = full.length > 1 && full.endsWith("/") ? full.slice(0, -1) : full;
-    const handler = routes.get(`${req.method} ${path}`);
+    const handler = routes.get(path)?.get(req.method);
     if (!handler) return next();
     if (!mountChecked) {
       mountChecked = true;

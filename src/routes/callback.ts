@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from "express";
 import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
-import type { Auth } from "lucia";
+import type { Auth, Session } from "lucia";
 import type { BitbucketUser } from "@lucia-auth/oauth/providers";
 import type { AccessVerdict, Edition } from "../editions/edition.js";
 import { BitbucketAuthError } from "../errors/errors.js";
@@ -58,8 +58,11 @@ export function createCallbackHandler<_Auth extends Auth>(
         bitbucketUserAuth,
         req,
       };
-      const refusal = await runAuthorizeHook(options, context, fetchBitbucket);
-      if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null, options.refusalMessage);
+      // Without the hook, no call and no await: the login goes straight on.
+      if (options.authorize) {
+        const refusal = await runAuthorizeHook(options.authorize, context, fetchBitbucket);
+        if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null, options.refusalMessage);
+      }
 
       // Only now is anything read: the session, then the user.
       const previous = await currentSession(auth, req);
@@ -71,16 +74,19 @@ export function createCallbackHandler<_Auth extends Auth>(
         linkTo = previous.user.userId;
       }
       const { user, isNewUser, isLinked } = await resolveUser(auth, context, options, linkTo);
-      const session = await replaceSession(auth, res, previous, async () =>
-        auth.createSession({
-          userId: user.userId,
-          attributes: await options.getSessionAttributes({ ...context, user }),
-        }),
-      ).catch(async (err: unknown) => {
+      let session: Session;
+      try {
+        session = await replaceSession(auth, res, previous, async () =>
+          auth.createSession({
+            userId: user.userId,
+            attributes: await options.getSessionAttributes({ ...context, user }),
+          }),
+        );
+      } catch (err) {
         // No user without a way in: a user made by this very login is removed again.
         if (isNewUser) await auth.deleteUser(user.userId).catch(() => undefined);
         throw err;
-      });
+      }
       if (options.tokens)
         await saveTokens(
           auth,

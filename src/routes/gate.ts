@@ -6,19 +6,18 @@ import { log } from "../util/log.js";
 import type { BitbucketLoginContext, ResolvedOptions } from "../options/options.js";
 
 /**
- * Runs the app's `authorize` hook after `allow` held. `true` lets the person in; anything else is a
- * refusal. The hook's own throw is `ACCESS_CHECK_FAILED` unless it is already coded (an outage
- * from `fetchBitbucket` keeps its code).
+ * Runs the app's `authorize` hook after `allow` held (the callback calls it only when the app has
+ * one). `true` lets the person in; anything else is a refusal. The hook's own throw is
+ * `ACCESS_CHECK_FAILED` unless it is already coded (an outage from `fetchBitbucket` keeps its code).
  */
 export async function runAuthorizeHook<_Auth extends Auth>(
-  options: ResolvedOptions<_Auth>,
+  authorize: NonNullable<ResolvedOptions<_Auth>["authorize"]>,
   context: BitbucketLoginContext<_Auth>,
   fetchBitbucket: FetchBitbucket,
 ): Promise<string | null> {
-  if (!options.authorize) return null;
   let verdict: unknown;
   try {
-    verdict = await options.authorize({ ...context, fetchBitbucket });
+    verdict = await authorize({ ...context, fetchBitbucket });
   } catch (err) {
     throw asAuthError(err, "ACCESS_CHECK_FAILED");
   }

@@ -32,43 +32,54 @@ export interface Deadline {
 const ENDED = Object.freeze(new Error("The work under this deadline is over."));
 
 export function createDeadline(ms: number): Deadline {
-  const expiresAt = Date.now() + ms;
-  let controller: AbortController | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const signal = (): AbortSignal => {
-    if (controller) return controller.signal;
-    const made = (controller = new AbortController());
+  return new CallDeadline(ms);
+}
+
+// A class rather than an object of closures: a deadline is made on every callback and re-check,
+// and its methods then live once on the prototype instead of being made again each time.
+class CallDeadline implements Deadline {
+  readonly ms: number;
+  private readonly expiresAt: number;
+  private controller: AbortController | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ms: number) {
+    this.ms = ms;
+    this.expiresAt = Date.now() + ms;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller) return this.controller.signal;
+    const made = (this.controller = new AbortController());
     // Not unref'd: it lives only while its calls do (every user of a deadline ends it in a
     // `finally`), and a live timer is what tests can see.
-    timer = setTimeout(() => made.abort(), Math.max(expiresAt - Date.now(), 1));
+    this.timer = setTimeout(() => made.abort(), Math.max(this.expiresAt - Date.now(), 1));
     return made.signal;
-  };
-  return {
-    ms,
-    get signal() {
-      return signal();
-    },
-    // For work that takes no signal (a hook's own call, say): a late answer is dropped here, and
-    // nothing is written until the race is won.
-    race: <T>(call: Promise<T>) =>
-      new Promise<T>((resolve, reject) => {
-        const on = signal();
-        const abort = () => reject(timeoutError(ms));
-        if (on.aborted) abort();
-        else on.addEventListener("abort", abort);
-        const settle = () => on.removeEventListener("abort", abort);
-        // Observed even when the race is already lost, so a late rejection is never unhandled.
-        call.then(
-          (value) => (settle(), resolve(value)),
-          (err: unknown) => (settle(), reject(err)),
-        );
-      }),
-    end() {
-      clearTimeout(timer);
-      // Made here when nothing used it yet, so that a use after the end finds it aborted too.
-      (controller ??= new AbortController()).abort(ENDED);
-    },
-  };
+  }
+
+  // For work that takes no signal (a hook's own call, say): a late answer is dropped here, and
+  // nothing is written until the race is won.
+  race<T>(call: Promise<T>): Promise<T> {
+    const on = this.signal;
+    const ms = this.ms;
+    return new Promise<T>((resolve, reject) => {
+      const abort = () => reject(timeoutError(ms));
+      if (on.aborted) abort();
+      else on.addEventListener("abort", abort);
+      const settle = () => on.removeEventListener("abort", abort);
+      // Observed even when the race is already lost, so a late rejection is never unhandled.
+      call.then(
+        (value) => (settle(), resolve(value)),
+        (err: unknown) => (settle(), reject(err)),
+      );
+    });
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    // Made here when nothing used it yet, so that a use after the end finds it aborted too.
+    (this.controller ??= new AbortController()).abort(ENDED);
+  }
 }
 
 export function timeoutError(ms: number): BitbucketAuthError {
@@ -161,11 +172,13 @@ export async function fetchJson(
     // Never a redirect: a 3xx from Bitbucket would carry the code, a token or the client
     // credentials to wherever it points. fetch then throws, and that reads as an outage.
     const response = await fetch(url, { ...init, redirect: "error", signal: deadline.signal });
+    // A success is parsed by fetch itself, as the provider's calls are: not JSON throws a
+    // SyntaxError, mapped below. Only an error's body is read as text, for its short `error` field.
+    if (response.ok) return (await response.json()) as unknown;
     const body = await response.text();
     if (noAccessAsNull && (response.status === 404 || (response.status === 403 && !isScopeError(body))))
       return null;
-    if (!response.ok) throw fromHttpError(endpoint, response.status, body);
-    return JSON.parse(body) as unknown;
+    throw fromHttpError(endpoint, response.status, body);
   } catch (err) {
     if (deadline.signal.aborted && !(err instanceof BitbucketAuthError)) throw timeoutError(deadline.ms);
     throw await fromThrown(err, endpoint, deadline);

@@ -58,7 +58,9 @@ export function createCloudEdition<_Auth extends Auth>(
       return { url, state, codeVerifier: null };
     },
     async signIn(code: string, _codeVerifier: string | null, deadline: Deadline) {
-      const bitbucketUserAuth = await deadline.race(exchange(code, deadline));
+      // Every request of the exchange runs under the deadline's signal (fetchJson), so it needs
+      // no race of its own: a stalled answer is cut there, socket and all.
+      const bitbucketUserAuth = await exchange(code, deadline);
       const { accessToken } = bitbucketUserAuth.bitbucketTokens;
       const fetchBitbucket = createFetchBitbucket(accessToken, deadline);
       // Neither the gate nor the email: no extra request, and no promises to settle over nothing.
