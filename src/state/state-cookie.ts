@@ -70,11 +70,12 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       };
   /**
    * The verified value of the cookie `name`: `undefined` when absent, `false` when not validly
-   * signed. `pairs` is the request's Cookie header, parsed once by the caller.
+   * signed. `pairs` gives the request's Cookie header, parsed once by the caller and only when
+   * asked: with cookie-parser's secret, a callback's success path never parses it a second time.
    */
   const read = secrets
-    ? (req: Request, name: string, pairs: CookiePairs): string | false | undefined => {
-        const raw = pairs.find(([n]) => n === name)?.[1];
+    ? (req: Request, name: string, pairs: () => CookiePairs): string | false | undefined => {
+        const raw = pairs().find(([n]) => n === name)?.[1];
         if (raw === undefined) return undefined;
         if (!raw.startsWith("s:")) return false;
         for (const secret of secrets) {
@@ -118,7 +119,7 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
    * callback's own rules) goes before any real one, so a planted cookie cannot steer which real
    * login is dropped; among real ones, the oldest goes first.
    */
-  const rank = (req: Request, name: string, now: number, pairs: CookiePairs): number => {
+  const rank = (req: Request, name: string, now: number, pairs: () => CookiePairs): number => {
     const value = read(req, name, pairs);
     try {
       return value === undefined ? -Infinity : verify(value, now).issuedAt;
@@ -135,8 +136,9 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         const now = Date.now();
         // Never more than MAX_STATE_COOKIES Set-Cookie lines in one answer (the new cookie and four
         // removals), however many cookies were planted: the headers stay small. Each start clears a few more.
+        const all = () => pairs;
         const drop = inFlight
-          .map((n) => [n, rank(req, n, now, pairs)] as const)
+          .map((n) => [n, rank(req, n, now, all)] as const)
           .sort((a, b) => a[1] - b[1])
           .slice(0, Math.min(inFlight.length - MAX_STATE_COOKIES + 1, MAX_STATE_COOKIES - 1));
         for (const [n] of drop) res.clearCookie(n, clearAttributes);
@@ -147,13 +149,14 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       const given = req.query.state;
       const name = typeof given === "string" && given.length <= 256 ? nameOf(given) : undefined;
       if (name) res.clearCookie(name, clearAttributes);
-      const pairs = cookiePairs(req.headers.cookie);
+      let parsed: CookiePairs | undefined;
+      const pairs = () => (parsed ??= cookiePairs(req.headers.cookie));
       // Read even without a usable state, so a missing cookie secret is reported as such.
       const value = read(req, name ?? prefix, pairs);
       if (value === undefined || name === undefined) {
         // None of ours for this state: a mismatch when the browser has others, else none at all.
         throw new BitbucketAuthError(
-          pendingNames(pairs).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING",
+          pendingNames(pairs()).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING",
         );
       }
       const now = Date.now();
