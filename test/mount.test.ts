@@ -110,3 +110,22 @@ describe("a router mounted under the prefix redirectUri's path has", () => {
     expect(lines.join("\n")).not.toContain("MOUNT_PATH_MISMATCH");
   });
 });
+
+describe("the router's routes are matched by path and method together", () => {
+  it("serves one path under two methods: GET starts a login, POST logs out, and PUT passes on", async () => {
+    const app = buildApp(h.auth, { router: { loginPath: "/connect", logoutPath: "/connect" } });
+    app.put("/connect", (_req, res) => void res.status(418).json({ passed: true }));
+    const start = await request(app).get("/connect");
+    expect(start.status).toBe(302);
+    expect(start.headers.location).toMatch(/\/site\/oauth2\/authorize\?/);
+    expect(setCookies(start, STATE_COOKIE)).toHaveLength(1);
+    // The logout route, not the login: a 303 home, and no state issued.
+    const logout = await request(app).post("/connect").set("Origin", "http://app.test");
+    expect(logout.status).toBe(303);
+    expect(logout.headers.location).toBe("/");
+    expect(setCookies(logout, STATE_COOKIE)).toEqual([]);
+    const put = await request(app).put("/connect");
+    expect(put.status).toBe(418);
+    expect(put.body).toEqual({ passed: true });
+  });
+});

@@ -41,7 +41,7 @@ function appWith(
   });
   app.get("/consume", (req, res) => {
     try {
-      res.json(cookie.consume(req, res));
+      res.json(cookie.consume(req, res, req.query.state));
     } catch (err) {
       res.status(400).json({ code: (err as BitbucketAuthError).code });
     }

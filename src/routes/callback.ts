@@ -34,9 +34,9 @@ export function createCallbackHandler<_Auth extends Auth>(
     // or call of this login outlives it.
     const deadline = createDeadline(options.timeout);
     try {
+      const { error, code, state } = req.query;
       // One-time use: consume() clears this login's cookie before anything can fail.
-      const pending = stateCookie.consume(req, res);
-      const { error, code } = req.query;
+      const pending = stateCookie.consume(req, res, state);
       if (error !== undefined) {
         throw new BitbucketAuthError(error === "access_denied" ? "ACCESS_DENIED" : "AUTHORIZATION_FAILED");
       }

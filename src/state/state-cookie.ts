@@ -32,8 +32,12 @@ export interface PendingLogin {
 /** Issues and consumes the signed, one-time state cookies. Built once per router. */
 export interface StateCookie {
   issue(req: Request, res: Response, pending: Omit<PendingLogin, "issuedAt" | "issuer">): void;
-  /** Clears this login's cookie first, whatever follows, then checks it against `?state`. */
-  consume(req: Request, res: Response): PendingLogin;
+  /**
+   * Clears this login's cookie first, whatever follows, then checks it against `given`, the
+   * callback's `?state` (read by the caller with the rest of the query: on Express 5, every read of
+   * `req.query` parses the query string again).
+   */
+  consume(req: Request, res: Response, given: unknown): PendingLogin;
 }
 
 /** At most this many logins may be in flight in one browser; the oldest is dropped at the next start. */
@@ -143,10 +147,18 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
           .slice(0, Math.min(inFlight.length - MAX_STATE_COOKIES + 1, MAX_STATE_COOKIES - 1));
         for (const [n] of drop) res.clearCookie(n, clearAttributes);
       }
-      write(res, nameOf(pending.state), encodePending({ ...pending, issuedAt: Date.now(), issuer }), req);
+      // Field by field, not a spread of `pending`: this runs on every login start.
+      const value = encodePending({
+        state: pending.state,
+        issuedAt: Date.now(),
+        returnTo: pending.returnTo,
+        link: pending.link,
+        issuer,
+        codeVerifier: pending.codeVerifier,
+      });
+      write(res, nameOf(pending.state), value, req);
     },
-    consume(req, res) {
-      const given = req.query.state;
+    consume(req, res, given) {
       const name = typeof given === "string" && given.length <= 256 ? nameOf(given) : undefined;
       if (name) res.clearCookie(name, clearAttributes);
       let parsed: CookiePairs | undefined;
@@ -198,18 +210,11 @@ export function encodePending({
 }
 
 function decode(value: string): PendingLogin | undefined {
-  const [state, issued, returnTo, link, issuer, verifier, extra] = value.split(".");
-  if (
-    extra !== undefined ||
-    verifier === undefined ||
-    !state ||
-    !issued ||
-    returnTo === undefined ||
-    link === undefined ||
-    issuer === undefined
-  )
-    return undefined;
-  if (state.length > 256 || !/^[0-9a-z]{1,12}$/.test(issued)) return undefined;
+  // Exactly six fields; `issued` is never empty (the pattern needs a character).
+  const fields = value.split(".");
+  if (fields.length !== 6) return undefined;
+  const [state, issued, returnTo, link, issuer, verifier] = fields as Six;
+  if (!state || state.length > 256 || !/^[0-9a-z]{1,12}$/.test(issued)) return undefined;
   return {
     state,
     issuedAt: parseInt(issued, 36),
@@ -219,6 +224,7 @@ function decode(value: string): PendingLogin | undefined {
     codeVerifier: verifier === "" ? null : Buffer.from(verifier, "base64url").toString(),
   };
 }
+type Six = [string, string, string, string, string, string];
 
 /** Constant-time equality of two strings (state, session tags). */
 export function sameSecret(expected: string, given: unknown): boolean {

@@ -21,5 +21,5 @@ export function postTokenEndpoint(
   deadline: Deadline,
 ): Promise<TokenAnswer> {
   // Cloud's access tokens last two hours when the answer does not say.
-  return postTokenForm(endpoint, TOKEN_URL, { Authorization: authorization }, form, deadline, 7200);
+  return postTokenForm(endpoint, TOKEN_URL, authorization, form, deadline, 7200);
 }

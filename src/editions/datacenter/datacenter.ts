@@ -35,7 +35,7 @@ function tokenRequest(
   return postTokenForm(
     endpoint,
     `${config.serverUrl}/rest/oauth2/latest/token`,
-    {},
+    null,
     { ...form, client_id: config.clientId, client_secret: config.clientSecret },
     deadline,
     DEFAULT_EXPIRES_IN,
