@@ -51,6 +51,8 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
   const issuer = options.stateIssuer;
   const clearAttributes: CookieOptions = { httpOnly: true, sameSite: "lax", secure, path };
   const attributes: CookieOptions = { ...clearAttributes, maxAge };
+  // Made once: Express copies a cookie's options before it reads them, so one object serves every start.
+  const signedAttributes: CookieOptions = { ...attributes, signed: true };
   const secrets = options.cookieSecrets;
   const used = createUsedStates(maxAge);
   // The exact shape of the names this router issues: `<stem>.<10 base64url characters>`, byte for
@@ -70,7 +72,7 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         res.cookie(name, `s:${signature.sign(value, secrets[0] ?? "")}`, attributes)
     : (res: Response, name: string, value: string, req: Request) => {
         if (!(req as ParsedRequest).secret) throw new BitbucketAuthError("COOKIE_SECRET_MISSING");
-        res.cookie(name, value, { ...attributes, signed: true });
+        res.cookie(name, value, signedAttributes);
       };
   /**
    * The verified value of the cookie `name`: `undefined` when absent, `false` when not validly
