@@ -50,6 +50,7 @@ export default {
     "src/editions/datacenter/access.ts",
     "src/editions/datacenter/datacenter.ts",
     "src/util/rule-lists.ts",
+    "src/router.ts",
   ],
   jest: {
     projectType: "custom",

@@ -1,10 +1,13 @@
 import type { Express } from "express";
 
-/** Every bench server: listen on PORT, report RSS after a GC, and say "ready" on stdout. */
+/** Every bench server: listen on PORT, report its memory after a GC, and say "ready" on stdout. */
 export function serve(app: Express): void {
   app.get("/__rss", (_req, res) => {
-    globalThis.gc?.();
-    res.json({ rss: process.memoryUsage().rss });
+    // Three full collections: after one, V8 may keep freed old-space pages committed, and RSS then
+    // moved by ±10 MB between batches while the heap in use stayed flat.
+    for (let i = 0; i < 3; i++) globalThis.gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
+    res.json({ rss, heapUsed });
   });
   const server = app.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
     const address = server.address();
