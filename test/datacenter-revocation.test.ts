@@ -97,7 +97,13 @@ describe("what a Data Center refresh sends", () => {
   // Bitbucket's own OAuth plugin, ignores redirect_uri on refresh, but other Atlassian servers check it.
   async function refreshAt(redirectUri: string | undefined) {
     const forms: URLSearchParams[] = [];
+    const headers: Record<string, string | undefined>[] = [];
     const server = createServer((req, res) => {
+      headers.push({
+        type: req.headers["content-type"],
+        accept: req.headers.accept,
+        authorization: req.headers.authorization,
+      });
       let body = "";
       req.on("data", (chunk: Buffer) => (body += chunk.toString()));
       req.on("end", () => {
@@ -116,7 +122,7 @@ describe("what a Data Center refresh sends", () => {
         refreshToken: "r1",
         ...(redirectUri === undefined ? {} : { redirectUri }),
       });
-      return { fresh, forms: forms.map((f) => Object.fromEntries(f)) };
+      return { fresh, forms: forms.map((f) => Object.fromEntries(f)), headers };
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -134,6 +140,13 @@ describe("what a Data Center refresh sends", () => {
       },
     ]);
     expect(r.fresh).toMatchObject({ accessToken: "a2", refreshToken: "r2", accessTokenExpiresIn: 60 });
+  });
+
+  it("posts a form, asks for JSON and sends no Authorization header (the credentials are in the form)", async () => {
+    const r = await refreshAt(undefined);
+    expect(r.headers).toEqual([
+      { type: "application/x-www-form-urlencoded", accept: "application/json", authorization: undefined },
+    ]);
   });
 
   it("sends no redirect_uri without one", async () => {

@@ -128,4 +128,17 @@ describe("the router's routes are matched by path and method together", () => {
     expect(put.status).toBe(418);
     expect(put.body).toEqual({ passed: true });
   });
+
+  it("takes a path with one trailing slash for the route, and a route at / as it is", async () => {
+    const app = buildApp(h.auth);
+    const start = await request(app).get("/login/bitbucket/");
+    expect(start.status).toBe(302);
+    expect(setCookies(start, STATE_COOKIE)).toHaveLength(1);
+    const atRoot = buildApp(h.auth, { router: { loginPath: "/" } });
+    const root = await request(atRoot).get("/");
+    expect(root.status).toBe(302);
+    expect(root.headers.location).toMatch(/\/site\/oauth2\/authorize\?/);
+    // Two slashes are not one route's path with a slash after it.
+    expect((await request(app).get("/login/bitbucket//")).status).toBe(404);
+  });
 });

@@ -46,6 +46,15 @@ function appWith(
       res.status(400).json({ code: (err as BitbucketAuthError).code });
     }
   });
+  // The same, answering the refusal's message too.
+  app.get("/consume-told", (req, res) => {
+    try {
+      res.json(cookie.consume(req, res, req.query.state));
+    } catch (err) {
+      const { code, message } = err as BitbucketAuthError;
+      res.status(400).json({ code, message });
+    }
+  });
   return app;
 }
 
@@ -127,19 +136,19 @@ describe("the callback reads only a state cookie it issued for this state", () =
     [
       "with an issue time of 13 digits",
       "abc",
-      crafted("abc", `abc.00000${Date.now().toString(36)}...${ISSUER}`),
+      crafted("abc", `abc.00000${Date.now().toString(36)}...${ISSUER}.`),
       "STATE_COOKIE_INVALID",
     ],
     [
       "with a signed issue time",
       "abc",
-      crafted("abc", `abc.+${Date.now().toString(36)}...${ISSUER}`),
+      crafted("abc", `abc.+${Date.now().toString(36)}...${ISSUER}.`),
       "STATE_COOKIE_INVALID",
     ],
     [
       "with an issue time and a tail",
       "abc",
-      crafted("abc", `abc.${Date.now().toString(36)}!...${ISSUER}`),
+      crafted("abc", `abc.${Date.now().toString(36)}!...${ISSUER}.`),
       "STATE_COOKIE_INVALID",
     ],
     ["with an extra segment", "abc", crafted("abc", `${pending("abc")}.x`), "STATE_COOKIE_INVALID"],
@@ -193,6 +202,22 @@ describe("the callback reads only a state cookie it issued for this state", () =
     const res = await consume(own(), state, cookie);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ code });
+  });
+
+  it("says why a state from another router is refused", async () => {
+    const other = encodePending({
+      state: "abc",
+      issuedAt: Date.now(),
+      returnTo: null,
+      link: null,
+      issuer: "x",
+    });
+    const res = await request(own()).get("/consume-told?state=abc").set("Cookie", crafted("abc", other));
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      code: "STATE_COOKIE_INVALID",
+      message: "The login state was issued by another router (another client, redirect URI or link setting).",
+    });
   });
 
   it("allows a clock a little behind (issued 30 s in the future)", async () => {
