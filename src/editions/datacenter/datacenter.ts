@@ -93,18 +93,18 @@ export function createDataCenterEdition<_Auth extends Auth>(
     async signIn(code, codeVerifier, deadline) {
       // A Data Center state always carries its verifier; one without cannot be ours.
       if (codeVerifier === null) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
-      const tokens = await deadline.race(
-        tokenRequest(
-          config,
-          "token",
-          { grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: codeVerifier },
-          deadline,
-        ),
+      // Every request below runs under the deadline's signal (fetchJson, getDataCenter), so none
+      // needs a race of its own: a stalled answer is cut there, socket and all.
+      const tokens = await tokenRequest(
+        config,
+        "token",
+        { grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: codeVerifier },
+        deadline,
       );
       const { accessToken, accessTokenExpiresIn, refreshToken } = tokens;
       const [who, rules] = await Promise.allSettled([
-        deadline.race(whoSignedIn(serverUrl, accessToken, deadline)),
-        allow ? deadline.race(checkDataCenterAccess(serverUrl, allow, accessToken, deadline)) : null,
+        whoSignedIn(serverUrl, accessToken, deadline),
+        allow ? checkDataCenterAccess(serverUrl, allow, accessToken, deadline) : null,
       ]);
       if (who.status === "rejected") throw who.reason;
       if (rules.status === "rejected") throw rules.reason;
