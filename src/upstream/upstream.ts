@@ -135,7 +135,7 @@ export async function fromThrown(
     const { request, response } = failed;
     const endpoint = endpointOf(request?.url ?? response.url) ?? fallback;
     // An error body can stall as well: it is read under the same deadline, and cancelled at it.
-    const body = await readBody(response, deadline);
+    const body = await readBody(response, deadline, true);
     return fromHttpError(endpoint, response.status, body);
   }
   // Matched by name: the error may come from another realm (undici, or a test sandbox).
@@ -158,7 +158,7 @@ export async function fromThrown(
 
 /**
  * Fetches JSON from Bitbucket for our own calls (gate, emails, refresh), with the same error mapping.
- * The deadline's signal covers the body too, so a stalled body times out as well. With
+ * The deadline covers the body too (`readBody`), so a stalled body times out as well. With
  * `noAccessAsNull`, a 404 or a 403 that is not about the consumer's permissions resolves as `null`:
  * Bitbucket's definite "no" (fail closed), as opposed to an outage.
  */
@@ -184,10 +184,9 @@ export async function fetchJson(
       redirect: "error",
       signal: deadline.signal,
     });
-    // A success is parsed by fetch itself, as the provider's calls are: not JSON throws a
-    // SyntaxError, mapped below. Only an error's body is read as text, for its short `error` field.
-    if (response.ok) return (await response.json()) as unknown;
-    const body = await response.text();
+    const body = await readBody(response, deadline, false);
+    // Not JSON throws a SyntaxError, mapped below.
+    if (response.ok) return JSON.parse(body) as unknown;
     if (noAccessAsNull && (response.status === 404 || (response.status === 403 && !isScopeError(body))))
       return null;
     throw fromHttpError(endpoint, response.status, body);
@@ -197,37 +196,53 @@ export async function fetchJson(
   }
 }
 
+const UTF8 = new TextDecoder();
+const noop = () => undefined;
+
 /**
- * Reads a body as text. At the deadline the stream is cancelled and the read fails as
- * `BITBUCKET_TIMEOUT`: a half-read error body is never taken for Bitbucket's answer.
+ * Reads a body as text, through a reader that the deadline's own listener cancels: at the deadline
+ * the read fails as `BITBUCKET_TIMEOUT`, and the cancel closes the socket.
+ *
+ * Why not `response.text()` or `.json()`: Node's fetch (undici) passes our signal on to its own
+ * copy of the request through a weak reference. Once a garbage collection has run after an
+ * answer's head arrived, aborting our signal no longer reaches the body (nodejs/undici#3644), and
+ * a stalled body then held the call, and its socket, for good. CI saw it; test/red-team.test.ts
+ * (finding 5) collects garbage while a body stalls.
+ *
+ * With `keepPartial` (an error body, read only for its short `error` field), a reset mid-body
+ * gives what arrived. Without it (an answer), the reset is thrown: a half-read answer is never
+ * taken for Bitbucket's.
  */
-async function readBody(response: Response, deadline: Deadline | undefined): Promise<string> {
-  let text = "";
+export async function readBody(
+  response: Response,
+  deadline: Deadline | undefined,
+  keepPartial: boolean,
+): Promise<string> {
   const reader = response.body?.getReader();
-  if (!reader) return text;
+  if (!reader) return "";
   const signal = deadline?.signal;
-  const cancel = () => void reader.cancel().catch(() => undefined);
+  const cancel = () => void reader.cancel().catch(noop);
   // A deadline that has already passed fires no more events, hence the check beside the listener.
   signal?.addEventListener("abort", cancel);
   if (signal?.aborted) cancel();
-  const decoder = new TextDecoder();
+  const chunks: Uint8Array[] = [];
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      // A character split across chunks would decode as U+FFFD without `stream`, but only ASCII
-      // fields (`error`, `detail.required`) are read from the text.
-      // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, see above.
-      text += decoder.decode(value, { stream: true });
+      chunks.push(value);
     }
-  } catch {
-    // A reset mid-body: what arrived is all there is.
+  } catch (err) {
+    // A reset mid-body: for an error body, what arrived is all there is.
+    if (!keepPartial && !signal?.aborted) throw err;
   } finally {
     // The deadline is shared by every call of the callback: no listener of ours outlives its read.
     signal?.removeEventListener("abort", cancel);
   }
   if (deadline && signal?.aborted) throw timeoutError(deadline.ms);
-  return text + decoder.decode();
+  // Decoded once, whole: a character split across chunks stays whole, and a BOM is dropped as
+  // response.text() drops it.
+  return UTF8.decode(Buffer.concat(chunks));
 }
 
 // The provider's error class is matched by shape: a copy of @lucia-auth/oauth loaded twice must still match.

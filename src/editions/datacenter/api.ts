@@ -1,6 +1,6 @@
 import { BitbucketAuthError } from "../../errors/errors.js";
 import { hasPlainSegments } from "../../upstream/paths.js";
-import { fromThrown, timeoutError, type Deadline } from "../../upstream/upstream.js";
+import { fromThrown, readBody, timeoutError, type Deadline } from "../../upstream/upstream.js";
 import type { FetchBitbucket } from "../edition.js";
 
 /** An authenticated answer of Data Center's REST API, with who the token belongs to. */
@@ -43,7 +43,8 @@ export async function getDataCenter(
       redirect: "error",
       signal: deadline.signal,
     });
-    const text = await response.text();
+    // Read through our own reader, never response.text(): see readBody for why.
+    const text = await readBody(response, deadline, false);
     const userName = decodeHeader(response.headers.get("x-ausername"));
     const userId = response.headers.get("x-auserid");
     const cause = () => new Error(`Bitbucket Data Center answered HTTP ${response.status} for ${path}`);
