@@ -10,6 +10,7 @@ import {
   fetchJson,
   fromHttpError,
   fromThrown,
+  readBody,
   type Deadline,
   type Endpoint,
 } from "../src/upstream/upstream.js";
@@ -359,5 +360,86 @@ describe("fetchJson reads a 404 as 'no access' only when asked to", () => {
 
   it("resolves null with noAccessAsNull", async () => {
     await expect(fetchJson("api", url, {}, deadlineOf(10_000), true)).resolves.toBeNull();
+  });
+});
+
+describe("readBody: every body is read through a reader the deadline cancels", () => {
+  const bytes = (...parts: (string | number[])[]) =>
+    parts.map((p) => (typeof p === "string" ? new TextEncoder().encode(p) : Uint8Array.from(p)));
+  /** A body of these chunks that then ends, fails, or never goes on. */
+  const body = (chunks: Uint8Array[], then: "end" | "fail" | "stall") => {
+    let cancelled = false;
+    const queue = [...chunks];
+    const stream = new ReadableStream<Uint8Array>({
+      // One chunk a pull, then the end: an error in start() would drop what was queued.
+      pull(controller) {
+        const chunk = queue.shift();
+        if (chunk) return controller.enqueue(chunk);
+        if (then === "end") return controller.close();
+        if (then === "fail") return controller.error(new TypeError("terminated"));
+        return new Promise<void>(() => undefined);
+      },
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    return { response: new Response(stream), cancelled: () => cancelled };
+  };
+
+  it("decodes the body whole: a character split across chunks stays whole, a BOM is dropped", async () => {
+    // "é" is 0xC3 0xA9, split between two chunks; 0xEF 0xBB 0xBF is the BOM.
+    const { response } = body(bytes([0xef, 0xbb, 0xbf], '{"name":"Ren', [0xc3], [0xa9], '"}'), "end");
+    const deadline = deadlineOf(60_000);
+    expect(await readBody(response, deadline, false)).toBe('{"name":"René"}');
+    expect(getEventListeners(deadline.signal, "abort")).toEqual([]);
+  });
+
+  it("reads no body as empty", async () => {
+    expect(await readBody(new Response(null, { status: 204 }), deadlineOf(60_000), false)).toBe("");
+  });
+
+  it("throws an answer's reset mid-body: half an answer is never taken for one", async () => {
+    const { response } = body(bytes('{"access_token":"tr'), "fail");
+    await expect(readBody(response, deadlineOf(60_000), false)).rejects.toThrow("terminated");
+  });
+
+  it("keeps what arrived of an error body that is reset mid-body", async () => {
+    const { response } = body(bytes('{"error":"invalid_grant"', ',"error_desc'), "fail");
+    expect(await readBody(response, deadlineOf(60_000), true)).toBe('{"error":"invalid_grant","error_desc');
+  });
+
+  it.each([false, true])(
+    "cancels a stalled body at the deadline by its own listener (keepPartial %s): BITBUCKET_TIMEOUT",
+    async (keepPartial) => {
+      const { response, cancelled } = body(bytes('{"values": ['), "stall");
+      const thrown = await readBody(response, deadlineOf(1000), keepPartial).catch((err: unknown) => err);
+      expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+      expect(cancelled()).toBe(true);
+    },
+  );
+});
+
+describe("fetchJson: an answer reset mid-body is an unreachable Bitbucket, not one that sent no JSON", () => {
+  let server: http.Server;
+  let url: string;
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      // Once the head and the start have gone out, the connection is cut.
+      res.write('{"access_token": "trunc', () => res.socket?.destroy());
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/site/oauth2/access_token`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("BITBUCKET_UNAVAILABLE, could not be reached", async () => {
+    const thrown = await fetchJson("token", url, {}, deadlineOf(10_000)).catch((err: unknown) => err);
+    expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_UNAVAILABLE");
+    expect((thrown as BitbucketAuthError).message).toBe("Bitbucket could not be reached.");
   });
 });

@@ -233,8 +233,9 @@ export async function readBody(
       chunks.push(value);
     }
   } catch (err) {
-    // A reset mid-body: for an error body, what arrived is all there is.
-    if (!keepPartial && !signal?.aborted) throw err;
+    // A reset mid-body: for an error body, what arrived is all there is. (An abort that reached the
+    // body is thrown too; every caller reads a thrown error under an ended deadline as its timeout.)
+    if (!keepPartial) throw err;
   } finally {
     // The deadline is shared by every call of the callback: no listener of ours outlives its read.
     signal?.removeEventListener("abort", cancel);
