@@ -58,8 +58,9 @@ export function createCloudEdition<_Auth extends Auth>(
       return { url, state, codeVerifier: null };
     },
     async signIn(code: string, _codeVerifier: string | null, deadline: Deadline) {
-      // Every request of the exchange runs under the deadline's signal (fetchJson), so it needs
-      // no race of its own: a stalled answer is cut there, socket and all.
+      // Every request of the exchange runs under the deadline (fetchJson: its signal until the
+      // head, readBody's own cancel for the body), so it needs no race of its own: a stalled answer
+      // is cut there, socket and all.
       const bitbucketUserAuth = await exchange(code, deadline);
       const { accessToken } = bitbucketUserAuth.bitbucketTokens;
       const fetchBitbucket = createFetchBitbucket(accessToken, deadline);

@@ -93,8 +93,9 @@ export function createDataCenterEdition<_Auth extends Auth>(
     async signIn(code, codeVerifier, deadline) {
       // A Data Center state always carries its verifier; one without cannot be ours.
       if (codeVerifier === null) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
-      // Every request below runs under the deadline's signal (fetchJson, getDataCenter), so none
-      // needs a race of its own: a stalled answer is cut there, socket and all.
+      // Every request below runs under the deadline (fetchJson, getDataCenter: its signal until the
+      // head, readBody's own cancel for the body), so none needs a race of its own: a stalled
+      // answer is cut there, socket and all.
       const tokens = await tokenRequest(
         config,
         "token",
