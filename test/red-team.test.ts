@@ -279,6 +279,18 @@ describe("finding 5, again: a stalled body is cut off even when garbage is colle
     },
   );
 
+  it("a Cloud login whose token answer has not begun after the deadline: 504, socket and all", async () => {
+    h = await startHarness({ router: { timeout: 1000 } });
+    h.fake.setFault({ endpoint: "token", kind: "slow", delayMs: 60_000 });
+    const res = await collectingWhile(() => login(h!.agent()));
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 504,
+      error: "BITBUCKET_TIMEOUT",
+    });
+    await h.fake.whenNoOpenRequests();
+    expect(h.fake.openRequests()).toBe(0);
+  });
+
   it("refreshBitbucketTokens whose token answer stalls: BITBUCKET_TIMEOUT, socket and all", async () => {
     let tokens: BitbucketTokens | undefined;
     h = await startHarness({ router: { onSuccess: (ctx) => void (tokens = ctx.bitbucketTokens) } });
