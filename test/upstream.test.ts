@@ -257,6 +257,22 @@ describe("anything a Bitbucket call throws becomes a coded error", () => {
       expect(getEventListeners(deadline.signal, "abort")).toEqual([]);
     });
 
+    it("and one reset mid-body is read by its status, with what arrived", async () => {
+      let sent = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull: (controller) => {
+          if (sent) return controller.error(new TypeError("terminated"));
+          sent = true;
+          controller.enqueue(new TextEncoder().encode('{"error":"inv'));
+        },
+      });
+      const failure = oauthFailure(
+        "https://bitbucket.org/site/oauth2/access_token",
+        new Response(body, { status: 429 }),
+      );
+      expect((await fromThrown(failure, "token", deadlineOf(60_000))).code).toBe("BITBUCKET_RATE_LIMITED");
+    });
+
     it("when the deadline has already passed", async () => {
       const deadline = deadlineOf(1000);
       if (!deadline.signal.aborted) await once(deadline.signal, "abort");
