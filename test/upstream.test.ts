@@ -26,6 +26,23 @@ afterEach(() => {
   for (const deadline of made.splice(0)) deadline.end();
 });
 
+/** A server on loopback for the suite: `handler` answers every request; `url()` is `path` on it. */
+function loopback(path: string, handler: http.RequestListener): { url(): string } {
+  let server: http.Server;
+  let url = "";
+  beforeAll(async () => {
+    server = http.createServer(handler);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { url: () => url };
+}
+
 const scopeBody = (required: unknown) =>
   JSON.stringify({
     type: "error",
@@ -352,30 +369,21 @@ describe("the deadline", () => {
 });
 
 describe("fetchJson reads a 404 as 'no access' only when asked to", () => {
-  let server: http.Server;
-  let url: string;
-  beforeAll(async () => {
-    server = http.createServer((_req, res) => {
-      res.writeHead(404, { "content-type": "application/json" });
-      res.end('{"type":"error","error":{"message":"Not found"}}');
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/2.0/user/emails`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  const server = loopback("/2.0/user/emails", (_req, res) => {
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end('{"type":"error","error":{"message":"Not found"}}');
   });
 
   it("throws BITBUCKET_UNAVAILABLE by default", async () => {
-    const thrown = await fetchJson("emails", url, {}, deadlineOf(10_000)).catch((err: unknown) => err);
+    const thrown = await fetchJson("emails", server.url(), {}, deadlineOf(10_000)).catch(
+      (err: unknown) => err,
+    );
     expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_UNAVAILABLE");
     expect((thrown as BitbucketAuthError).message).toBe("Bitbucket answered HTTP 404.");
   });
 
   it("resolves null with noAccessAsNull", async () => {
-    await expect(fetchJson("api", url, {}, deadlineOf(10_000), true)).resolves.toBeNull();
+    await expect(fetchJson("api", server.url(), {}, deadlineOf(10_000), true)).resolves.toBeNull();
   });
 });
 
@@ -436,25 +444,16 @@ describe("readBody: every body is read through a reader the deadline cancels", (
 });
 
 describe("fetchJson: an answer reset mid-body is an unreachable Bitbucket, not one that sent no JSON", () => {
-  let server: http.Server;
-  let url: string;
-  beforeAll(async () => {
-    server = http.createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      // Once the head and the start have gone out, the connection is cut.
-      res.write('{"access_token": "trunc', () => res.socket?.destroy());
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/site/oauth2/access_token`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  const server = loopback("/site/oauth2/access_token", (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    // Once the head and the start have gone out, the connection is cut.
+    res.write('{"access_token": "trunc', () => res.socket?.destroy());
   });
 
   it("BITBUCKET_UNAVAILABLE, could not be reached", async () => {
-    const thrown = await fetchJson("token", url, {}, deadlineOf(10_000)).catch((err: unknown) => err);
+    const thrown = await fetchJson("token", server.url(), {}, deadlineOf(10_000)).catch(
+      (err: unknown) => err,
+    );
     expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_UNAVAILABLE");
     expect((thrown as BitbucketAuthError).message).toBe("Bitbucket could not be reached.");
   });
