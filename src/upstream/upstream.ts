@@ -156,43 +156,73 @@ export async function fromThrown(
   });
 }
 
+/** What a Bitbucket request may carry besides its URL. */
+export interface BitbucketRequestInit {
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
 /**
- * Fetches JSON from Bitbucket for our own calls (gate, emails, refresh), with the same error mapping.
- * The deadline covers the body too (`readBody`), so a stalled body times out as well. With
- * `noAccessAsNull`, a 404 or a 403 that is not about the consumer's permissions resolves as `null`:
- * Bitbucket's definite "no" (fail closed), as opposed to an outage.
+ * The one fetch of every Bitbucket call (Cloud and Data Center): never a redirect, and under the
+ * deadline throughout, its signal until the answer's head and `readBody` for the body. Gives the
+ * answer and its whole body as text; what fetch or the read throws is for the caller to map
+ * (`thrownUnder`).
+ */
+export async function fetchText(
+  url: string,
+  init: BitbucketRequestInit,
+  deadline: Deadline,
+): Promise<{ readonly response: Response; readonly body: string }> {
+  // Never a redirect: a 3xx from Bitbucket would carry the code, a token or the client
+  // credentials to wherever it points. fetch then throws, and that reads as an outage.
+  // The init is built here field by field rather than spread: it is made twice on every login.
+  const response = await fetch(url, {
+    method: init.method,
+    headers: init.headers,
+    body: init.body,
+    redirect: "error",
+    signal: deadline.signal,
+  });
+  return { response, body: await readBody(response, deadline, false) };
+}
+
+/**
+ * What a call under `deadline` threw, as one coded error: once the deadline has passed, anything but
+ * our own error is its `BITBUCKET_TIMEOUT`; otherwise `fromThrown` maps it.
+ */
+export function thrownUnder(
+  err: unknown,
+  endpoint: Endpoint,
+  deadline: Deadline,
+): Promise<BitbucketAuthError> {
+  if (deadline.signal.aborted && !(err instanceof BitbucketAuthError))
+    return Promise.resolve(timeoutError(deadline.ms));
+  return fromThrown(err, endpoint, deadline);
+}
+
+/**
+ * Fetches JSON from Bitbucket for our own calls (the code exchange, `/2.0/user`, the gate, emails,
+ * refresh), through `fetchText`, with the same error mapping. With `noAccessAsNull`, a 404 or a 403
+ * that is not about the consumer's permissions resolves as `null`: Bitbucket's definite "no" (fail
+ * closed), as opposed to an outage.
  */
 export async function fetchJson(
   endpoint: Endpoint,
   url: string,
-  init: {
-    readonly method?: string;
-    readonly headers?: Readonly<Record<string, string>>;
-    readonly body?: string;
-  },
+  init: BitbucketRequestInit,
   deadline: Deadline,
   noAccessAsNull = false,
 ): Promise<unknown> {
   try {
-    // Never a redirect: a 3xx from Bitbucket would carry the code, a token or the client
-    // credentials to wherever it points. fetch then throws, and that reads as an outage.
-    // The init is built here field by field rather than spread: it is made twice on every login.
-    const response = await fetch(url, {
-      method: init.method,
-      headers: init.headers,
-      body: init.body,
-      redirect: "error",
-      signal: deadline.signal,
-    });
-    const body = await readBody(response, deadline, false);
+    const { response, body } = await fetchText(url, init, deadline);
     // Not JSON throws a SyntaxError, mapped below.
     if (response.ok) return JSON.parse(body) as unknown;
     if (noAccessAsNull && (response.status === 404 || (response.status === 403 && !isScopeError(body))))
       return null;
     throw fromHttpError(endpoint, response.status, body);
   } catch (err) {
-    if (deadline.signal.aborted && !(err instanceof BitbucketAuthError)) throw timeoutError(deadline.ms);
-    throw await fromThrown(err, endpoint, deadline);
+    throw await thrownUnder(err, endpoint, deadline);
   }
 }
 

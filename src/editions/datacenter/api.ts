@@ -1,6 +1,6 @@
 import { BitbucketAuthError } from "../../errors/errors.js";
 import { hasPlainSegments } from "../../upstream/paths.js";
-import { fromThrown, readBody, timeoutError, type Deadline } from "../../upstream/upstream.js";
+import { fetchText, thrownUnder, type Deadline } from "../../upstream/upstream.js";
 import type { FetchBitbucket } from "../edition.js";
 
 /** An authenticated answer of Data Center's REST API, with who the token belongs to. */
@@ -34,17 +34,17 @@ export async function getDataCenter(
   deadline: Deadline,
 ): Promise<DataCenterAnswer> {
   try {
-    const response = await fetch(serverUrl + path, {
-      headers: {
-        Authorization: `Bearer ${accessToken}`,
-        // Stryker disable next-line StringLiteral: equivalent; Data Center's REST API answers JSON whatever Accept says, and a body that is not JSON is refused below anyway.
-        Accept: "application/json",
+    const { response, body: text } = await fetchText(
+      serverUrl + path,
+      {
+        headers: {
+          Authorization: `Bearer ${accessToken}`,
+          // Stryker disable next-line StringLiteral: equivalent; Data Center's REST API answers JSON whatever Accept says, and a body that is not JSON is refused below anyway.
+          Accept: "application/json",
+        },
       },
-      redirect: "error",
-      signal: deadline.signal,
-    });
-    // Read through our own reader, never response.text(): see readBody for why.
-    const text = await readBody(response, deadline, false);
+      deadline,
+    );
     const userName = decodeHeader(response.headers.get("x-ausername"));
     const userId = response.headers.get("x-auserid");
     const cause = () => new Error(`Bitbucket Data Center answered HTTP ${response.status} for ${path}`);
@@ -68,8 +68,7 @@ export async function getDataCenter(
       body: response.status === 200 ? JSON.parse(text) : null,
     };
   } catch (err) {
-    if (deadline.signal.aborted && !(err instanceof BitbucketAuthError)) throw timeoutError(deadline.ms);
-    throw await fromThrown(err, "api");
+    throw await thrownUnder(err, "api", deadline);
   }
 }
 
