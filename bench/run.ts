@@ -116,6 +116,7 @@ const fmt = (n: number, digits = 0) =>
 const signed = (n: number | undefined, unit: "MB" | "ms") =>
   `${(n ?? 0) >= 0 ? "+" : ""}${fmt(n ?? 0, 1)} ${unit}`;
 const signedMB = (mb: number | undefined) => signed(mb, "MB");
+const mb = (bytes: number) => bytes / 2 ** 20;
 const signedMs = (ms: number) => signed(ms, "ms");
 let port = 4700;
 
@@ -337,7 +338,6 @@ if (wanted(4)) {
     const middle = await memory(server);
     await autocannon({ url: server.url + path, connections: 32, amount: PENDING });
     const after = await memory(server);
-    const mb = (bytes: number) => bytes / 2 ** 20;
     growth[name] = {
       first: mb(middle.rss - before.rss),
       second: mb(after.rss - middle.rss),
