@@ -45,4 +45,5 @@ export {
   type SqliteDatabaseLike,
   type PostgresQueryable,
 } from "./access/sql-token-stores.js";
+export { bitbucketGrant } from "./access/grant.js";
 export { createTokenSealer, type TokenSealer } from "./access/token-seal.js";

@@ -9,7 +9,7 @@ import {
   type BitbucketAccessGuardOptions,
   type BitbucketTokenStore,
 } from "../src/index.js";
-import { login, setCookie, startHarness, type Agent, type Harness } from "./helpers/harness.js";
+import { GRANT, login, setCookie, startHarness, type Agent, type Harness } from "./helpers/harness.js";
 import { ACCESS_FAKE } from "./helpers/access-fixtures.js";
 
 const allow = { workspaces: ["fake-team"] };
@@ -72,7 +72,7 @@ describe("the guard keeps members and signs out whoever no longer qualifies", ()
     harness.fake.setWorkspaceRole("ada", "fake-team", null);
     await revoked(agent);
     expect((await phone.get("/me")).status).toBe(401);
-    expect(await tokens.get(userId)).toBeNull();
+    expect(await tokens.get(userId, GRANT)).toBeNull();
     expect((await harness.db.counts()).sessions).toBe(0);
     expect((harness.errors[0] as Error & { cause: Error }).cause.message).toContain("not a member");
   });
@@ -89,11 +89,11 @@ describe("the guard keeps members and signs out whoever no longer qualifies", ()
   it("a user with no stored tokens is signed out, so the next login runs the gate", async () => {
     const { harness, tokens } = await start();
     const { agent, userId } = await signedIn(harness);
-    await tokens.remove(userId);
+    await tokens.remove(userId, GRANT);
     await revoked(agent);
     // The next login works, and stores tokens again.
     const again = await signedIn(harness);
-    expect(await tokens.get(again.userId)).not.toBeNull();
+    expect(await tokens.get(again.userId, GRANT)).not.toBeNull();
   });
 
   it("a missing scope ends the sessions: it is not an outage", async () => {
@@ -132,8 +132,8 @@ describe("outages keep the session only up to maxStale", () => {
     expect((await agent.get("/me")).status).toBe(200);
     expect((await agent.get("/me")).status).toBe(200);
     // The last check that held is now older than maxStale.
-    const stored = await tokens.get(userId);
-    await tokens.save(userId, { ...(stored ?? ({} as never)), checkedAt: Date.now() - 60_001 });
+    const stored = await tokens.get(userId, GRANT);
+    await tokens.save(userId, GRANT, { ...(stored ?? ({} as never)), checkedAt: Date.now() - 60_001 });
     await revoked(agent);
   });
 
@@ -180,14 +180,14 @@ describe("refresh is single-flight", () => {
     const { harness, tokens } = await start();
     const { agent, userId } = await signedIn(harness);
     harness.fake.setLatency(50);
-    const stored = await tokens.get(userId);
-    await tokens.save(userId, { ...(stored ?? ({} as never)), accessTokenExpiresAt: 0, checkedAt: 0 });
+    const stored = await tokens.get(userId, GRANT);
+    await tokens.save(userId, GRANT, { ...(stored ?? ({} as never)), accessTokenExpiresAt: 0, checkedAt: 0 });
     harness.fake.expireAccessTokens();
     const before = harness.fake.hits.token;
     const answers = await Promise.all(Array.from({ length: 5 }, () => agent.get("/me")));
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(harness.fake.hits.token - before).toBe(1);
-    const after = await tokens.get(userId);
+    const after = await tokens.get(userId, GRANT);
     expect(after?.refreshToken).not.toBe(stored?.refreshToken);
     expect(after?.accessTokenExpiresAt).toBeGreaterThan(Date.now());
   });
@@ -207,12 +207,12 @@ describe("the token store", () => {
     const real = memoryTokenStore();
     let broken = false;
     const tokens: BitbucketTokenStore = {
-      get: async (id) => {
+      get: async (id, grant) => {
         if (broken) throw new Error("disk on fire");
-        return real.get(id);
+        return real.get(id, grant);
       },
-      save: (id, t) => real.save(id, t),
-      remove: (id) => real.remove(id),
+      save: (id, grant, t) => real.save(id, grant, t),
+      remove: (id, grant) => real.remove(id, grant),
     };
     const { harness } = await start({ tokens });
     const { agent } = await signedIn(harness);
@@ -253,25 +253,25 @@ describe("the token store", () => {
       accessTokenExpiresAt: 5,
       checkedAt: 6,
     };
-    await sqliteTokenStore(db, { keys: [k1] }).save("u1", tokens);
+    await sqliteTokenStore(db, { keys: [k1] }).save("u1", GRANT, tokens);
     const raw = JSON.stringify(db.prepare("SELECT * FROM bitbucket_token").all());
     expect(raw).not.toContain("secret");
-    expect(await sqliteTokenStore(db, { keys: [k2] }).get("u1")).toBeNull();
+    expect(await sqliteTokenStore(db, { keys: [k2] }).get("u1", GRANT)).toBeNull();
     const rotated = sqliteTokenStore(db, { keys: [k2, k1] });
-    expect(await rotated.get("u1")).toEqual(tokens);
-    await rotated.save("u1", tokens);
-    expect(await sqliteTokenStore(db, { keys: [k2] }).get("u1")).toEqual(tokens);
-    expect(await sqliteTokenStore(db, { keys: [k1] }).get("u1")).toBeNull();
+    expect(await rotated.get("u1", GRANT)).toEqual(tokens);
+    await rotated.save("u1", GRANT, tokens);
+    expect(await sqliteTokenStore(db, { keys: [k2] }).get("u1", GRANT)).toEqual(tokens);
+    expect(await sqliteTokenStore(db, { keys: [k1] }).get("u1", GRANT)).toBeNull();
     // A sealed row moved to another user does not open.
     db.prepare("UPDATE bitbucket_token SET user_id = 'u2'").run();
-    expect(await rotated.get("u2")).toBeNull();
+    expect(await rotated.get("u2", GRANT)).toBeNull();
     db.close();
   });
 
   it("refuses to save tokens of another shape, instead of storing a row that reads as none", async () => {
     const store = sqliteTokenStore(new Database(":memory:"), { keys: ["k".repeat(32)] });
     const loginTokens = { accessToken: "a", refreshToken: "r", accessTokenExpiresIn: 7200 };
-    await expect(store.save("u1", loginTokens as never)).rejects.toThrow(/BitbucketStoredTokens/);
+    await expect(store.save("u1", GRANT, loginTokens as never)).rejects.toThrow(/BitbucketStoredTokens/);
   });
 
   it.each([
@@ -320,16 +320,16 @@ function countingStore() {
   const calls = { get: 0, save: 0, remove: 0 };
   const failing = { save: false, remove: false };
   const tokens: BitbucketTokenStore = {
-    get: async (id) => (calls.get++, real.get(id)),
-    save: async (id, t) => {
+    get: async (id, grant) => (calls.get++, real.get(id, grant)),
+    save: async (id, grant, t) => {
       calls.save++;
       if (failing.save) throw new Error("read-only disk");
-      return real.save(id, t);
+      return real.save(id, grant, t);
     },
-    remove: async (id) => {
+    remove: async (id, grant) => {
       calls.remove++;
       if (failing.remove) throw new Error("read-only disk");
-      return real.remove(id);
+      return real.remove(id, grant);
     },
   };
   return { tokens, calls, failing };
@@ -353,8 +353,8 @@ async function loggedIn(harness: Harness): Promise<{ agent: Agent; userId: strin
 }
 
 async function setStored(tokens: BitbucketTokenStore, userId: string, change: Record<string, unknown>) {
-  const stored = await tokens.get(userId);
-  await tokens.save(userId, { ...(stored ?? ({} as never)), ...change });
+  const stored = await tokens.get(userId, GRANT);
+  await tokens.save(userId, GRANT, { ...(stored ?? ({} as never)), ...change });
 }
 
 describe("why sessions end, as the ACCESS_REVOKED cause says", () => {
@@ -369,7 +369,7 @@ describe("why sessions end, as the ACCESS_REVOKED cause says", () => {
   it("says there are no stored tokens", async () => {
     const { harness, tokens } = await start();
     const { agent, userId } = await signedIn(harness);
-    await tokens.remove(userId);
+    await tokens.remove(userId, GRANT);
     await revoked(agent);
     expect(lastWhy(harness)).toBe("no stored Bitbucket tokens for this user");
   });
@@ -540,7 +540,7 @@ describe("the guard's own failures", () => {
     });
     expect((harness.errors.at(-1) as { cause?: Error }).cause?.message).toBe("database is locked");
     expect((await harness.db.counts()).sessions).toBe(1);
-    expect(await tokens.get(userId)).not.toBeNull();
+    expect(await tokens.get(userId, GRANT)).not.toBeNull();
     // The next request checks again, and this time the sessions end.
     failDeletes = false;
     expect((await revoked(agent)).status).toBe(401);

@@ -13,6 +13,7 @@ import {
 import type { FakeDataCenterFault } from "../src/testing/index.js";
 import {
   closeDataCenterHarness,
+  dcGrant,
   dcLogin,
   startDataCenterHarness,
   type DataCenterHarness,
@@ -29,7 +30,7 @@ beforeAll(async () => {
     const agent = h.agent();
     expect((await dcLogin(agent)).status).toBe(302);
     const userId = (await agent.get("/me")).body.userId as string;
-    token[name] = (await tokens.get(userId))?.accessToken ?? "";
+    token[name] = (await tokens.get(userId, dcGrant(h.dc.url)))?.accessToken ?? "";
   }
 });
 afterEach(() => h.dc.clearFaults());

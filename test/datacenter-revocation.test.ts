@@ -13,6 +13,7 @@ import {
 import { DEFAULT_FAKE_DATACENTER_CLIENT } from "../src/testing/index.js";
 import {
   closeDataCenterHarness,
+  dcGrant,
   dcLogin,
   startDataCenterHarness,
   type DataCenterHarness,
@@ -46,7 +47,7 @@ async function signedIn(options: { guard?: boolean } = {}) {
   const agent = h.agent();
   expect((await dcLogin(agent)).status).toBe(302);
   const userId = (await agent.get("/me")).body.userId as string;
-  const stored = await tokens.get(userId);
+  const stored = await tokens.get(userId, dcGrant(h!.dc.url));
   if (!stored) throw new Error("the router stored no tokens");
   return { agent, userId, tokens, stored };
 }
@@ -188,16 +189,16 @@ describe("bitbucketAccessGuard on Data Center", () => {
     const res = await agent.get("/me");
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "ACCESS_REVOKED" });
     expect(await h!.db.counts()).toMatchObject({ sessions: 0 });
-    expect(await tokens.get(userId)).toBeNull();
+    expect(await tokens.get(userId, dcGrant(h!.dc.url))).toBeNull();
   });
 
   it("refreshes expired tokens (rotating them in the store) and keeps the member", async () => {
     const { agent, userId, tokens, stored } = await signedIn({ guard: true });
     // The stored tokens look expired, and the instance agrees.
-    await tokens.save(userId, { ...stored, accessTokenExpiresAt: 0, checkedAt: 0 });
+    await tokens.save(userId, dcGrant(h!.dc.url), { ...stored, accessTokenExpiresAt: 0, checkedAt: 0 });
     h!.dc.expireAccessTokens();
     expect((await agent.get("/me")).status).toBe(200);
-    const now = await tokens.get(userId);
+    const now = await tokens.get(userId, dcGrant(h!.dc.url));
     expect(now?.refreshToken).not.toBe(stored.refreshToken);
     expect(now?.accessToken).not.toBe(stored.accessToken);
   });

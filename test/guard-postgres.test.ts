@@ -4,7 +4,7 @@ import request from "supertest";
 import { bitbucketAccessGuard } from "../src/index.js";
 import { openDatabase, type AppDatabase } from "../example-server/database.js";
 import { createAuth } from "../example-server/lucia.js";
-import { buildApp, login, startHarness, type Harness } from "./helpers/harness.js";
+import { buildApp, GRANT, login, startHarness, type Harness } from "./helpers/harness.js";
 import { ACCESS_FAKE } from "./helpers/access-fixtures.js";
 import { hasPostgres, startPostgres, type ThrowawayPostgres } from "./helpers/postgres.js";
 import { requireTool } from "./helpers/requirements.js";
@@ -51,9 +51,9 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
       const userId = me.body.userId as string;
       const cookie = `auth_session=${me.body.sessionId as string}`;
 
-      const stored = await tokensB.get(userId);
+      const stored = await tokensB.get(userId, GRANT);
       expect(stored).not.toBeNull();
-      await tokensB.save(userId, { ...(stored ?? ({} as never)), accessTokenExpiresAt: 0, checkedAt: 0 });
+      await tokensB.save(userId, GRANT, { ...(stored ?? ({} as never)), accessTokenExpiresAt: 0, checkedAt: 0 });
       h.fake.expireAccessTokens();
       h.fake.setLatency(100);
       const before = h.fake.hits.token;
@@ -68,9 +68,9 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
 
       // What is stored works: the next check (forced) needs no refresh.
       h.fake.setLatency(0);
-      const now = await tokensB.get(userId);
+      const now = await tokensB.get(userId, GRANT);
       expect(now?.refreshToken).not.toBe(stored?.refreshToken);
-      await tokensB.save(userId, { ...(now ?? ({} as never)), checkedAt: 0 });
+      await tokensB.save(userId, GRANT, { ...(now ?? ({} as never)), checkedAt: 0 });
       const tokenHits = h.fake.hits.token;
       expect((await request(appA).get("/me").set("Cookie", cookie)).status).toBe(200);
       expect(h.fake.hits.token).toBe(tokenHits);

@@ -27,6 +27,7 @@ import {
   beginLogin,
   buildApp,
   COOKIE_SECRET,
+  GRANT,
   login,
   setCookies,
   startHarness,
@@ -527,7 +528,7 @@ describe("finding 9: defence in depth", () => {
     const path = join(dir, "example.sqlite");
     try {
       const db = await openDatabase({ databasePath: path });
-      await db.tokens.save("u1", {
+      await db.tokens.save("u1", GRANT, {
         accessToken: "ACCESS-TOKEN-IN-CLEAR",
         refreshToken: "REFRESH-TOKEN-IN-CLEAR",
         accessTokenExpiresAt: 1,
@@ -545,7 +546,7 @@ describe("finding 9: defence in depth", () => {
         keys: ["another-key-of-32-characters-000000"],
         table: "sealed_bitbucket_token",
       });
-      await expect(reopened.get("u1")).resolves.toBeNull();
+      await expect(reopened.get("u1", GRANT)).resolves.toBeNull();
       again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { postgresTokenStore, sqliteTokenStore, type BitbucketStoredTokens } from
 import { hasPostgres, startPostgres, type ThrowawayPostgres } from "./helpers/postgres.js";
 import { requireTool } from "./helpers/requirements.js";
 
+const GRANT = "bitbucket@https://bitbucket.org";
 const KEYS = ["a-token-key-of-at-least-32-characters!"];
 const TOKENS: BitbucketStoredTokens = {
   accessToken: "access-token-in-the-clear",
@@ -20,18 +21,18 @@ describe("sqliteTokenStore", () => {
   it("gives back what was saved, to that user only, seals the row, and forgets on remove", async () => {
     const db = new Database(":memory:");
     const store = sqliteTokenStore(db, { keys: KEYS });
-    await store.save("u1", TOKENS);
-    expect(await store.get("u1")).toEqual(TOKENS);
-    expect(await store.get("u2")).toBeNull();
+    await store.save("u1", GRANT, TOKENS);
+    expect(await store.get("u1", GRANT)).toEqual(TOKENS);
+    expect(await store.get("u2", GRANT)).toBeNull();
     const rows = JSON.stringify(db.prepare("SELECT * FROM bitbucket_token").all());
     expect(rows).not.toContain("in-the-clear");
     // Another user's row copied over reads as no tokens: the user id is sealed in.
     db.prepare(
-      "INSERT INTO bitbucket_token SELECT 'u2', sealed, updated_at FROM bitbucket_token WHERE user_id = 'u1'",
+      "INSERT INTO bitbucket_token SELECT 'u2', grant_key, sealed, updated_at FROM bitbucket_token WHERE user_id = 'u1'",
     ).run();
-    expect(await store.get("u2")).toBeNull();
-    await store.remove("u1");
-    expect(await store.get("u1")).toBeNull();
+    expect(await store.get("u2", GRANT)).toBeNull();
+    await store.remove("u1", GRANT);
+    expect(await store.get("u1", GRANT)).toBeNull();
   });
 
   it("names the store and the option in its TypeErrors", () => {
@@ -66,13 +67,13 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
 
     it("gives back what was saved, to that user only, seals the row, and forgets on remove", async () => {
       const store = postgresTokenStore(pool, { keys: KEYS, table: "pg_tokens" });
-      await store.save("u1", TOKENS);
-      expect(await store.get("u1")).toEqual(TOKENS);
-      expect(await store.get("u2")).toBeNull();
+      await store.save("u1", GRANT, TOKENS);
+      expect(await store.get("u1", GRANT)).toEqual(TOKENS);
+      expect(await store.get("u2", GRANT)).toBeNull();
       const { rows } = await pool.query("SELECT * FROM pg_tokens");
       expect(JSON.stringify(rows)).not.toContain("in-the-clear");
-      await store.remove("u1");
-      expect(await store.get("u1")).toBeNull();
+      await store.remove("u1", GRANT);
+      expect(await store.get("u1", GRANT)).toBeNull();
       expect((await pool.query("SELECT count(*)::int AS n FROM pg_tokens")).rows[0]).toEqual({ n: 0 });
     });
 
@@ -82,13 +83,13 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
         const racing = {
           query: async (text: string, values?: unknown[]) => {
             const result = await pool.query(text, values);
-            if (text.startsWith("CREATE TABLE")) throw Object.assign(new Error("already exists"), { code });
+            if (text.includes("CREATE TABLE")) throw Object.assign(new Error("already exists"), { code });
             return result;
           },
         };
         const store = postgresTokenStore(racing, { keys: KEYS, table: `raced_${code}` });
-        await store.save("u1", TOKENS);
-        expect(await store.get("u1")).toEqual(TOKENS);
+        await store.save("u1", GRANT, TOKENS);
+        expect(await store.get("u1", GRANT)).toEqual(TOKENS);
       }
     });
 
@@ -96,16 +97,16 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
       let creates = 0;
       const flaky = {
         query: async (text: string, values?: unknown[]) => {
-          if (text.startsWith("CREATE TABLE") && ++creates === 1)
+          if (text.includes("CREATE TABLE") && ++creates === 1)
             throw Object.assign(new Error("connection reset"), { code: "08006" });
           return pool.query(text, values);
         },
       };
       const store = postgresTokenStore(flaky, { keys: KEYS, table: "flaky_tokens" });
-      await expect(store.remove("u1")).rejects.toThrow("connection reset");
-      await store.remove("u1");
-      await store.save("u1", TOKENS);
-      expect(await store.get("u1")).toEqual(TOKENS);
+      await expect(store.remove("u1", GRANT)).rejects.toThrow("connection reset");
+      await store.remove("u1", GRANT);
+      await store.save("u1", GRANT, TOKENS);
+      expect(await store.get("u1", GRANT)).toEqual(TOKENS);
       expect(creates).toBe(2);
     });
 

@@ -11,6 +11,7 @@ import { log } from "../util/log.js";
 import { isTarget } from "../options/resolve-options.js";
 import {
   isTokenStore,
+  legacyStoreProblem,
   toStoredTokens,
   type BitbucketStoredTokens,
   type BitbucketTokenStore,
@@ -63,6 +64,11 @@ export interface BitbucketDataCenterAccessGuardOptions extends Omit<
   readonly allow: BitbucketDataCenterAllow;
   /** The router's `redirectUri`, sent along on refresh (some Atlassian servers check it). */
   readonly redirectUri?: string;
+  /**
+   * The router's `providerId`: with `serverUrl`, it names the Bitbucket whose stored tokens this
+   * guard reads. Default `"bitbucket-datacenter"`, as on the router.
+   */
+  readonly providerId?: string;
 }
 
 const KNOWN = [
@@ -77,6 +83,7 @@ const KNOWN = [
   "cacheSize",
   "serverUrl",
   "redirectUri",
+  "providerId",
 ] as const satisfies readonly (
   keyof BitbucketAccessGuardOptions | keyof BitbucketDataCenterAccessGuardOptions
 )[];
@@ -101,10 +108,17 @@ function fail(message: string): never {
 
 /**
  * Express middleware that keeps the `allow` rules holding after sign-in. For each request with a
- * Lucia session, at most once per `interval` per user, it re-checks the rules with the tokens the
- * router stored, refreshing them when they expired (one refresh per user at a time, across
- * requests). Whoever no longer qualifies loses every session at once, and the request fails with
- * `ACCESS_REVOKED` (401).
+ * Lucia session, in the session cookie or as `Authorization: Bearer <sessionId>` (both when both
+ * are sent), at most once per `interval` per user, it re-checks the rules with the tokens the
+ * router stored for this Bitbucket, refreshing them when they expired (one refresh per user at a
+ * time, across requests). Whoever no longer qualifies loses every session at once, and the request
+ * fails with `ACCESS_REVOKED` (401).
+ *
+ * Each guard guards the users of its own Bitbucket: a user with no Lucia key of its provider id
+ * (one who signed up another way, or only through another edition's router) is not its to check
+ * and passes on. A check is trusted only when it was made for this guard's rules and is not stamped
+ * ahead of this clock by more than a second (less when `interval` is short), so another guard's
+ * check or a fast clock never stands for this one's.
  *
  * It fails closed on everything that is not an outage: a dead or revoked refresh token, a token
  * rejected right after a refresh, a missing scope, rejected client credentials, or no stored tokens
@@ -136,6 +150,8 @@ export function bitbucketAccessGuard(
     fail(
       `option "tokens" must be a token store: an object with get, save and remove methods (see sqliteTokenStore).`,
     );
+  const legacy = legacyStoreProblem(options.tokens);
+  if (legacy) fail(`option "tokens": ${legacy}`);
   const whole = (
     name: string,
     value: unknown,
@@ -158,18 +174,28 @@ export function bitbucketAccessGuard(
   // The rules are required: a guard with nothing to check would only cost requests.
   const bitbucket = resolveRecheck({ ...options, allow: options.allow ?? null }, options, fail);
   const ask = bitbucket.ask ?? fail(`option "allow" is required.`);
+  const { grant, rules, providerId } = bitbucket;
   const failure = createFailureHandler({ failureRedirect: options.failureRedirect });
+  // A check stamped further ahead of this clock than this counts as never made: another instance's
+  // fast clock must not stretch how long a check is trusted.
+  const skew = Math.min(1000, Math.floor(interval / 2));
 
   // In memory, bounded: which user a session belongs to, and until when each user's check holds.
   const userOf = bounded<string>(cacheSize);
   const freshUntil = bounded<number>(cacheSize);
   const inFlight = new Map<string, Promise<Verdict>>();
 
-  const store = async <T>(run: () => Promise<T>): Promise<T> => {
+  // Every store call is bounded by the timeout too: a hung database fails the request, coded.
+  const store = async <T>(deadline: Deadline, run: () => Promise<T>): Promise<T> => {
     try {
-      return await run();
+      return await deadline.race((async () => run())());
     } catch (err) {
-      throw new BitbucketAuthError("TOKEN_STORE_FAILED", undefined, { cause: err });
+      const late = err instanceof BitbucketAuthError && err.code === "BITBUCKET_TIMEOUT";
+      throw new BitbucketAuthError(
+        "TOKEN_STORE_FAILED",
+        late ? `The token store did not answer within ${timeout} ms.` : undefined,
+        { cause: err },
+      );
     }
   };
 
@@ -180,9 +206,9 @@ export function bitbucketAccessGuard(
   ): Promise<BitbucketStoredTokens> => {
     try {
       const fresh = await bitbucket.refresh(current.refreshToken, deadline);
-      const next = toStoredTokens(fresh, Date.now(), current.checkedAt);
+      const next = toStoredTokens(fresh, Date.now(), current.checkedAt, current.checkedRules);
       // Saved before anything else can fail: the old refresh token is spent.
-      await store(() => tokens.save(userId, next));
+      await store(deadline, () => tokens.save(userId, grant, next));
       log("guard: refreshed the tokens of a user");
       return next;
     } catch (err) {
@@ -193,7 +219,7 @@ export function bitbucketAccessGuard(
         // observable without a timed test (the two-instance PostgreSQL test races them for real).
         // Stryker disable next-line ConditionalExpression,EqualityOperator: see above.
         if (delay > 0) await deadline.race(new Promise((resolve) => setTimeout(resolve, delay)));
-        const reread = await store(() => tokens.get(userId));
+        const reread = await store(deadline, () => tokens.get(userId, grant));
         if (reread && reread.refreshToken !== current.refreshToken) {
           log("guard: the refresh token was rotated elsewhere; using the stored one");
           return reread;
@@ -203,15 +229,36 @@ export function bitbucketAccessGuard(
     }
   };
 
+  // A user with no key of this Bitbucket never signed in through it: not this guard's to check.
+  const isOurs = async (userId: string, deadline: Deadline): Promise<boolean> =>
+    (await store(deadline, () => auth.getAllUserKeys(userId))).some((key) => key.providerId === providerId);
+
   const check = async (userId: string, now: number): Promise<Verdict> => {
-    const stored = await store(() => tokens.get(userId));
-    if (!stored) return { keep: false, why: "no stored Bitbucket tokens for this user" };
+    const deadline = createDeadline(timeout);
+    try {
+      const stored = await store(deadline, () => tokens.get(userId, grant));
+      if (!stored) {
+        if (!(await isOurs(userId, deadline))) return { keep: true, until: now + interval };
+        return { keep: false, why: "no stored Bitbucket tokens for this user" };
+      }
+      return await recheck(userId, stored, now, deadline);
+    } finally {
+      deadline.end();
+    }
+  };
+
+  const recheck = async (
+    userId: string,
+    stored: BitbucketStoredTokens,
+    now: number,
+    deadline: Deadline,
+  ): Promise<Verdict> => {
+    // Trusted only for these rules, and only when not stamped ahead of this clock.
+    const checkedAt = stored.checkedRules === rules && stored.checkedAt - now <= skew ? stored.checkedAt : 0;
     // Checked recently, perhaps by another instance or at the login itself.
     // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
-    if (now - stored.checkedAt < interval) return { keep: true, until: stored.checkedAt + interval };
-    const deadline = createDeadline(timeout);
-    const askWith = (t: BitbucketStoredTokens): Promise<AccessVerdict> =>
-      deadline.race(ask(t.accessToken, deadline));
+    if (now - checkedAt < interval) return { keep: true, until: checkedAt + interval };
+    const askWith = (t: BitbucketStoredTokens): Promise<AccessVerdict> => ask(t.accessToken, deadline);
     try {
       let current = stored;
       let refreshed = false;
@@ -233,41 +280,70 @@ export function bitbucketAccessGuard(
       // checkAccess always gives a refusal's reason; the fallback only keeps the cause from being empty.
       // Stryker disable next-line StringLiteral: see above.
       if (!access.allowed) return { keep: false, why: access.reason ?? "the allow rules no longer hold" };
-      const checkedAt = Date.now();
-      await store(() => tokens.save(userId, { ...current, checkedAt }));
-      return { keep: true, until: checkedAt + interval };
+      const at = Date.now();
+      await store(deadline, () => tokens.save(userId, grant, { ...current, checkedAt: at, checkedRules: rules ?? undefined }));
+      return { keep: true, until: at + interval };
     } catch (err) {
       if (err instanceof BitbucketAuthError && err.code === "TOKEN_STORE_FAILED") throw err;
       // Every failure below is a BitbucketAuthError; the label only names a future slip in the cause.
       // Stryker disable next-line StringLiteral: see above.
       const code = err instanceof BitbucketAuthError ? err.code : "UNEXPECTED";
       if (err instanceof BitbucketAuthError && OUTAGES.has(err.code)) {
-        const limit = stored.checkedAt + maxStale;
+        const limit = checkedAt + maxStale;
         log("guard: Bitbucket could not answer the check (%s)", code);
         // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
         if (now < limit) return { keep: true, until: Math.min(now + interval, limit) };
         return { keep: false, why: `Bitbucket could not be asked for longer than maxStale (${code})` };
       }
       return { keep: false, why: `the check failed with ${code}` };
-    } finally {
-      deadline.end();
     }
   };
 
   // The hot path stays synchronous: a session whose user was checked recently costs two Map
   // lookups, and no promise of its own (it runs on every request of the app).
   return function bitbucketAccessGuard(req, res, next) {
-    const sessionId = auth.readSessionCookie(req.headers.cookie);
-    if (!sessionId) return next();
+    const fromCookie = auth.readSessionCookie(req.headers.cookie);
+    // Lucia reads `Authorization: Bearer <sessionId>` as a session too; a route may trust either.
+    const fromBearer = req.headers.authorization ? auth.readBearerToken(req.headers.authorization) : null;
+    if (!fromCookie && !fromBearer) return next();
     const now = Date.now();
-    const known = userOf.get(sessionId);
-    // Stryker disable next-line EqualityOperator: `>` or `>=` differ only in the one millisecond at the edge.
-    if (known !== undefined && (freshUntil.get(known) ?? 0) > now) return next();
+    if (isFresh(fromCookie, now) && isFresh(fromBearer, now)) return next();
     // Express 4 does not catch a rejected promise: whatever the check throws goes to next(err).
-    guardSlowly(sessionId, now, res, next).catch(next);
+    guardSlowly(fromCookie, fromBearer, now, res, next).catch(next);
   };
 
-  async function guardSlowly(sessionId: string, now: number, res: Response, next: NextFunction) {
+  function isFresh(sessionId: string | null, now: number): boolean {
+    if (!sessionId) return true;
+    const known = userOf.get(sessionId);
+    // Stryker disable next-line EqualityOperator: `>` or `>=` differ only in the one millisecond at the edge.
+    return known !== undefined && (freshUntil.get(known) ?? 0) > now;
+  }
+
+  async function guardSlowly(
+    fromCookie: string | null,
+    fromBearer: string | null,
+    now: number,
+    res: Response,
+    next: NextFunction,
+  ) {
+    for (const [sessionId, isCookie] of [
+      [fromCookie, true],
+      [fromBearer, false],
+    ] as const) {
+      if (!sessionId || isFresh(sessionId, now)) continue;
+      if (!(await guardSession(sessionId, isCookie, now, res, next))) return;
+    }
+    next();
+  }
+
+  /** Checks one session's user; false when the request was answered (refused or failed). */
+  async function guardSession(
+    sessionId: string,
+    isCookie: boolean,
+    now: number,
+    res: Response,
+    next: NextFunction,
+  ): Promise<boolean> {
     let userId: string;
     try {
       // getSession, not validateSession: the guard never renews (writes) a session. Read again
@@ -275,7 +351,7 @@ export function bitbucketAccessGuard(
       userId = (await auth.getSession(sessionId)).user.userId;
     } catch {
       // No valid session: nothing to guard, and the app's own checks answer the request.
-      return next();
+      return true;
     }
     userOf.set(sessionId, userId);
     let flight = inFlight.get(userId);
@@ -288,11 +364,12 @@ export function bitbucketAccessGuard(
     try {
       verdict = await flight;
     } catch (err) {
-      return failure(err, res, next);
+      failure(err, res, next);
+      return false;
     }
     if (verdict.keep) {
       freshUntil.set(userId, verdict.until);
-      return next();
+      return true;
     }
     freshUntil.delete(userId);
     log("guard: the user no longer qualifies; ending every session");
@@ -301,24 +378,26 @@ export function bitbucketAccessGuard(
     try {
       await auth.invalidateAllUserSessions(userId);
     } catch (err) {
-      return failure(
-        new BitbucketAuthError("SESSION_REVOCATION_FAILED", undefined, { cause: err }),
-        res,
-        next,
-      );
+      failure(new BitbucketAuthError("SESSION_REVOCATION_FAILED", undefined, { cause: err }), res, next);
+      return false;
     }
+    const deadline = createDeadline(timeout);
     try {
-      await tokens.remove(userId);
+      await store(deadline, () => tokens.remove(userId, grant));
     } catch (err) {
-      return failure(new BitbucketAuthError("TOKEN_STORE_FAILED", undefined, { cause: err }), res, next);
+      failure(err, res, next);
+      return false;
+    } finally {
+      deadline.end();
     }
-    res.append("Set-Cookie", auth.createSessionCookie(null).serialize());
+    if (isCookie) res.append("Set-Cookie", auth.createSessionCookie(null).serialize());
     res.setHeader("Cache-Control", "no-store");
     failure(
       new BitbucketAuthError("ACCESS_REVOKED", undefined, { cause: new Error(verdict.why) }),
       res,
       next,
     );
+    return false;
   }
 }
 

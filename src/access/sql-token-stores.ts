@@ -1,5 +1,6 @@
 import { createTokenSealer, type TokenSealer } from "./token-seal.js";
 import { storedTokensOf, type BitbucketStoredTokens, type BitbucketTokenStore } from "./token-store.js";
+import { log } from "../util/log.js";
 
 /** Options of {@link sqliteTokenStore} and {@link postgresTokenStore}. */
 export interface SqlTokenStoreOptions {
@@ -10,7 +11,12 @@ export interface SqlTokenStoreOptions {
    * @example keys: [process.env.TOKEN_KEY!, process.env.TOKEN_KEY_OLD!]
    */
   readonly keys: string | readonly string[];
-  /** The table, created when missing. Default `"bitbucket_token"`. */
+  /**
+   * The table, created when missing: one row per user and Bitbucket (`user_id`, `grant_key`). A
+   * table of 0.2's shape (one row per user) is replaced by one of this shape, and its rows are
+   * dropped: they cannot tell which Bitbucket they were for. Their users sign in again once.
+   * Default `"bitbucket_token"`.
+   */
   readonly table?: string;
 }
 
@@ -40,20 +46,24 @@ function prepare(name: string, options: SqlTokenStoreOptions) {
   return { sealer, table };
 }
 
-function seal(sealer: TokenSealer, userId: string, tokens: BitbucketStoredTokens): string {
+// The seal's additional data: the user and the Bitbucket, so a row moved to another user, another
+// grant or another table of another Bitbucket does not open. JSON keeps the pair unambiguous.
+const binding = (userId: string, grant: string) => JSON.stringify([userId, grant]);
+
+function seal(sealer: TokenSealer, userId: string, grant: string, tokens: BitbucketStoredTokens): string {
   const row = storedTokensOf(tokens);
   // Sealing `null` would store a row that reads back as "no tokens": say what is wrong instead.
   if (row === null)
     throw new TypeError(
       "token store: save() takes { accessToken, refreshToken, accessTokenExpiresAt, checkedAt } (BitbucketStoredTokens).",
     );
-  return sealer.seal(userId, JSON.stringify(row));
+  return sealer.seal(binding(userId, grant), JSON.stringify(row));
 }
 
-function open(sealer: TokenSealer, userId: string, row: unknown): BitbucketStoredTokens | null {
+function open(sealer: TokenSealer, userId: string, grant: string, row: unknown): BitbucketStoredTokens | null {
   const sealed = (row as { sealed?: unknown } | undefined)?.sealed;
   if (typeof sealed !== "string") return null;
-  const plaintext = sealer.open(userId, sealed);
+  const plaintext = sealer.open(binding(userId, grant), sealed);
   if (plaintext === null) return null;
   try {
     return storedTokensOf(JSON.parse(plaintext));
@@ -62,9 +72,14 @@ function open(sealer: TokenSealer, userId: string, row: unknown): BitbucketStore
   }
 }
 
+const columns = (bigint: string) =>
+  `(user_id TEXT NOT NULL, grant_key TEXT NOT NULL, sealed TEXT NOT NULL, updated_at ${bigint} NOT NULL, ` +
+  `PRIMARY KEY (user_id, grant_key))`;
+
 /**
  * Tokens in a SQLite table (better-sqlite3), sealed with AES-256-GCM: the table holds the user id,
- * the sealed tokens and when they were written, and no token in the clear. A row that no key opens
+ * the grant (which Bitbucket), the sealed tokens and when they were written, and no token in the
+ * clear; each seal is bound to its user and grant. A row that no key opens
  * reads as no tokens, which the guard treats as "sign in again".
  * @throws TypeError when `keys` or `table` is malformed.
  * @example
@@ -72,19 +87,27 @@ function open(sealer: TokenSealer, userId: string, row: unknown): BitbucketStore
  */
 export function sqliteTokenStore(db: SqliteDatabaseLike, options: SqlTokenStoreOptions): BitbucketTokenStore {
   const { sealer, table } = prepare("sqliteTokenStore", options);
-  db.exec(
-    `CREATE TABLE IF NOT EXISTS ${table} (user_id TEXT NOT NULL PRIMARY KEY, sealed TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
-  );
+  const has = (column: string) =>
+    (db.prepare(`SELECT COUNT(*) AS n FROM pragma_table_info('${table}') WHERE name = ?`).get(column) as {
+      n: number;
+    }).n > 0;
+  if (has("user_id") && !has("grant_key")) {
+    // 0.2's shape: one row per user, whatever the Bitbucket. Replaced whole, in one transaction.
+    db.exec(`BEGIN IMMEDIATE; DROP TABLE ${table}; CREATE TABLE ${table} ${columns("INTEGER")}; COMMIT`);
+    log("token store: replaced table %s of 0.2's shape; its users sign in again once", table);
+  }
+  db.exec(`CREATE TABLE IF NOT EXISTS ${table} ${columns("INTEGER")}`);
   const upsert = db.prepare(
-    `INSERT INTO ${table} (user_id, sealed, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (user_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
+    `INSERT INTO ${table} (user_id, grant_key, sealed, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (user_id, grant_key) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
   );
-  const select = db.prepare(`SELECT sealed FROM ${table} WHERE user_id = ?`);
-  const remove = db.prepare(`DELETE FROM ${table} WHERE user_id = ?`);
+  const select = db.prepare(`SELECT sealed FROM ${table} WHERE user_id = ? AND grant_key = ?`);
+  const remove = db.prepare(`DELETE FROM ${table} WHERE user_id = ? AND grant_key = ?`);
   return {
-    get: async (userId) => open(sealer, userId, select.get(userId)),
-    save: async (userId, tokens) => void upsert.run(userId, seal(sealer, userId, tokens), Date.now()),
-    remove: async (userId) => void remove.run(userId),
+    get: async (userId, grant) => open(sealer, userId, grant, select.get(userId, grant)),
+    save: async (userId, grant, tokens) =>
+      void upsert.run(userId, grant, seal(sealer, userId, grant, tokens), Date.now()),
+    remove: async (userId, grant) => void remove.run(userId, grant),
   };
 }
 
@@ -100,39 +123,47 @@ export function postgresTokenStore(
   options: SqlTokenStoreOptions,
 ): BitbucketTokenStore {
   const { sealer, table } = prepare("postgresTokenStore", options);
+  // One statement list, so one transaction; the advisory lock lets one instance at a time create
+  // the table or replace one of 0.2's shape (whose rows cannot tell which Bitbucket they were for).
+  const setUp =
+    `SELECT pg_advisory_xact_lock(hashtext('express-lucia-bitbucket:${table}')); ` +
+    `DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() ` +
+    `AND table_name = '${table.toLowerCase()}' AND column_name = 'user_id') AND NOT EXISTS (SELECT 1 FROM ` +
+    `information_schema.columns WHERE table_schema = current_schema() AND table_name = '${table.toLowerCase()}' ` +
+    `AND column_name = 'grant_key') THEN DROP TABLE ${table}; END IF; END $$; ` +
+    `CREATE TABLE IF NOT EXISTS ${table} ${columns("BIGINT")}`;
   let ready: Promise<void> | undefined;
   const created = () =>
-    (ready ??= db
-      .query(
-        `CREATE TABLE IF NOT EXISTS ${table} (user_id TEXT NOT NULL PRIMARY KEY, sealed TEXT NOT NULL, updated_at BIGINT NOT NULL)`,
-      )
-      .then(
-        () => undefined,
-        async (err: unknown) => {
-          // Two instances creating the table at once: one of them loses with 23505 or 42P07, and the table is there.
-          const code = (err as { code?: unknown } | undefined)?.code;
-          if (code === "23505" || code === "42P07") return;
-          ready = undefined;
-          throw err;
-        },
-      ));
+    (ready ??= db.query(setUp).then(
+      () => undefined,
+      async (err: unknown) => {
+        // Two instances creating the table at once: one of them loses with 23505 or 42P07, and the table is there.
+        const code = (err as { code?: unknown } | undefined)?.code;
+        if (code === "23505" || code === "42P07") return;
+        ready = undefined;
+        throw err;
+      },
+    ));
   return {
-    get: async (userId) => {
+    get: async (userId, grant) => {
       await created();
-      const { rows } = await db.query(`SELECT sealed FROM ${table} WHERE user_id = $1`, [userId]);
-      return open(sealer, userId, rows[0]);
+      const { rows } = await db.query(`SELECT sealed FROM ${table} WHERE user_id = $1 AND grant_key = $2`, [
+        userId,
+        grant,
+      ]);
+      return open(sealer, userId, grant, rows[0]);
     },
-    save: async (userId, tokens) => {
+    save: async (userId, grant, tokens) => {
       await created();
       await db.query(
-        `INSERT INTO ${table} (user_id, sealed, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = EXCLUDED.updated_at`,
-        [userId, seal(sealer, userId, tokens), Date.now()],
+        `INSERT INTO ${table} (user_id, grant_key, sealed, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, grant_key) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = EXCLUDED.updated_at`,
+        [userId, grant, seal(sealer, userId, grant, tokens), Date.now()],
       );
     },
-    remove: async (userId) => {
+    remove: async (userId, grant) => {
       await created();
-      await db.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
+      await db.query(`DELETE FROM ${table} WHERE user_id = $1 AND grant_key = $2`, [userId, grant]);
     },
   };
 }

@@ -2,13 +2,14 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:cr
 
 /**
  * Seals and opens stored tokens with AES-256-GCM, so a copy of the database gives no repository
- * access. Each row is bound to its user id (the additional data), so a sealed row moved to another
- * user does not open.
+ * access. Each seal is bound to what it belongs to (the additional data, `binding`): the shipped
+ * stores bind the user id and the grant, so a sealed row moved to another user or Bitbucket does
+ * not open.
  */
 export interface TokenSealer {
-  seal(userId: string, plaintext: string): string;
-  /** The plaintext, or `null` when no key opens it (wrong key, tampered, or not sealed by us). */
-  open(userId: string, sealed: string): string | null;
+  seal(binding: string, plaintext: string): string;
+  /** The plaintext, or `null` when no key opens it (wrong key, tampered, other binding, or not sealed by us). */
+  open(binding: string, sealed: string): string | null;
 }
 
 const VERSION = "v1";
@@ -35,15 +36,15 @@ export function createTokenSealer(keys: unknown, option: string): TokenSealer {
     Buffer.from(hkdfSync("sha256", k, "", "express-lucia-bitbucket stored tokens", 32)),
   );
   return {
-    seal(userId, plaintext) {
+    seal(binding, plaintext) {
       const iv = randomBytes(12);
       // Stryker disable next-line ArrayDeclaration: the list is never empty (checked above).
       const cipher = createCipheriv("aes-256-gcm", aesKeys[0] ?? Buffer.alloc(32), iv);
-      cipher.setAAD(Buffer.from(userId));
+      cipher.setAAD(Buffer.from(binding));
       const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
       return `${VERSION}.${iv.toString("base64url")}.${body.toString("base64url")}`;
     },
-    open(userId, sealed) {
+    open(binding, sealed) {
       const [version, iv, body, extra] = sealed.split(".");
       if (version !== VERSION || !iv || !body || extra !== undefined) return null;
       const ivBytes = Buffer.from(iv, "base64url");
@@ -54,7 +55,7 @@ export function createTokenSealer(keys: unknown, option: string): TokenSealer {
       for (const key of aesKeys) {
         try {
           const decipher = createDecipheriv("aes-256-gcm", key, ivBytes);
-          decipher.setAAD(Buffer.from(userId));
+          decipher.setAAD(Buffer.from(binding));
           decipher.setAuthTag(bytes.subarray(bytes.length - 16));
           return Buffer.concat([
             decipher.update(bytes.subarray(0, bytes.length - 16)),

@@ -1,36 +1,49 @@
 /**
- * One user's Bitbucket tokens as the router stores them at login and `bitbucketAccessGuard` keeps
- * them: the same shape in every store and every snippet.
+ * One user's grant from one Bitbucket, as the router stores it at login and `bitbucketAccessGuard`
+ * keeps it: the same shape in every store and every snippet.
  */
 export interface BitbucketStoredTokens {
   readonly accessToken: string;
   /** Rotates on every refresh: always store the newest, the old one is spent. */
   readonly refreshToken: string;
-  /** When the access token expires, in epoch milliseconds (Bitbucket's last 2 hours). */
+  /** When the access token expires, in epoch milliseconds (2 hours on Cloud, 1 on Data Center). */
   readonly accessTokenExpiresAt: number;
   /**
-   * When the `allow` rules last held for this user, in epoch milliseconds: the login (when the
-   * router has `allow`) or the guard's last check that held. `0` when never checked.
+   * When the rules named by `checkedRules` last held for this user, in epoch milliseconds: the
+   * login (when the router has `allow`) or the guard's last check that held. `0` when never checked.
    */
   readonly checkedAt: number;
+  /**
+   * Which rules `checkedAt` is for: a fingerprint of the `allow` rules that the router or the guard
+   * wrote with it. A guard trusts `checkedAt` only for its own rules, so a check of other rules
+   * (another guard's) never stands for its own. Absent: never checked.
+   */
+  readonly checkedRules?: string;
 }
 
 /**
- * Where the tokens live, by Lucia user id. Three methods, all async; `get` answers `null` for a
- * user with no tokens. The shipped stores (`sqliteTokenStore`, `postgresTokenStore`) seal the
- * tokens at rest; `memoryTokenStore` is for tests.
+ * Where the tokens live: one row per user and Bitbucket. `grant` names the Bitbucket the tokens
+ * are for, its provider id and instance (`"bitbucket@https://bitbucket.org"`,
+ * `"bitbucket-datacenter@https://git.acme.com/bitbucket"`), so a user linked to Cloud and to Data
+ * Center, or to two Data Center instances, has a row for each. Three methods, all async; `get`
+ * answers `null` when there is no row. The shipped stores (`sqliteTokenStore`,
+ * `postgresTokenStore`) seal the tokens at rest, bound to the user and the grant;
+ * `memoryTokenStore` is for tests.
+ *
+ * WARNING: key your rows on both the user id and the grant. A store that ignores the grant lets
+ * one Bitbucket's check stand for another's.
  *
  * @example
  * const tokens: BitbucketTokenStore = {
- *   get: async (userId) => myTable.find(userId),
- *   save: async (userId, t) => myTable.upsert(userId, t),
- *   remove: async (userId) => myTable.delete(userId),
+ *   get: async (userId, grant) => myTable.find({ userId, grant }),
+ *   save: async (userId, grant, t) => myTable.upsert({ userId, grant }, t),
+ *   remove: async (userId, grant) => myTable.delete({ userId, grant }),
  * };
  */
 export interface BitbucketTokenStore {
-  get(userId: string): Promise<BitbucketStoredTokens | null>;
-  save(userId: string, tokens: BitbucketStoredTokens): Promise<void>;
-  remove(userId: string): Promise<void>;
+  get(userId: string, grant: string): Promise<BitbucketStoredTokens | null>;
+  save(userId: string, grant: string, tokens: BitbucketStoredTokens): Promise<void>;
+  remove(userId: string, grant: string): Promise<void>;
 }
 
 /** True for an object with the store's three methods. */
@@ -40,16 +53,29 @@ export const isTokenStore = (v: unknown): v is BitbucketTokenStore =>
   ["get", "save", "remove"].every((m) => typeof (v as Record<string, unknown>)[m] === "function");
 
 /**
+ * Why a store of 0.2's shape, whose `save` takes `(userId, tokens)`, cannot be used; `null` for
+ * any other. Such a store would keep one row for every Bitbucket of a user.
+ */
+export function legacyStoreProblem(store: BitbucketTokenStore): string | null {
+  return store.save.length === 2
+    ? "its save() takes (userId, tokens), the shape of 0.2; since 0.3 it takes (userId, grant, tokens), " +
+        "and get() and remove() take (userId, grant): key each row on the user id and the grant."
+    : null;
+}
+
+/**
  * A token store in this process's memory, for tests and local development: nothing is sealed and
- * nothing survives a restart. `size` counts the users with tokens.
+ * nothing survives a restart. `size` counts the rows (one per user and Bitbucket).
  * @example bitbucketRouter(auth, { ...options, tokens: memoryTokenStore() })
  */
 export function memoryTokenStore(): BitbucketTokenStore & { readonly size: number } {
   const rows = new Map<string, BitbucketStoredTokens>();
+  // JSON of the pair: no user id or grant can make two pairs read as one key.
+  const key = (userId: string, grant: string) => JSON.stringify([userId, grant]);
   return {
-    get: async (userId) => rows.get(userId) ?? null,
-    save: async (userId, tokens) => void rows.set(userId, { ...tokens }),
-    remove: async (userId) => void rows.delete(userId),
+    get: async (userId, grant) => rows.get(key(userId, grant)) ?? null,
+    save: async (userId, grant, tokens) => void rows.set(key(userId, grant), { ...tokens }),
+    remove: async (userId, grant) => void rows.delete(key(userId, grant)),
     get size() {
       return rows.size;
     },
@@ -68,12 +94,14 @@ export function toStoredTokens(
   },
   now: number,
   checkedAt: number,
+  checkedRules: string | undefined,
 ): BitbucketStoredTokens {
   return {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     accessTokenExpiresAt: now + tokens.accessTokenExpiresIn * 1000,
     checkedAt,
+    ...(checkedRules === undefined ? {} : { checkedRules }),
   };
 }
 
@@ -84,7 +112,8 @@ export function storedTokensOf(value: unknown): BitbucketStoredTokens | null {
     typeof t?.accessToken !== "string" ||
     typeof t.refreshToken !== "string" ||
     typeof t.accessTokenExpiresAt !== "number" ||
-    typeof t.checkedAt !== "number"
+    typeof t.checkedAt !== "number" ||
+    (t.checkedRules !== undefined && typeof t.checkedRules !== "string")
   )
     return null;
   return {
@@ -92,5 +121,6 @@ export function storedTokensOf(value: unknown): BitbucketStoredTokens | null {
     refreshToken: t.refreshToken,
     accessTokenExpiresAt: t.accessTokenExpiresAt,
     checkedAt: t.checkedAt,
+    ...(t.checkedRules === undefined ? {} : { checkedRules: t.checkedRules }),
   };
 }

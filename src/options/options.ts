@@ -316,6 +316,10 @@ export interface ResolvedOptions<_Auth extends Auth = Auth> {
   readonly edition: ResolvedEdition;
   /** True when a login runs a gate (`allow`), so the stored tokens count as just checked. */
   readonly gated: boolean;
+  /** Which Bitbucket this router's stored tokens are for (see `grantOf`). */
+  readonly grant: string;
+  /** The fingerprint of `allow`, stored beside the login's `checkedAt`; undefined without `allow`. */
+  readonly checkedRules: string | undefined;
   readonly refusalMessage: "detailed" | "generic";
   readonly tokens: BitbucketTokenStore | null;
   readonly authorize: BitbucketRouterOptions<_Auth>["authorize"];

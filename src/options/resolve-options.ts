@@ -10,7 +10,8 @@ import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { resolveAllow } from "../editions/cloud/allow.js";
 import { resolveDataCenterAllow } from "../editions/datacenter/allow.js";
 import { resolveServerUrl } from "../editions/datacenter/server-url.js";
-import { isTokenStore } from "../access/token-store.js";
+import { isTokenStore, legacyStoreProblem } from "../access/token-store.js";
+import { grantOf, PROVIDER_ID, rulesFingerprint } from "../access/grant.js";
 
 const KNOWN = [
   "clientId",
@@ -45,7 +46,6 @@ const KNOWN = [
 // do the same for their own keys).
 const CLOUD_ONLY = ["fetchEmail"] as const;
 const DATACENTER_ONLY = ["providerId", "scope"] as const;
-const PROVIDER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 const SCOPE_NAME = /^[A-Z][A-Z_]{0,63}$/;
 
 const HOOKS = ["getUserAttributes", "createUser", "authorize", "getSessionAttributes", "onSuccess"] as const;
@@ -238,6 +238,8 @@ export function resolveOptions<_Auth extends Auth>(
       .slice(0, 12),
     edition,
     gated: edition.allow !== null,
+    grant: edition.kind === "cloud" ? grantOf({}) : grantOf(edition),
+    checkedRules: edition.allow === null ? undefined : rulesFingerprint(edition.allow),
     refusalMessage: optional(
       options,
       "refusalMessage",
@@ -245,13 +247,7 @@ export function resolveOptions<_Auth extends Auth>(
       (v) => v === "detailed" || v === "generic",
       '"detailed" or "generic"',
     ),
-    tokens: optional(
-      options,
-      "tokens",
-      null,
-      isTokenStore,
-      "a token store: an object with get, save and remove methods (see sqliteTokenStore)",
-    ),
+    tokens: tokenStore(options.tokens),
     authorize: hooks.authorize,
     linkPath,
     logoutPath,
@@ -266,6 +262,16 @@ export function resolveOptions<_Auth extends Auth>(
     getSessionAttributes: hooks.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
     onSuccess: hooks.onSuccess,
   };
+}
+
+/** The `tokens` option: a store of this release's shape, or `null`. */
+function tokenStore(value: unknown): ResolvedOptions["tokens"] {
+  if (value === undefined) return null;
+  if (!isTokenStore(value))
+    fail(`option "tokens" must be a token store: an object with get, save and remove methods (see sqliteTokenStore).`);
+  const problem = legacyStoreProblem(value);
+  if (problem) fail(`option "tokens": ${problem}`);
+  return value;
 }
 
 /** The longest run of whole leading segments that the paths share, e.g. "/login/bitbucket". */

@@ -91,8 +91,7 @@ export function createCallbackHandler<_Auth extends Auth>(
         await saveTokens(
           auth,
           res,
-          options.tokens,
-          options.gated,
+          { tokens: options.tokens, grant: options.grant, checkedRules: options.checkedRules },
           user.userId,
           session.sessionId,
           bitbucketTokens,
@@ -129,16 +128,24 @@ export function createCallbackHandler<_Auth extends Auth>(
 async function saveTokens(
   auth: Auth,
   res: Response,
-  store: BitbucketTokenStore,
-  gated: boolean,
+  options: {
+    readonly tokens: BitbucketTokenStore;
+    readonly grant: string;
+    readonly checkedRules: string | undefined;
+  },
   userId: string,
   sessionId: string,
   tokens: BitbucketTokens,
 ): Promise<void> {
   const now = Date.now();
+  const { checkedRules } = options;
   try {
     // The login ran the gate only when the router has `allow`; otherwise the guard checks at once.
-    await store.save(userId, toStoredTokens(tokens, now, gated ? now : 0));
+    await options.tokens.save(
+      userId,
+      options.grant,
+      toStoredTokens(tokens, now, checkedRules === undefined ? 0 : now, checkedRules),
+    );
   } catch (err) {
     await endSession(auth, res, sessionId);
     throw new BitbucketAuthError(

@@ -230,6 +230,18 @@ const UTF8 = new TextDecoder();
 const noop = () => undefined;
 
 /**
+ * The most any one Bitbucket answer may carry: 4 MiB. Bitbucket's largest page (100 users or
+ * repositories) is some tens of KiB; past this, an instance is hostile or broken, and its answer is
+ * cancelled, unread, as `BITBUCKET_UNAVAILABLE` rather than held in memory.
+ */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const tooLarge = () =>
+  new BitbucketAuthError("BITBUCKET_UNAVAILABLE", "Bitbucket's answer was larger than 4 MiB.", {
+    cause: new Error(`An answer from Bitbucket passed ${MAX_BODY_BYTES} bytes and was cancelled`),
+  });
+
+/**
  * Reads a body as text, through a reader that the deadline's own listener cancels: at the deadline
  * the read fails as `BITBUCKET_TIMEOUT`, and the cancel closes the socket.
  *
@@ -256,13 +268,24 @@ export async function readBody(
   signal?.addEventListener("abort", cancel);
   if (signal?.aborted) cancel();
   const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
+    // A declared length past the cap is refused before a byte is read.
+    if (Number(response.headers.get("content-length")) > MAX_BODY_BYTES) throw tooLarge();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) throw tooLarge();
       chunks.push(value);
     }
   } catch (err) {
+    if (err instanceof BitbucketAuthError) {
+      cancel();
+      // An error body is read only for its short `error` field: what arrived below the cap will do.
+      if (keepPartial) return UTF8.decode(Buffer.concat(chunks));
+      throw err;
+    }
     // A reset mid-body: for an error body, what arrived is all there is. (An abort that reached the
     // body is thrown too; every caller reads a thrown error under an ended deadline as its timeout.)
     if (!keepPartial) throw err;

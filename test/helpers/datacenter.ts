@@ -4,6 +4,7 @@ import cookieParser from "cookie-parser";
 import request from "supertest";
 import {
   bitbucketErrorHandler,
+  bitbucketGrant,
   bitbucketRouter,
   type BitbucketDataCenterRouterOptions,
   type BitbucketRouterOptions,
@@ -17,6 +18,9 @@ import {
 import { openDatabase, type AppDatabase } from "../../example-server/database.js";
 import { createAuth, type AppAuth } from "../../example-server/lucia.js";
 import { COOKIE_SECRET, type Agent } from "./harness.js";
+
+/** The grant under which a Data Center router of the default provider id stores tokens. */
+export const dcGrant = (serverUrl: string) => bitbucketGrant({ serverUrl });
 
 /** The Data Center router's callback on the test app: mounted at the root unless `mount` says. */
 export const DC_REDIRECT_URI = "http://app.test/login/bitbucket/callback";

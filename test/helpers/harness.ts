@@ -2,7 +2,12 @@ import express, { type ErrorRequestHandler } from "express";
 import cookieParser from "cookie-parser";
 import type { Adapter } from "lucia";
 import request from "supertest";
-import { bitbucketErrorHandler, bitbucketRouter, type BitbucketRouterOptions } from "../../src/index.js";
+import {
+  bitbucketErrorHandler,
+  bitbucketGrant,
+  bitbucketRouter,
+  type BitbucketRouterOptions,
+} from "../../src/index.js";
 import {
   routeBitbucketTo,
   startFakeBitbucket,
@@ -14,6 +19,8 @@ import { createAuth, type AppAuth } from "../../example-server/lucia.js";
 import { encodePending, stateCookieName, type PendingLogin } from "../../src/state/state-cookie.js";
 import { resolveOptions } from "../../src/options/resolve-options.js";
 
+/** The grant under which a Cloud router stores a user's tokens. */
+export const GRANT = bitbucketGrant();
 export const COOKIE_SECRET = "test-cookie-secret-0123456789";
 export const REDIRECT_URI = "http://app.test/login/bitbucket/callback";
 /** The state cookies' stem: each login's cookie is `bitbucket_oauth_state.<tag>`. */
