@@ -181,11 +181,11 @@ describe("an outage is never an answer", () => {
     expect(paths.slice(2).sort()).toEqual([
       "/bitbucket/rest/api/latest/application-properties",
       "/bitbucket/rest/api/latest/projects",
-      "/bitbucket/rest/api/latest/users",
+      "/bitbucket/rest/api/latest/users/ada",
     ]);
     // The project list was asked before the user lookup, which waits for the identity call.
     expect(paths.indexOf("/bitbucket/rest/api/latest/projects")).toBeLessThan(
-      paths.indexOf("/bitbucket/rest/api/latest/users"),
+      paths.indexOf("/bitbucket/rest/api/latest/users/ada"),
     );
   });
 });

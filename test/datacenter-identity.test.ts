@@ -18,10 +18,11 @@ afterEach(async () => {
 
 const EMPTY = { users: 0, keys: 0, sessions: 0 };
 const ONE = { users: 1, keys: 1, sessions: 1 };
+// Their slugs are not their names, so the lookup by name misses and the filter is asked.
 const person = (id: number, name: string): FakeDataCenterUser => ({
   id,
   name,
-  slug: name.replace(/[^A-Za-z0-9]/g, "_"),
+  slug: `u-${name.replace(/[^A-Za-z0-9]/g, "_")}`,
   displayName: `Person ${id}`,
   emailAddress: "",
   active: true,
@@ -63,8 +64,9 @@ async function loginAs(
     message: err?.message,
     counts: await h.db.counts(),
     keys: await keysOf(h, [...(options.users ?? []).map((u) => u.id), 101, 102, 555]),
+    // The filter's pages, after the lookup by name missed.
     lookups: h.dc.requests
-      .filter((r) => r.url.startsWith("/bitbucket/rest/api/latest/users"))
+      .filter((r) => r.url.startsWith("/bitbucket/rest/api/latest/users?"))
       .map((r) => r.url),
   };
 }
@@ -148,8 +150,17 @@ describe("the user headers of the identity call", () => {
 });
 
 describe("the record lookup", () => {
-  it("filters by the name, one page of up to 100 records at a time", async () => {
+  it("asks for the record by name first, and no filter when that is the account", async () => {
     const r = await loginAs("ada");
+    expect(r.status).toBe(302);
+    expect(r.lookups).toEqual([]);
+    expect(h!.dc.requests.filter((q) => q.url.includes("/users")).map((q) => q.url)).toEqual([
+      "/bitbucket/rest/api/latest/users/ada",
+    ]);
+  });
+
+  it("filters by the name, one page of up to 100 records at a time", async () => {
+    const r = await loginAs("ada", { users: [person(101, "ada")] });
     expect(r.lookups).toHaveLength(1);
     const query = new URL(r.lookups[0] ?? "", "http://x").searchParams;
     expect(Object.fromEntries(query)).toEqual({ filter: "ada", start: "0", limit: "100" });
@@ -236,14 +247,15 @@ describe("the record lookup", () => {
   });
 
   it("follows a next start that moves on, even from a page of other users", async () => {
-    // The first page (a fault, once) has only someone else; the second is the fake's own answer.
+    // The lookup by name and the first page (a fault, twice) have only someone else; the second
+    // page is the fake's own answer.
     const r = await loginAs("ada", {
       users: [person(555, "adam"), person(101, "ada")],
       faults: [
         {
           endpoint: "users",
           kind: "json",
-          times: 1,
+          times: 2,
           body: { values: [person(555, "adam")], isLastPage: false, nextPageStart: 1 },
         },
       ],

@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import signature from "cookie-signature";
 import request from "supertest";
 import { resolveOptions } from "../src/options/resolve-options.js";
-import { encodePending } from "../src/state/state-cookie.js";
+import { encodePending, stateCookieName } from "../src/state/state-cookie.js";
 import { DEFAULT_FAKE_DATACENTER_CLIENT } from "../src/testing/index.js";
-import { COOKIE_SECRET, stateCookieFor } from "./helpers/harness.js";
+import { COOKIE_SECRET, STATE_COOKIE } from "./helpers/harness.js";
 import {
   approveAtDataCenter,
   dcLogin,
@@ -137,7 +137,10 @@ describe("PKCE and the code", () => {
     });
     const res = await request(h.app)
       .get(callback)
-      .set("Cookie", `${stateCookieFor(state)}=s:${signature.sign(forged, COOKIE_SECRET)}`);
+      .set(
+        "Cookie",
+        `${stateCookieName(STATE_COOKIE, issuer, state)}=s:${signature.sign(forged, COOKIE_SECRET)}`,
+      );
     expect({ status: res.status, error: res.body.error }).toEqual({
       status: 400,
       error: "TOKEN_EXCHANGE_FAILED",

@@ -8,8 +8,14 @@ import request from "supertest";
 import { BitbucketAuthError } from "../src/index.js";
 import type { BitbucketRouterOptions } from "../src/options/options.js";
 import { resolveOptions } from "../src/options/resolve-options.js";
-import { createStateCookie, encodePending, sameSecret, sessionTag } from "../src/state/state-cookie.js";
-import { STATE_COOKIE, stateCookieFor } from "./helpers/harness.js";
+import {
+  createStateCookie,
+  encodePending,
+  sameSecret,
+  sessionTag,
+  stateCookieName,
+} from "../src/state/state-cookie.js";
+import { STATE_COOKIE } from "./helpers/harness.js";
 
 const SECRETS = ["new-secret", "old-secret"];
 
@@ -21,6 +27,8 @@ const BASE = {
 };
 /** The issuer tag of the apps below (the same options but the secrets). */
 const ISSUER = resolveOptions(BASE as BitbucketRouterOptions).stateIssuer;
+/** The name of the cookie these apps issue for `state`. */
+const stateCookieFor = (state: string) => stateCookieName(STATE_COOKIE, ISSUER, state);
 
 function appWith(
   options: { cookieSecret?: readonly string[]; parserSecret?: string | null; router?: object } = {},

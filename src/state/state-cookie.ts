@@ -40,11 +40,17 @@ export interface StateCookie {
   consume(req: Request, res: Response, given: unknown): PendingLogin;
 }
 
+const OTHER_ROUTER = () =>
+  new BitbucketAuthError(
+    "STATE_COOKIE_INVALID",
+    "The login state was issued by another router (another client, redirect URI or link setting).",
+  );
+
 /** At most this many logins may be in flight in one browser; the oldest is dropped at the next start. */
 export const MAX_STATE_COOKIES = 5;
 
-/** The tag {@link stateCookieName} puts after the stem: 10 base64url characters, nothing else. */
-const TAG = /^[A-Za-z0-9_-]{10}$/;
+/** What {@link stateCookieName} puts after a router's mark: 6 base64url characters, nothing else. */
+const TAG = /^[A-Za-z0-9_-]{6}$/;
 
 export function createStateCookie(options: ResolvedOptions): StateCookie {
   const { name: stem, path, secure, maxAge } = options.stateCookie;
@@ -55,13 +61,14 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
   const signedAttributes: CookieOptions = { ...attributes, signed: true };
   const secrets = options.cookieSecrets;
   const used = createUsedStates(maxAge);
-  // The exact shape of the names this router issues: `<stem>.<10 base64url characters>`, byte for
-  // byte. Any other name (a planted `\xA0__Host-…`, `stem.a(b`, `stem.`) is not ours and is ignored.
-  const prefix = `${stem}.`;
+  // The exact shape of the names this router issues: `<stem>.<its 4-character mark><6 base64url
+  // characters>`, byte for byte. Any other name (a planted `\xA0__Host-…`, `stem.a(b`, `stem.`, or
+  // another router's) is not ours: it is neither read, nor counted toward the cap, nor dropped.
+  const prefix = `${stem}.${routerMark(issuer)}`;
   const isOurs = (n: string) => n.startsWith(prefix) && TAG.test(n.slice(prefix.length));
   // Each login has its own cookie, named after a hash of its state, so two tabs never overwrite
   // each other and the callback finds its own from `?state` alone.
-  const nameOf = (state: string) => stateCookieName(stem, state);
+  const nameOf = (state: string) => prefix + stateTag(state);
 
   // With our own secrets the cookie is signed here and read from the raw header, because an app's
   // cookieParser with a different secret would mark it invalid. Otherwise cookie-parser does both,
@@ -100,18 +107,19 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
         const cookies = (req.cookies ?? {}) as Record<string, unknown>;
         return value !== undefined || Object.hasOwn(cookies, name) ? false : undefined;
       };
+  // Same stem and state tag, another router's mark: `name` is ours for that state.
+  const isOtherRouters = (n: string, name: string) =>
+    n.length === name.length &&
+    n.startsWith(`${stem}.`) &&
+    n.endsWith(name.slice(prefix.length)) &&
+    !n.startsWith(prefix);
   /** The distinct names of our state cookies among the request's cookies. */
   const pendingNames = (pairs: CookiePairs) => [...new Set(pairs.flatMap(([n]) => (isOurs(n) ? [n] : [])))];
   /** A read cookie as the login it holds; it throws the code a cookie that is not validly ours gets. */
   const verify = (value: string | false, now: number): PendingLogin => {
     const pending = value === false ? undefined : decode(value);
     if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
-    if (!sameSecret(issuer, pending.issuer)) {
-      throw new BitbucketAuthError(
-        "STATE_COOKIE_INVALID",
-        "The login state was issued by another router (another client, redirect URI or link setting).",
-      );
-    }
+    if (!sameSecret(issuer, pending.issuer)) throw OTHER_ROUTER();
     const age = now - pending.issuedAt;
     // Stryker disable next-line EqualityOperator: `>=` differs only in the one millisecond at the limit.
     if (age > maxAge) throw new BitbucketAuthError("STATE_EXPIRED");
@@ -168,6 +176,8 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       // Read even without a usable state, so a missing cookie secret is reported as such.
       const value = read(req, name ?? prefix, pairs);
       if (value === undefined || name === undefined) {
+        // Another router's cookie for this very state: a login started there, finished here.
+        if (name !== undefined && pairs().some(([n]) => isOtherRouters(n, name))) throw OTHER_ROUTER();
         // None of ours for this state: a mismatch when the browser has others, else none at all.
         throw new BitbucketAuthError(
           pendingNames(pairs()).length > 0 ? "STATE_MISMATCH" : "STATE_COOKIE_MISSING",
@@ -183,10 +193,18 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
   };
 }
 
-/** The cookie of one login: the stem, then a short hash of its state (`bitbucket_oauth_state.Xy3…`). */
-export function stateCookieName(stem: string, state: string): string {
-  return `${stem}.${createHash("sha256").update(state).digest("base64url").slice(0, 10)}`;
+/**
+ * The cookie of one login: the stem, then a mark of the router that issued it and a short hash of
+ * its state (`bitbucket_oauth_state.Ab3dXy3…`, 10 characters after the dot). The mark gives each
+ * router its own cookies, so routers in one app (Cloud and Data Center, say) never count or drop
+ * each other's logins.
+ */
+export function stateCookieName(stem: string, issuer: string, state: string): string {
+  return `${stem}.${routerMark(issuer)}${stateTag(state)}`;
 }
+
+const routerMark = (issuer: string) => createHash("sha256").update(issuer).digest("base64url").slice(0, 4);
+const stateTag = (state: string) => createHash("sha256").update(state).digest("base64url").slice(0, 6);
 
 /** A short, one-way tag of a session id: the state cookie names the session without carrying it. */
 export function sessionTag(sessionId: string): string {

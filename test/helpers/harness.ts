@@ -40,7 +40,7 @@ export const harnessPending = (pending: Omit<PendingLogin, "issuer">) =>
   encodePending({ ...pending, issuer: HARNESS_ISSUER });
 
 /** The state cookie's name for the login whose callback carries `?state=state`. */
-export const stateCookieFor = (state: string) => stateCookieName(STATE_COOKIE, state);
+export const stateCookieFor = (state: string) => stateCookieName(STATE_COOKIE, HARNESS_ISSUER, state);
 
 export type Agent = ReturnType<typeof request.agent>;
 type RouterOptions = Partial<BitbucketRouterOptions<AppAuth>>;

@@ -25,11 +25,17 @@ const PAGE_SIZE = 100;
 const MAX_PAGES = 10;
 const NUMERIC_ID = /^[1-9][0-9]{0,15}$/;
 
+// A name that can stand as a URL slug as it is: no dot segment, no separator, nothing to encode.
+const SLUG_LIKE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,254}$/;
+
 /**
  * Who the token belongs to. Data Center has no "myself" endpoint: every authenticated answer names
  * the user in `X-AUSERNAME` and `X-AUSERID`, and an anonymous one carries neither (a 200 alone
- * proves nothing). The record is then found by filtering on the name and taking the entry whose id
- * is `X-AUSERID`, so a slug that differs from the name, or a non-ASCII name, still works.
+ * proves nothing). The record is `/users/{name}` when the slug is the name (most accounts), and
+ * otherwise found by filtering on the name and taking the entry whose id is `X-AUSERID`, so a slug
+ * that differs from the name, or a non-ASCII name, still works. Either way only the record with
+ * that id counts. The filter matches names, display names and emails by substring, so on a large
+ * instance it may list many others first: the direct lookup keeps those users signing in.
  */
 export async function whoSignedIn(
   serverUrl: string,
@@ -48,6 +54,11 @@ export async function whoSignedIn(
   if (userId === null || !NUMERIC_ID.test(userId))
     throw invalid("Bitbucket's answer names the user without a numeric X-AUSERID.");
   const id = Number(userId);
+  if (SLUG_LIKE.test(userName)) {
+    const direct = await getDataCenter(serverUrl, `/rest/api/latest/users/${userName}`, accessToken, deadline);
+    const record = direct.body as { id?: unknown } | null;
+    if (direct.status === 200 && record?.id === id) return checked(record);
+  }
   let start = 0;
   for (let page = 0; page < MAX_PAGES; page++) {
     const query = new URLSearchParams({ filter: userName, start: String(start), limit: String(PAGE_SIZE) });
