@@ -136,9 +136,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
           ...(role ? { role } : {}),
         }
       : undefined;
-  const recheckSeconds = Number(env.BITBUCKET_RECHECK_SECONDS ?? 300);
-  if (!Number.isFinite(recheckSeconds) || recheckSeconds < 0)
-    throw new Error("BITBUCKET_RECHECK_SECONDS must be a number of seconds (0 re-checks on every request).");
+  // Digits only: `1e300` would read as a number that switches the guard off, and "" as 0.
+  const recheck = env.BITBUCKET_RECHECK_SECONDS ?? "300";
+  if (!/^(0|[1-9][0-9]{0,4})$/.test(recheck) || Number(recheck) > 86_400)
+    throw new Error(
+      `BITBUCKET_RECHECK_SECONDS must be a whole number of seconds from 0 to 86400 (0 re-checks on every request); got ${JSON.stringify(recheck)}.`,
+    );
+  const recheckSeconds = Number(recheck);
   return {
     port,
     cookieSecret,

@@ -30,7 +30,8 @@ export interface BitbucketAccessGuardOptions {
   readonly tokens: BitbucketTokenStore;
   /**
    * A check younger than this many milliseconds is trusted, and the request costs no database read
-   * and no Bitbucket call. `0` re-checks on every request. Default `300_000` (5 minutes).
+   * and no Bitbucket call. `0` re-checks on every request; at most `86_400_000` (a day). Default
+   * `300_000` (5 minutes).
    */
   readonly interval?: number;
   /**
@@ -94,6 +95,7 @@ const OUTAGES: ReadonlySet<BitbucketAuthErrorCode> = new Set([
   "BITBUCKET_RATE_LIMITED",
   "BITBUCKET_TIMEOUT",
 ]);
+const DAY_MS = 86_400_000;
 // A token a few seconds from expiry is refreshed first: it could expire on its way to Bitbucket.
 const EXPIRY_MARGIN_MS = 30_000;
 // Another instance that rotated the refresh token first may not have saved the new one yet.
@@ -165,6 +167,8 @@ export function bitbucketAccessGuard(
     return value;
   };
   const interval = whole("interval", options.interval, 300_000, 0);
+  // Longer would all but switch the guard off (`1e300` is a whole number too).
+  if (interval > DAY_MS) fail(`option "interval" must be at most ${DAY_MS} (a day, in milliseconds).`);
   const maxStale = whole("maxStale", options.maxStale, Math.max(3 * interval, 60_000), 0);
   const timeout = whole("timeout", options.timeout, 10_000, 1000);
   const cacheSize = whole("cacheSize", options.cacheSize, 10_000, 1, "");
@@ -281,7 +285,7 @@ export function bitbucketAccessGuard(
       // Stryker disable next-line StringLiteral: see above.
       if (!access.allowed) return { keep: false, why: access.reason ?? "the allow rules no longer hold" };
       const at = Date.now();
-      await store(deadline, () => tokens.save(userId, grant, { ...current, checkedAt: at, checkedRules: rules ?? undefined }));
+      await store(deadline, () => tokens.save(userId, grant, { ...current, checkedAt: at, checkedRules: rules }));
       return { keep: true, until: at + interval };
     } catch (err) {
       if (err instanceof BitbucketAuthError && err.code === "TOKEN_STORE_FAILED") throw err;

@@ -39,7 +39,7 @@ export interface RefreshBitbucketDataCenterTokensOptions extends Omit<
 /** New tokens. Store `refreshToken`: Bitbucket rotates it, and the old one no longer works. */
 export interface RefreshedBitbucketTokens<Access = BitbucketAccess> {
   readonly accessToken: string;
-  /** Seconds; Bitbucket's access tokens last 7200. */
+  /** Seconds; Bitbucket Cloud's access tokens last 7200, Data Center's 3600. */
   readonly accessTokenExpiresIn: number;
   readonly refreshToken: string;
   /** Granted scopes, from `scope` or the older `scopes` field. */
@@ -68,7 +68,13 @@ export interface RefreshedBitbucketTokens<Access = BitbucketAccess> {
  * `CLIENT_CREDENTIALS_REJECTED`, `BITBUCKET_UNAVAILABLE`, `BITBUCKET_RATE_LIMITED` or `BITBUCKET_TIMEOUT`.
  * @example
  * const fresh = await refreshBitbucketTokens({ clientId, clientSecret, refreshToken: stored.refreshToken });
- * await tokens.save(userId, fresh); // the old refresh token is now spent
+ * // The old refresh token is now spent: store the new ones.
+ * await tokens.save(userId, bitbucketGrant(), {
+ *   ...stored,
+ *   accessToken: fresh.accessToken,
+ *   refreshToken: fresh.refreshToken,
+ *   accessTokenExpiresAt: Date.now() + fresh.accessTokenExpiresIn * 1000,
+ * });
  */
 export async function refreshBitbucketTokens(
   options: RefreshBitbucketDataCenterTokensOptions,

@@ -21,8 +21,8 @@ export interface Recheck {
   readonly providerId: string;
   /** Which Bitbucket the stored tokens are for (see `grantOf`). */
   readonly grant: string;
-  /** The rules' fingerprint, written beside `checkedAt`; `null` without rules. */
-  readonly rules: string | null;
+  /** The rules' fingerprint, written beside `checkedAt` (of `null` without rules). */
+  readonly rules: string;
 }
 
 /**
@@ -50,7 +50,7 @@ export function resolveRecheck(
       refresh: client.refresh,
       providerId: "bitbucket",
       grant: grantOf({}),
-      rules: allow ? rulesFingerprint(allow) : null,
+      rules: rulesFingerprint(allow),
     };
   }
   const serverUrl = resolveServerUrl(options.serverUrl, fail);
@@ -65,6 +65,6 @@ export function resolveRecheck(
     refresh: client.refresh,
     providerId,
     grant: grantOf({ serverUrl, providerId }),
-    rules: allow ? rulesFingerprint(allow) : null,
+    rules: rulesFingerprint(allow),
   };
 }

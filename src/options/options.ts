@@ -217,9 +217,10 @@ export interface BitbucketRouterHooks<_Auth extends Auth, BbUser, Access> {
     context: BitbucketLoginContext<_Auth, BbUser, Access> & { readonly user: User },
   ) => MaybePromise<GlobalDatabaseSessionAttributes>;
   /**
-   * Runs after the session cookie is set. Store the tokens here, or answer yourself: when the hook
-   * has sent a response the router does not redirect. A throw fails the login.
-   * @example onSuccess: async ({ user, bitbucketTokens }) => tokens.save(user.userId, bitbucketTokens)
+   * Runs after the session cookie is set (and after the `tokens` store has the login's tokens).
+   * Answer yourself here when you like: when the hook has sent a response the router does not
+   * redirect. A throw fails the login.
+   * @example onSuccess: async ({ user, isNewUser }) => void (isNewUser && audit.log("sign-up", user.userId))
    */
   readonly onSuccess?: (context: BitbucketSuccessContext<_Auth, BbUser, Access>) => MaybePromise<void>;
 }
