@@ -289,7 +289,7 @@ describe("finding 1: one token row per user and Bitbucket (access-guard.ts, toke
     expect(await first.get("u2", a)).toBeNull();
   });
 
-  it("replaces a table of 0.2's shape (one row per user), dropping rows no grant can be told for", async () => {
+  it("replaces a table of the earlier shape (one row per user), dropping rows no grant can be told for", async () => {
     const db = new Database(":memory:");
     later(db, (d) => d.close());
     db.exec(
@@ -308,11 +308,11 @@ describe("finding 1: one token row per user and Bitbucket (access-guard.ts, toke
     expect(await store.get("u1", GRANT)).toBeNull();
     await store.save("u1", GRANT, TOKENS);
     expect(await store.get("u1", GRANT)).toEqual(TOKENS);
-    // Opening it again keeps what is there: only 0.2's shape is replaced.
+    // Opening it again keeps what is there: only the earlier shape is replaced.
     expect(await sqliteTokenStore(db, { keys: KEYS }).get("u1", GRANT)).toEqual(TOKENS);
   });
 
-  it("refuses a store of 0.2's shape at start, in the router and in the guard", async () => {
+  it("refuses a store of the earlier shape at start, in the router and in the guard", async () => {
     const legacy = {
       get: async (_userId: string) => null,
       save: async (_userId: string, _tokens: BitbucketStoredTokens) => undefined,
@@ -320,7 +320,7 @@ describe("finding 1: one token row per user and Bitbucket (access-guard.ts, toke
     } as unknown as BitbucketTokenStore;
     const auth = createAuth((await later(await openDatabase({}), (d) => d.close())).adapter, "DEV");
     const said =
-      /option "tokens": its save\(\) takes \(userId, tokens\), the shape of 0\.2; since 0\.3 it takes \(userId, grant, tokens\)/;
+      /option "tokens": its save\(\) takes \(userId, tokens\), the earlier one-row-per-user shape; it now takes \(userId, grant, tokens\)/;
     expect(() =>
       bitbucketRouter(auth, {
         ...CLIENT,

@@ -110,6 +110,45 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
       expect(creates).toBe(2);
     });
 
+    it("keeps one row per user and grant, each sealed to its grant", async () => {
+      const store = postgresTokenStore(pool, { keys: KEYS, table: "pg_grants" });
+      const other = "bitbucket-datacenter@https://git.acme.test/bitbucket";
+      await store.save("u1", GRANT, TOKENS);
+      await store.save("u1", other, { ...TOKENS, accessToken: "the other one" });
+      expect(await store.get("u1", GRANT)).toEqual(TOKENS);
+      expect((await store.get("u1", other))?.accessToken).toBe("the other one");
+      await pool.query("UPDATE pg_grants SET sealed = (SELECT sealed FROM pg_grants WHERE grant_key = $1)", [
+        GRANT,
+      ]);
+      expect(await store.get("u1", other)).toBeNull();
+      await store.remove("u1", GRANT);
+      expect(await store.get("u1", GRANT)).toBeNull();
+      expect((await pool.query("SELECT count(*)::int AS n FROM pg_grants")).rows[0]).toEqual({ n: 1 });
+    });
+
+    it("replaces a table of the earlier shape (one row per user) once, however many instances open it", async () => {
+      await pool.query(
+        "CREATE TABLE pg_legacy (user_id TEXT NOT NULL PRIMARY KEY, sealed TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+      );
+      await pool.query("INSERT INTO pg_legacy VALUES ('u1', 'v1.x.y', 1)");
+      const stores = [1, 2, 3].map(() => postgresTokenStore(pool, { keys: KEYS, table: "pg_legacy" }));
+      expect(await Promise.all(stores.map((s) => s.get("u1", GRANT)))).toEqual([null, null, null]);
+      const { rows } = await pool.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'pg_legacy' ORDER BY ordinal_position",
+      );
+      expect(rows.map((r: { column_name: string }) => r.column_name)).toEqual([
+        "user_id",
+        "grant_key",
+        "sealed",
+        "updated_at",
+      ]);
+      await stores[0]?.save("u1", GRANT, TOKENS);
+      // A store opened later keeps what is there: only the earlier shape is replaced.
+      expect(await postgresTokenStore(pool, { keys: KEYS, table: "pg_legacy" }).get("u1", GRANT)).toEqual(
+        TOKENS,
+      );
+    });
+
     it("names the store and the option in its TypeErrors", () => {
       expect(() => postgresTokenStore(pool, undefined as never)).toThrow(
         'postgresTokenStore: options must be an object with "keys".',

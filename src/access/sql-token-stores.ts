@@ -13,7 +13,7 @@ export interface SqlTokenStoreOptions {
   readonly keys: string | readonly string[];
   /**
    * The table, created when missing: one row per user and Bitbucket (`user_id`, `grant_key`). A
-   * table of 0.2's shape (one row per user) is replaced by one of this shape, and its rows are
+   * table of the earlier shape (one row per user) is replaced by one of this shape, and its rows are
    * dropped: they cannot tell which Bitbucket they were for. Their users sign in again once.
    * Default `"bitbucket_token"`.
    */
@@ -92,9 +92,9 @@ export function sqliteTokenStore(db: SqliteDatabaseLike, options: SqlTokenStoreO
       n: number;
     }).n > 0;
   if (has("user_id") && !has("grant_key")) {
-    // 0.2's shape: one row per user, whatever the Bitbucket. Replaced whole, in one transaction.
+    // The earlier shape: one row per user, whatever the Bitbucket. Replaced whole, in one transaction.
     db.exec(`BEGIN IMMEDIATE; DROP TABLE ${table}; CREATE TABLE ${table} ${columns("INTEGER")}; COMMIT`);
-    log("token store: replaced table %s of 0.2's shape; its users sign in again once", table);
+    log("token store: replaced table %s of the one-row-per-user shape; its users sign in again once", table);
   }
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} ${columns("INTEGER")}`);
   const upsert = db.prepare(
@@ -124,7 +124,7 @@ export function postgresTokenStore(
 ): BitbucketTokenStore {
   const { sealer, table } = prepare("postgresTokenStore", options);
   // One statement list, so one transaction; the advisory lock lets one instance at a time create
-  // the table or replace one of 0.2's shape (whose rows cannot tell which Bitbucket they were for).
+  // the table or replace one of the earlier shape (whose rows cannot tell which Bitbucket they were for).
   const setUp =
     `SELECT pg_advisory_xact_lock(hashtext('express-lucia-bitbucket:${table}')); ` +
     `DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() ` +

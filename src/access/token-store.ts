@@ -53,12 +53,12 @@ export const isTokenStore = (v: unknown): v is BitbucketTokenStore =>
   ["get", "save", "remove"].every((m) => typeof (v as Record<string, unknown>)[m] === "function");
 
 /**
- * Why a store of 0.2's shape, whose `save` takes `(userId, tokens)`, cannot be used; `null` for
- * any other. Such a store would keep one row for every Bitbucket of a user.
+ * Why a store of the earlier one-row-per-user shape, whose `save` takes `(userId, tokens)`, cannot
+ * be used; `null` for any other. Such a store would keep one row for every Bitbucket of a user.
  */
 export function legacyStoreProblem(store: BitbucketTokenStore): string | null {
   return store.save.length === 2
-    ? "its save() takes (userId, tokens), the shape of 0.2; since 0.3 it takes (userId, grant, tokens), " +
+    ? "its save() takes (userId, tokens), the earlier one-row-per-user shape; it now takes (userId, grant, tokens), " +
         "and get() and remove() take (userId, grant): key each row on the user id and the grant."
     : null;
 }
