@@ -16,6 +16,7 @@ import {
   bitbucketGrant,
   bitbucketRouter,
   checkBitbucketAccess,
+  createTokenSealer,
   memoryTokenStore,
   sqliteTokenStore,
   type BitbucketStoredTokens,
@@ -743,5 +744,31 @@ describe("the example refuses a recheck interval that is not a number of seconds
         interval: 1e300,
       }),
     ).toThrow('bitbucketAccessGuard: option "interval" must be at most 86400000 (a day, in milliseconds).');
+  });
+});
+
+const flipAt = (s: string, i: number) => s.slice(0, i) + (s[i] === "A" ? "B" : "A") + s.slice(i + 1);
+
+describe("what held in the red team's run stays held: the sealed store (token-seal.ts)", () => {
+  const sealer = createTokenSealer(KEYS, "keys");
+  const binding = JSON.stringify(["u1", GRANT]);
+
+  it("no IV is used twice in 50,000 seals", () => {
+    const ivs = new Set<string>();
+    for (let i = 0; i < 50_000; i++) ivs.add(sealer.seal(binding, "x").split(".")[1] ?? "");
+    expect(ivs.size).toBe(50_000);
+  });
+
+  it.each<[string, (sealed: string) => string]>([
+    ["in the clear", () => JSON.stringify(TOKENS)],
+    ["of another version", (s) => s.replace(/^v1\./, "v0.")],
+    ["without a version", (s) => s.slice(3)],
+    ["with its tag cut short", (s) => s.slice(0, -4)],
+    // The tenth character of the ciphertext: whole bits of data, not base64url's padding bits.
+    ["with a byte flipped", (s) => flipAt(s, s.lastIndexOf(".") + 10)],
+  ])("a row %s does not open", (_name, tamper) => {
+    const sealed = sealer.seal(binding, JSON.stringify(TOKENS));
+    expect(sealer.open(binding, sealed)).toBe(JSON.stringify(TOKENS));
+    expect(sealer.open(binding, tamper(sealed))).toBeNull();
   });
 });

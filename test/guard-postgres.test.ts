@@ -53,7 +53,11 @@ if (requireTool(hasPostgres(), "PostgreSQL 15 (initdb, pg_ctl)", "apt-get instal
 
       const stored = await tokensB.get(userId, GRANT);
       expect(stored).not.toBeNull();
-      await tokensB.save(userId, GRANT, { ...(stored ?? ({} as never)), accessTokenExpiresAt: 0, checkedAt: 0 });
+      await tokensB.save(userId, GRANT, {
+        ...(stored ?? ({} as never)),
+        accessTokenExpiresAt: 0,
+        checkedAt: 0,
+      });
       h.fake.expireAccessTokens();
       h.fake.setLatency(100);
       const before = h.fake.hits.token;

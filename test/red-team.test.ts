@@ -85,6 +85,12 @@ describe("finding 1: a cookie name is read byte for byte, never trimmed", () => 
     ["a 0x85 byte before it", (n) => `\u0085${n}`],
     ["the prefix in other case", (n) => n.replace("__Host-", "__host-")],
     ["an eleventh tag character", (n) => `${n}x`],
+    // The red team of 2026-12's look-alikes, as bytes read in latin1 where they are not ASCII.
+    ["the prefix in capitals", (n) => n.replace("__Host-", "__HOST-")],
+    ["the underscores percent-encoded", (n) => n.replace("__Host-", "%5F%5FHost-")],
+    ["a zero-width space before it", (n) => `\u00e2\u0080\u008b${n}`],
+    ["a full-width underscore for the first", (n) => n.replace("__Host-", "\u00ef\u00bc\u00bf_Host-")],
+    ["__Secure- for __Host-", (n) => n.replace("__Host-", "__Secure-")],
   ];
 
   for (const mode of ["cookieParser(secret)", "the cookieSecret option"] as const) {

@@ -285,7 +285,9 @@ export function bitbucketAccessGuard(
       // Stryker disable next-line StringLiteral: see above.
       if (!access.allowed) return { keep: false, why: access.reason ?? "the allow rules no longer hold" };
       const at = Date.now();
-      await store(deadline, () => tokens.save(userId, grant, { ...current, checkedAt: at, checkedRules: rules }));
+      await store(deadline, () =>
+        tokens.save(userId, grant, { ...current, checkedAt: at, checkedRules: rules }),
+      );
       return { keep: true, until: at + interval };
     } catch (err) {
       if (err instanceof BitbucketAuthError && err.code === "TOKEN_STORE_FAILED") throw err;

@@ -43,7 +43,8 @@ export function bitbucketGrant(
     throw new TypeError(`bitbucketGrant: ${message}`);
   };
   if (options.serverUrl === undefined) {
-    if (options.providerId !== undefined) fail(`option "providerId" is for Bitbucket Data Center: set "serverUrl".`);
+    if (options.providerId !== undefined)
+      fail(`option "providerId" is for Bitbucket Data Center: set "serverUrl".`);
     return CLOUD;
   }
   const providerId = options.providerId ?? "bitbucket-datacenter";

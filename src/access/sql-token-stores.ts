@@ -60,7 +60,12 @@ function seal(sealer: TokenSealer, userId: string, grant: string, tokens: Bitbuc
   return sealer.seal(binding(userId, grant), JSON.stringify(row));
 }
 
-function open(sealer: TokenSealer, userId: string, grant: string, row: unknown): BitbucketStoredTokens | null {
+function open(
+  sealer: TokenSealer,
+  userId: string,
+  grant: string,
+  row: unknown,
+): BitbucketStoredTokens | null {
   const sealed = (row as { sealed?: unknown } | undefined)?.sealed;
   if (typeof sealed !== "string") return null;
   const plaintext = sealer.open(binding(userId, grant), sealed);
@@ -88,9 +93,11 @@ const columns = (bigint: string) =>
 export function sqliteTokenStore(db: SqliteDatabaseLike, options: SqlTokenStoreOptions): BitbucketTokenStore {
   const { sealer, table } = prepare("sqliteTokenStore", options);
   const has = (column: string) =>
-    (db.prepare(`SELECT COUNT(*) AS n FROM pragma_table_info('${table}') WHERE name = ?`).get(column) as {
-      n: number;
-    }).n > 0;
+    (
+      db.prepare(`SELECT COUNT(*) AS n FROM pragma_table_info('${table}') WHERE name = ?`).get(column) as {
+        n: number;
+      }
+    ).n > 0;
   if (has("user_id") && !has("grant_key")) {
     // The earlier shape: one row per user, whatever the Bitbucket. Replaced whole, in one transaction.
     db.exec(`BEGIN IMMEDIATE; DROP TABLE ${table}; CREATE TABLE ${table} ${columns("INTEGER")}; COMMIT`);

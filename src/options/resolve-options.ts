@@ -268,7 +268,9 @@ export function resolveOptions<_Auth extends Auth>(
 function tokenStore(value: unknown): ResolvedOptions["tokens"] {
   if (value === undefined) return null;
   if (!isTokenStore(value))
-    fail(`option "tokens" must be a token store: an object with get, save and remove methods (see sqliteTokenStore).`);
+    fail(
+      `option "tokens" must be a token store: an object with get, save and remove methods (see sqliteTokenStore).`,
+    );
   const problem = legacyStoreProblem(value);
   if (problem) fail(`option "tokens": ${problem}`);
   return value;

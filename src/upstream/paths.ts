@@ -14,7 +14,14 @@ export function hasPlainSegments(path: string): boolean {
     } catch {
       return false;
     }
-    if (segment === "." || segment === ".." || segment.includes("\\") || segment.includes("/") || segment.includes(";")) return false;
+    if (
+      segment === "." ||
+      segment === ".." ||
+      segment.includes("\\") ||
+      segment.includes("/") ||
+      segment.includes(";")
+    )
+      return false;
     return raw !== "" || i === segments.length - 1;
   });
 }

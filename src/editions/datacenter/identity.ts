@@ -55,7 +55,12 @@ export async function whoSignedIn(
     throw invalid("Bitbucket's answer names the user without a numeric X-AUSERID.");
   const id = Number(userId);
   if (SLUG_LIKE.test(userName)) {
-    const direct = await getDataCenter(serverUrl, `/rest/api/latest/users/${userName}`, accessToken, deadline);
+    const direct = await getDataCenter(
+      serverUrl,
+      `/rest/api/latest/users/${userName}`,
+      accessToken,
+      deadline,
+    );
     const record = direct.body as { id?: unknown } | null;
     if (direct.status === 200 && record?.id === id) return checked(record);
   }
