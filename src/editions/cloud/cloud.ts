@@ -41,8 +41,8 @@ export function createCloudClient(
 
 /**
  * Bitbucket Cloud as the routes see it: `@lucia-auth/oauth`'s `bitbucket()` provider for the
- * authorization URL (Cloud has no PKCE), then the code exchange and `/2.0/user`, then the gate and
- * the email side by side (at most one more round trip for the login).
+ * authorization URL (Cloud has no PKCE), then the code exchange, then `/2.0/user`, the gate and the
+ * email side by side: two round trips for the whole login, the fewest the token allows.
  */
 export function createCloudEdition<_Auth extends Auth>(
   auth: _Auth,
@@ -58,22 +58,29 @@ export function createCloudEdition<_Auth extends Auth>(
       return { url, state, codeVerifier: null };
     },
     async signIn(code: string, _codeVerifier: string | null, deadline: Deadline) {
-      // Every request of the exchange runs under the deadline (fetchJson: its signal until the
-      // head, readBody's own cancel for the body), so it needs no race of its own: a stalled answer
-      // is cut there, socket and all.
-      const bitbucketUserAuth = await exchange(code, deadline);
-      const { accessToken } = bitbucketUserAuth.bitbucketTokens;
-      const fetchBitbucket = createFetchBitbucket(accessToken, deadline);
+      // Every request runs under the deadline (fetchJson: its signal until the head, readBody's own
+      // cancel for the body), so none needs a race of its own: a stall is cut there, socket and all.
+      const tokens = await exchange.tokens(code, deadline);
+      const fetchBitbucket = createFetchBitbucket(tokens.accessToken, deadline);
       // Neither the gate nor the email: no extra request, and no promises to settle over nothing.
       // Stryker disable next-line ConditionalExpression: equivalent; the general path below gives the same answer, only slower.
       if (!allow && !config.fetchEmail)
-        return { bitbucketUserAuth, access: null, email: NO_EMAIL, fetchBitbucket };
-      const [access, email] = await Promise.allSettled([
+        return {
+          bitbucketUserAuth: await exchange.identify(tokens, deadline),
+          access: null,
+          email: NO_EMAIL,
+          fetchBitbucket,
+        };
+      // All settled before anything is thrown: no request of this login is still out when it answers.
+      const [user, access, email] = await Promise.allSettled([
+        exchange.identify(tokens, deadline),
         allow ? checkAccess(allow, fetchBitbucket) : null,
-        emailOf(accessToken, deadline),
+        emailOf(tokens.accessToken, deadline),
       ]);
+      // Who signed in first: an answer about nobody is never read as a refusal.
+      if (user.status === "rejected") throw user.reason;
       if (access.status === "rejected") throw access.reason;
-      return { bitbucketUserAuth, access: access.value, email, fetchBitbucket };
+      return { bitbucketUserAuth: user.value, access: access.value, email, fetchBitbucket };
     },
   };
 }
