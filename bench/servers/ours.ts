@@ -10,6 +10,7 @@ import { routeBitbucketByDispatcher } from "./edge.js";
 // ALLOW_WORKSPACES=fake-team measures the access gate's cost; GUARD=1 adds the token store and
 // bitbucketAccessGuard in front of every route, as the README's "Staying signed in" does.
 // SERVER_URL (the fake Data Center's) makes it a Data Center router; ALLOW_PROJECTS=ENG its gate.
+// FETCH_EMAIL=1 turns on Cloud's fetchEmail.
 await routeBitbucketByDispatcher(FAKE_URL);
 const db = await openDatabase({ databasePath: process.env.DATABASE_PATH ?? ":memory:" });
 const auth = createAuth(db.adapter, "DEV");
@@ -41,6 +42,7 @@ if (serverUrl) {
       getUserAttributes: (bb) => ({ display_name: bb.display_name }),
       ...(allow ? { allow } : {}),
       ...(tokens ? { tokens } : {}),
+      ...(process.env.FETCH_EMAIL ? { fetchEmail: true } : {}),
     }),
   );
 }

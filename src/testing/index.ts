@@ -15,6 +15,7 @@ export type {
   FakeDecision,
   FakeEndpoint,
   FakeFault,
+  FakeRequest,
   FakeWorkspace,
   FakeWorkspaceRole,
 } from "./cloud/fake-types.js";

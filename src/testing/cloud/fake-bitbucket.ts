@@ -6,7 +6,13 @@ import { control } from "../http/fake-control.js";
 import { json, readBody } from "../http/fake-http.js";
 import { FakeStore } from "./fake-store.js";
 import { applyFault, takeFault, type FaultBox } from "./fake-faults.js";
-import type { FakeBitbucket, FakeBitbucketOptions, FakeDecision, FakeEndpoint } from "./fake-types.js";
+import type {
+  FakeBitbucket,
+  FakeBitbucketOptions,
+  FakeDecision,
+  FakeEndpoint,
+  FakeRequest,
+} from "./fake-types.js";
 
 /** The workspace the default user owns: slug `fake-team`, name "Fake Team". */
 export const DEFAULT_FAKE_WORKSPACE = {
@@ -129,7 +135,18 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   // Requests whose answer is still open: a stalled body counts until the client hangs up.
   let open = 0;
   let idle: (() => void)[] = [];
+  const requests: FakeRequest[] = [];
   const server = createServer((req, res) => {
+    if (!(req.url ?? "").startsWith("/_fake/")) {
+      const entry = {
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        receivedAt: performance.now(),
+        answeredAt: null as number | null,
+      };
+      requests.push(entry);
+      res.once("close", () => void (entry.answeredAt = performance.now()));
+    }
     open++;
     res.once("close", () => {
       if (--open > 0) return;
@@ -151,6 +168,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   return {
     url: `http://${host}:${address.port}`,
     hits,
+    requests,
     addUser: (account) => store.addUser(account),
     setDefaultUser,
     setWorkspaceRole,

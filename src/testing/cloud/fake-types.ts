@@ -144,5 +144,21 @@ export interface FakeBitbucket {
    * Bitbucket removed in 2026 (410) and `/2.0/teams` (404).
    */
   readonly hits: Readonly<Record<FakeEndpoint | "retired", number>>;
+  /**
+   * Every request received (not the `/_fake/` controls), in order, with when it arrived and when
+   * its answer was done (`performance.now()`): for tests and benchmarks that count round trips.
+   */
+  readonly requests: readonly FakeRequest[];
   close(): Promise<void>;
+}
+
+/** One request the fake Bitbucket Cloud received. */
+export interface FakeRequest {
+  readonly method: string;
+  /** The path and query as sent. */
+  readonly url: string;
+  /** When it arrived (`performance.now()`, before any latency). */
+  readonly receivedAt: number;
+  /** When its answer was done (`performance.now()`); `null` while it is still open. */
+  readonly answeredAt: number | null;
 }

@@ -76,22 +76,30 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
   // Filled in once the fake's object exists, which is before anyone knows its port.
   const controls: { current?: Parameters<typeof dataCenterControl>[0] } = {};
   const server = createServer((req, res) => {
+    // Kept from arrival, before any latency: the times count a client's round trips.
+    const entry = {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      receivedAt: performance.now(),
+      answeredAt: null as number | null,
+    };
+    res.once("close", () => void (entry.answeredAt = performance.now()));
     if (latencyMs > 0) {
       // Ends early when the client gives up, so a closed fake leaves no timer behind.
-      const timer = setTimeout(() => handle(req, res), latencyMs);
+      const timer = setTimeout(() => handle(req, res, entry), latencyMs);
       res.once("close", () => clearTimeout(timer));
       return;
     }
-    handle(req, res);
+    handle(req, res, entry);
   });
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, entry: FakeDataCenterRequest): void => {
     const url = new URL(req.url ?? "/", "http://fake");
     // The fake's own controls (curl's, not a client's): outside the context path, and not logged.
     const c = controls.current;
     if (url.pathname.startsWith("/_fake/") && c) {
       return void readBody(req).then((body) => dataCenterControl(c, req, res, url, body));
     }
-    requests.push({ method: req.method ?? "GET", url: req.url ?? "/" });
+    requests.push(entry);
     if (contextPath && !url.pathname.startsWith(`${contextPath}/`))
       return void res.writeHead(404, { "Content-Type": "text/plain" }).end("Not under the context path");
     const path = url.pathname.slice(contextPath.length);

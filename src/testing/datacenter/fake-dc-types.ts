@@ -53,6 +53,10 @@ export interface FakeDataCenterRequest {
   readonly method: string;
   /** The path and query as sent, context path included. */
   readonly url: string;
+  /** When it arrived (`performance.now()`, before any latency), for counting round trips. */
+  readonly receivedAt: number;
+  /** When its answer was done (`performance.now()`); `null` while it is still open. */
+  readonly answeredAt: number | null;
 }
 
 /** A running fake Bitbucket Data Center. */
