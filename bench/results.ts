@@ -76,8 +76,13 @@ export const TABLE_END = "<!-- bench:table:end -->";
 
 /** `text` with the block between the markers replaced by `table`. */
 export function withTable(text: string, table: string): string {
-  const start = text.indexOf(TABLE_START);
-  const end = text.indexOf(TABLE_END);
-  if (start === -1 || end < start) throw new Error(`the bench table markers are missing`);
-  return `${text.slice(0, start + TABLE_START.length)}\n${table}\n${text.slice(end)}`;
+  return withBlock(text, TABLE_START, TABLE_END, table);
+}
+
+/** `text` with the block between the markers `open` and `close` replaced by `content`. */
+export function withBlock(text: string, open: string, close: string, content: string): string {
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  if (start === -1 || end < start) throw new Error(`the markers ${open} … ${close} are missing`);
+  return `${text.slice(0, start + open.length)}\n${content}\n${text.slice(end)}`;
 }

@@ -80,6 +80,9 @@ function openSqlite(path: string, keys: readonly string[]): AppDatabase {
 
 async function openPostgres(url: string, keys: readonly string[]): Promise<AppDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection that the server drops (a restart, a failover) is an 'error' on the pool, and
+  // an unhandled one ends the process. The pool forgets that connection; the next query opens anew.
+  pool.on("error", () => undefined);
   // Several app instances may start at once; the advisory lock keeps CREATE TABLE IF NOT EXISTS race-free.
   const client = await pool.connect();
   try {

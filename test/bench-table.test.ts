@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LATEST, readResults, renderTable, withTable } from "../bench/results.js";
+import { LATEST, readResults, renderTable, withBlock, withTable } from "../bench/results.js";
+import { readSoak, renderSoak, SOAK, SOAK_END, SOAK_START } from "../bench/soak/results.js";
 import { ROOT } from "./helpers/processes.js";
 
 // The benchmark figures people read are generated from the kept full run, never typed in.
@@ -26,5 +27,16 @@ describe("the benchmark table", () => {
     if (!existsSync(join(ROOT, LATEST))) return;
     const doc = readFileSync(join(ROOT, "docs/benchmarks.md"), "utf8");
     expect(withTable(doc, renderTable(readResults(join(ROOT, LATEST))))).toBe(doc);
+  });
+
+  it("in docs/benchmarks.md has the kept soak run's tables, and that run passed", () => {
+    const doc = readFileSync(join(ROOT, "docs/benchmarks.md"), "utf8");
+    const kept = existsSync(join(ROOT, SOAK));
+    const soak = kept ? readSoak(join(ROOT, SOAK)) : undefined;
+    expect(withBlock(doc, SOAK_START, SOAK_END, soak ? renderSoak(soak) : "")).toBe(doc);
+    if (soak) {
+      expect(soak.minutes).toBeGreaterThanOrEqual(5);
+      expect(soak.failures).toEqual([]);
+    }
   });
 });

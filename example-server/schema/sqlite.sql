@@ -19,4 +19,4 @@ CREATE TABLE IF NOT EXISTS user_session (
   user_agent TEXT
 );
 -- The Bitbucket tokens of each user live in sealed_bitbucket_token, which the package's token
--- store creates itself (user id, AES-256-GCM sealed tokens, time): no token is stored in the clear.
+-- store creates itself (user id, grant, AES-256-GCM sealed tokens, time): no token is stored in the clear.

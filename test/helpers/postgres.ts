@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -34,6 +34,8 @@ export function hasPostgres(): boolean {
 export interface ThrowawayPostgres {
   /** A URL for a brand-new, empty database on this server. */
   newDatabase(): Promise<string>;
+  /** `pg_ctl restart -m fast`: every connection is cut; resolves once the server is back. */
+  restartAsync(): Promise<void>;
   stop(): void;
 }
 
@@ -95,6 +97,16 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
       await client.end();
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
+    restartAsync: () =>
+      new Promise<void>((resolve, reject) => {
+        const command = join(bin, "pg_ctl");
+        const args = ["-D", data, "-l", join(dir, "log"), "-m", "fast", "-w", "restart"];
+        execFile(
+          asRoot ? "runuser" : command,
+          asRoot ? ["-u", "postgres", "--", command, ...args] : args,
+          (err) => (err ? reject(err) : resolve()),
+        );
+      }),
     stop: () => {
       try {
         run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
