@@ -376,7 +376,7 @@ async function wholeLogin(row: string, title: string, latencyMs: number, concurr
 }
 
 if (wanted(2)) await wholeLogin("2", "2. Whole login on loopback", 0, 16);
-// With Bitbucket 40 ms away a login waits ~3 round trips, so throughput rests on overlap: 64 browsers.
+// With Bitbucket 40 ms away a login waits 2 or 3 round trips, so throughput rests on overlap: 64 browsers.
 if (wanted(3)) await wholeLogin("3", `3. Whole login with Bitbucket ${LATENCY_MS} ms away`, LATENCY_MS, 64);
 fake.setLatency(0);
 dataCenter.setLatency(0);
