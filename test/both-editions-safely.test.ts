@@ -40,7 +40,7 @@ import { createAuth, type AppAuth } from "../example-server/lucia.js";
 import { loadConfig } from "../example-server/config.js";
 import { approveAtFake, COOKIE_SECRET, GRANT, login, startHarness, type Harness } from "./helpers/harness.js";
 import { approveAtDataCenter, dcGrant, dcLogin, startDataCenterHarness } from "./helpers/datacenter.js";
-import { ACCESS_FAKE, ADA, OLGA } from "./helpers/access-fixtures.js";
+import { ACCESS_FAKE, ADA, OLGA, STORED_TOKENS, TOKEN_KEYS } from "./helpers/access-fixtures.js";
 
 const CLIENT = DEFAULT_FAKE_DATACENTER_CLIENT; // fake-client-id / fake-client-secret, known to both fakes
 const CLOUD_ALLOW = { workspaces: ["fake-team"] };
@@ -333,14 +333,8 @@ describe("finding 1: one token row per user and Bitbucket (access-guard.ts, toke
   });
 });
 
-const KEYS = ["a-token-key-of-at-least-32-characters!"];
-const TOKENS: BitbucketStoredTokens = {
-  accessToken: "access",
-  refreshToken: "refresh",
-  accessTokenExpiresAt: 1_800_000_000_000,
-  checkedAt: 1_700_000_000_000,
-  checkedRules: "rules",
-};
+const KEYS = TOKEN_KEYS;
+const TOKENS = STORED_TOKENS;
 
 /** A Cloud app whose router and guard share `tokens`, with `/api/me` reading Bearer sessions. */
 async function guardedCloud(

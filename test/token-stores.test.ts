@@ -4,18 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { postgresTokenStore, sqliteTokenStore, type BitbucketStoredTokens } from "../src/index.js";
+import { postgresTokenStore, sqliteTokenStore } from "../src/index.js";
+import { STORED_TOKENS, TOKEN_KEYS } from "./helpers/access-fixtures.js";
 import { hasPostgres, startPostgres, type ThrowawayPostgres } from "./helpers/postgres.js";
 import { requireTool } from "./helpers/requirements.js";
 
 const GRANT = "bitbucket@https://bitbucket.org";
-const KEYS = ["a-token-key-of-at-least-32-characters!"];
-const TOKENS: BitbucketStoredTokens = {
-  accessToken: "access-token-in-the-clear",
-  refreshToken: "refresh-token-in-the-clear",
-  accessTokenExpiresAt: 1_800_000_000_000,
-  checkedAt: 1_700_000_000_000,
-};
+const KEYS = TOKEN_KEYS;
+const TOKENS = STORED_TOKENS;
 
 describe("sqliteTokenStore", () => {
   it("gives back what was saved, to that user only, seals the row, and forgets on remove", async () => {

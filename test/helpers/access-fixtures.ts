@@ -4,6 +4,18 @@ import {
   FAKE_OUTSIDER_USER,
   type FakeBitbucketOptions,
 } from "../../src/testing/index.js";
+import type { BitbucketStoredTokens } from "../../src/index.js";
+
+/** A sealing key for the token stores' tests. */
+export const TOKEN_KEYS = ["a-token-key-of-at-least-32-characters!"];
+/** A stored grant, whose tokens say so when they are seen in the clear. */
+export const STORED_TOKENS: BitbucketStoredTokens = {
+  accessToken: "access-token-in-the-clear",
+  refreshToken: "refresh-token-in-the-clear",
+  accessTokenExpiresAt: 1_800_000_000_000,
+  checkedAt: 1_700_000_000_000,
+  checkedRules: "rules",
+};
 
 /** Accounts with every kind of standing in `fake-team`, and one in a look-alike workspace. */
 export const ADA = DEFAULT_FAKE_USER; // member of fake-team, reads fake-team/handbook
