@@ -170,8 +170,11 @@ async function browser(instances: readonly Instance[], end: number) {
     // or someone else signs in on this browser; in between, the guard refreshes the tokens.
     if (Date.now() > returning) {
       returning = later();
-      if (Math.random() < 0.5) user = pick(users);
-      cookie = await login(instance, user.nickname, cookie);
+      const who = Math.random() < 0.5 ? pick(users) : user;
+      const signed = await login(instance, who.nickname, cookie);
+      // A failed login leaves the browser with the session it had, of the person it was.
+      if (signed !== cookie) user = who;
+      cookie = signed;
     } else if (!cookie) {
       user = pick(users);
       cookie = await login(instance, user.nickname, "");
