@@ -17,6 +17,7 @@ import {
   type BitbucketTokenStore,
 } from "./token-store.js";
 import { createDeadline, type Deadline } from "../upstream/upstream.js";
+import { bounded } from "./bounded-map.js";
 
 /** Options of {@link bitbucketAccessGuard}. */
 export interface BitbucketAccessGuardOptions {
@@ -405,18 +406,4 @@ export function bitbucketAccessGuard(
     );
     return false;
   }
-}
-
-/** A Map that forgets its oldest entry past `limit`. */
-function bounded<V>(limit: number) {
-  const map = new Map<string, V>();
-  return {
-    get: (key: string) => map.get(key),
-    set(key: string, value: V) {
-      map.delete(key);
-      map.set(key, value);
-      if (map.size > limit) map.delete(map.keys().next().value as string);
-    },
-    delete: (key: string) => void map.delete(key),
-  };
 }

@@ -27,6 +27,10 @@ export function createCallbackHandler<_Auth extends Auth>(
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {
+  // Where the login's tokens go, made once: the same three fields on every login.
+  const storing = options.tokens
+    ? { tokens: options.tokens, grant: options.grant, checkedRules: options.checkedRules }
+    : null;
   return async (req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
     // One deadline for every Bitbucket call below, error bodies included: the exchange, who signed
@@ -87,15 +91,7 @@ export function createCallbackHandler<_Auth extends Auth>(
         if (isNewUser) await auth.deleteUser(user.userId).catch(() => undefined);
         throw err;
       }
-      if (options.tokens)
-        await saveTokens(
-          auth,
-          res,
-          { tokens: options.tokens, grant: options.grant, checkedRules: options.checkedRules },
-          user.userId,
-          session.sessionId,
-          bitbucketTokens,
-        );
+      if (storing) await saveTokens(auth, res, storing, user.userId, session.sessionId, bitbucketTokens);
       log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
 
       const redirectTo = safeReturnTo(pending.returnTo) ?? options.successRedirect;
