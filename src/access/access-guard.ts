@@ -1,7 +1,5 @@
 import type { NextFunction, RequestHandler, Response } from "express";
 import type { Auth } from "lucia";
-import type { BitbucketAllow } from "../editions/cloud/allow.js";
-import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
 import type { AccessVerdict } from "../editions/edition.js";
 import { resolveRecheck } from "../editions/recheck.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
@@ -14,81 +12,16 @@ import {
   legacyStoreProblem,
   toStoredTokens,
   type BitbucketStoredTokens,
-  type BitbucketTokenStore,
 } from "./token-store.js";
 import { createDeadline, type Deadline } from "../upstream/upstream.js";
 import { bounded } from "./bounded-map.js";
+import {
+  GUARD_OPTIONS,
+  type BitbucketAccessGuardOptions,
+  type BitbucketDataCenterAccessGuardOptions,
+} from "./guard-options.js";
 
-/** Options of {@link bitbucketAccessGuard}. */
-export interface BitbucketAccessGuardOptions {
-  /** The rules to keep holding: the router's `allow`. Required. */
-  readonly allow: BitbucketAllow;
-  /** The OAuth consumer's key, for refreshing tokens. Required. */
-  readonly clientId: string;
-  /** The OAuth consumer's secret. Required; never logged nor put in an error. */
-  readonly clientSecret: string;
-  /** Where the router stored each login's tokens (the router's `tokens` option). Required. */
-  readonly tokens: BitbucketTokenStore;
-  /**
-   * A check younger than this many milliseconds is trusted, and the request costs no database read
-   * and no Bitbucket call. `0` re-checks on every request; at most `86_400_000` (a day). Default
-   * `300_000` (5 minutes).
-   */
-  readonly interval?: number;
-  /**
-   * While Bitbucket is down (5xx, 429, time-out), a session is kept for at most this many
-   * milliseconds after the last check that held; then it is ended like a refusal. Default: three
-   * intervals, and at least `60_000`.
-   * WARNING: a longer bound lets a removed member stay signed in for longer during an outage.
-   */
-  readonly maxStale?: number;
-  /** Deadline in milliseconds for one check's Bitbucket calls (refresh included). Default `10_000`. */
-  readonly timeout?: number;
-  /**
-   * Where a person whose sessions were ended is sent, with `?error=ACCESS_REVOKED`. Default: none,
-   * so the error goes to `next(err)` (JSON from `bitbucketErrorHandler()`).
-   */
-  readonly failureRedirect?: string;
-  /** How many sessions and users the guard remembers checks for. Default `10_000`. */
-  readonly cacheSize?: number;
-  /** Not set on Cloud. */
-  readonly serverUrl?: undefined;
-}
-
-/** Options of {@link bitbucketAccessGuard} for Bitbucket Data Center: the router's `serverUrl` and rules. */
-export interface BitbucketDataCenterAccessGuardOptions extends Omit<
-  BitbucketAccessGuardOptions,
-  "allow" | "serverUrl"
-> {
-  /** The router's `serverUrl`. */
-  readonly serverUrl: string;
-  /** The rules to keep holding: the Data Center router's `allow`. Required. */
-  readonly allow: BitbucketDataCenterAllow;
-  /** The router's `redirectUri`, sent along on refresh (some Atlassian servers check it). */
-  readonly redirectUri?: string;
-  /**
-   * The router's `providerId`: with `serverUrl`, it names the Bitbucket whose stored tokens this
-   * guard reads. Default `"bitbucket-datacenter"`, as on the router.
-   */
-  readonly providerId?: string;
-}
-
-const KNOWN = [
-  "allow",
-  "clientId",
-  "clientSecret",
-  "tokens",
-  "interval",
-  "maxStale",
-  "timeout",
-  "failureRedirect",
-  "cacheSize",
-  "serverUrl",
-  "redirectUri",
-  "providerId",
-] as const satisfies readonly (
-  keyof BitbucketAccessGuardOptions | keyof BitbucketDataCenterAccessGuardOptions
-)[];
+export type { BitbucketAccessGuardOptions, BitbucketDataCenterAccessGuardOptions } from "./guard-options.js";
 
 // Bitbucket could not answer: the only failures that may keep a session, and only up to maxStale.
 const OUTAGES: ReadonlySet<BitbucketAuthErrorCode> = new Set([
@@ -144,7 +77,7 @@ export function bitbucketAccessGuard(
     fail("the first argument must be a Lucia 2 instance (the result of lucia({...})).");
   if (options === null || typeof options !== "object")
     fail("options must be an object with allow, clientId, clientSecret and tokens.");
-  rejectUnknownKeys(options, KNOWN, fail);
+  rejectUnknownKeys(options, GUARD_OPTIONS, fail);
   for (const name of ["clientId", "clientSecret"] as const) {
     if (typeof options[name] !== "string" || options[name].trim() === "")
       fail(`option "${name}" is required (a non-empty string).`);
