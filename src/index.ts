@@ -6,12 +6,12 @@ export {
   type RefreshBitbucketTokensOptions,
   type RefreshBitbucketDataCenterTokensOptions,
   type RefreshedBitbucketTokens,
-} from "./access/refresh.js";
+} from "./recheck/refresh.js";
 export {
   checkBitbucketAccess,
   type CheckBitbucketAccessOptions,
   type CheckBitbucketDataCenterAccessOptions,
-} from "./access/check-access.js";
+} from "./recheck/check-access.js";
 export type { BitbucketAccess, BitbucketWorkspace } from "./editions/cloud/access.js";
 export type { BitbucketAllow, BitbucketWorkspaceRole } from "./editions/cloud/allow.js";
 export type { FetchBitbucket } from "./editions/edition.js";
@@ -26,24 +26,24 @@ export type {
   BitbucketLoginContext,
   BitbucketAuthorizeContext,
   BitbucketSuccessContext,
-} from "./options/options.js";
+} from "./config/options.js";
 export type { BitbucketUser, BitbucketTokens, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
 export {
   bitbucketAccessGuard,
   type BitbucketAccessGuardOptions,
   type BitbucketDataCenterAccessGuardOptions,
-} from "./access/access-guard.js";
+} from "./recheck/access-guard.js";
 export {
   memoryTokenStore,
   type BitbucketStoredTokens,
   type BitbucketTokenStore,
-} from "./access/token-store.js";
+} from "./tokens/token-store.js";
 export {
   sqliteTokenStore,
   postgresTokenStore,
   type SqlTokenStoreOptions,
   type SqliteDatabaseLike,
   type PostgresQueryable,
-} from "./access/sql-token-stores.js";
-export { bitbucketGrant } from "./access/grant.js";
-export { createTokenSealer, type TokenSealer } from "./access/token-seal.js";
+} from "./tokens/sql-token-stores.js";
+export { bitbucketGrant } from "./editions/grant.js";
+export { createTokenSealer, type TokenSealer } from "./tokens/token-seal.js";

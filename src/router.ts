@@ -6,17 +6,17 @@ import { createDataCenterEdition } from "./editions/datacenter/datacenter.js";
 import type { AccessVerdict, Edition } from "./editions/edition.js";
 import { createCallbackHandler } from "./routes/callback.js";
 import type { BitbucketAuthError } from "./errors/errors.js";
-import { createFailureHandler } from "./routes/failure.js";
+import { createFailureHandler } from "./errors/failure.js";
 import { createLinkHandler } from "./routes/link.js";
 import { createLoginHandler } from "./routes/login.js";
 import { createLogoutHandler } from "./routes/logout.js";
-import { checkMount } from "./options/mount-check.js";
+import { checkMount } from "./config/mount-check.js";
 import type {
   BitbucketDataCenterRouterOptions,
   BitbucketRouterOptions,
   ResolvedOptions,
-} from "./options/options.js";
-import { resolveOptions } from "./options/resolve-options.js";
+} from "./config/options.js";
+import { resolveOptions } from "./config/resolve-options.js";
 import { createStateCookie } from "./state/state-cookie.js";
 
 /**

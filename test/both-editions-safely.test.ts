@@ -34,7 +34,7 @@ import {
 } from "../src/testing/index.js";
 import { createFetchBitbucket } from "../src/editions/cloud/bitbucket-api.js";
 import { createDataCenterFetch } from "../src/editions/datacenter/api.js";
-import { createDeadline, MAX_BODY_BYTES, readBody } from "../src/upstream/upstream.js";
+import { createDeadline, MAX_BODY_BYTES, readBody } from "../src/http/upstream.js";
 import { openDatabase, type AppDatabase } from "../example-server/database.js";
 import { createAuth, type AppAuth } from "../example-server/lucia.js";
 import { loadConfig } from "../example-server/config.js";

@@ -3,8 +3,8 @@
 // the same through HTTP; these pin the edges a request rarely reaches.
 import { describe, expect, it } from "@jest/globals";
 import { cookiePairs, stripWhitespace } from "../src/state/cookie-header.js";
-import { createTokenSealer } from "../src/access/token-seal.js";
-import { isTokenStore } from "../src/access/token-store.js";
+import { createTokenSealer } from "../src/tokens/token-seal.js";
+import { isTokenStore } from "../src/tokens/token-store.js";
 import { createUsedStates } from "../src/state/used-states.js";
 
 describe("cookiePairs (RFC 6265's grammar)", () => {

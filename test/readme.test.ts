@@ -27,7 +27,7 @@ describe("the README stays in step with the code", () => {
   });
 
   it("documents every option with its default", async () => {
-    const source = readFileSync(join(ROOT, "src/options/resolve-options.ts"), "utf8");
+    const source = readFileSync(join(ROOT, "src/config/resolve-options.ts"), "utf8");
     const known =
       /const KNOWN = \[([\s\S]*?)\]/
         .exec(source)?.[1]

@@ -17,8 +17,8 @@ import {
   type BitbucketTokens,
 } from "../src/index.js";
 import { createFetchBitbucket } from "../src/editions/cloud/bitbucket-api.js";
-import { createDeadline } from "../src/upstream/upstream.js";
-import { resolveOptions } from "../src/options/resolve-options.js";
+import { createDeadline } from "../src/http/upstream.js";
+import { resolveOptions } from "../src/config/resolve-options.js";
 import { DEFAULT_FAKE_CLIENT, routeBitbucketTo, type FakeFault } from "../src/testing/index.js";
 import { openDatabase } from "../example-server/database.js";
 import {

@@ -6,8 +6,8 @@ import signature from "cookie-signature";
 import express from "express";
 import request from "supertest";
 import { BitbucketAuthError } from "../src/index.js";
-import type { BitbucketRouterOptions } from "../src/options/options.js";
-import { resolveOptions } from "../src/options/resolve-options.js";
+import type { BitbucketRouterOptions } from "../src/config/options.js";
+import { resolveOptions } from "../src/config/resolve-options.js";
 import {
   createStateCookie,
   encodePending,

@@ -13,7 +13,7 @@ import {
   readBody,
   type Deadline,
   type Endpoint,
-} from "../src/upstream/upstream.js";
+} from "../src/http/upstream.js";
 
 // Every deadline a test makes is ended after it, as the routes end theirs: no timer outlives a test.
 const made: Deadline[] = [];

@@ -1,8 +1,8 @@
 import type { Auth } from "lucia";
 import type { ProviderUserAuth } from "@lucia-auth/oauth";
 import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
-import type { TokenAnswer } from "../upstream/token-form.js";
-import type { Deadline } from "../upstream/upstream.js";
+import type { TokenAnswer } from "../http/token-form.js";
+import type { Deadline } from "../http/upstream.js";
 
 // The one seam between the routes and "a Bitbucket". The routes, the state cookie and the Lucia
 // steps only ever talk to these interfaces; every endpoint, header and answer shape of an edition
@@ -21,7 +21,7 @@ import type { Deadline } from "../upstream/upstream.js";
  */
 export type FetchBitbucket = (path: string) => Promise<unknown>;
 
-export type { TokenAnswer } from "../upstream/token-form.js";
+export type { TokenAnswer } from "../http/token-form.js";
 
 /** Where the login route sends the browser, and what its state cookie must keep for the callback. */
 export interface AuthorizationRequest {

@@ -1,5 +1,5 @@
-import type { Deadline } from "../upstream/upstream.js";
-import type { TokenAnswer } from "../upstream/token-form.js";
+import type { Deadline } from "../http/upstream.js";
+import type { TokenAnswer } from "../http/token-form.js";
 import type { BitbucketAccess } from "./cloud/access.js";
 import { resolveAllow } from "./cloud/allow.js";
 import { createCloudClient } from "./cloud/cloud.js";
@@ -7,7 +7,7 @@ import type { BitbucketDataCenterAccess } from "./datacenter/access.js";
 import { resolveDataCenterAllow } from "./datacenter/allow.js";
 import { createDataCenterClient } from "./datacenter/datacenter.js";
 import { resolveServerUrl } from "./datacenter/server-url.js";
-import { grantOf, PROVIDER_ID, rulesFingerprint } from "../access/grant.js";
+import { grantOf, PROVIDER_ID, rulesFingerprint } from "./grant.js";
 
 /** What a re-check after sign-in needs of either edition, resolved once. */
 export interface Recheck {

@@ -1,7 +1,7 @@
 import type { Auth, User } from "lucia";
 import { BitbucketAuthError, asAuthError } from "../errors/errors.js";
 import { log } from "../util/log.js";
-import type { BitbucketLoginContext, ResolvedOptions } from "../options/options.js";
+import type { BitbucketLoginContext, ResolvedOptions } from "../config/options.js";
 
 /** Who this login signs in, and how they came to be. */
 export interface ResolvedUser {

@@ -4,17 +4,17 @@ import type { Auth, Session } from "lucia";
 import type { BitbucketUser } from "@lucia-auth/oauth/providers";
 import type { AccessVerdict, Edition } from "../editions/edition.js";
 import { BitbucketAuthError } from "../errors/errors.js";
-import type { FailureHandler } from "./failure.js";
+import type { FailureHandler } from "../errors/failure.js";
 import { refuse, runAuthorizeHook } from "./gate.js";
 import { log } from "../util/log.js";
-import type { BitbucketLoginContext, ResolvedOptions } from "../options/options.js";
+import type { BitbucketLoginContext, ResolvedOptions } from "../config/options.js";
 import { safeReturnTo } from "../state/return-to.js";
 import { currentSession, endSession, replaceSession } from "../lucia/session.js";
 import { sameSecret, sessionTag, type StateCookie } from "../state/state-cookie.js";
-import { createDeadline } from "../upstream/upstream.js";
-import { toStoredTokens, type BitbucketTokenStore } from "../access/token-store.js";
+import { createDeadline } from "../http/upstream.js";
+import { toStoredTokens, type BitbucketTokenStore } from "../tokens/token-store.js";
 import { resolveUser } from "../lucia/user.js";
-import { redirect } from "./redirect.js";
+import { redirect } from "../util/redirect.js";
 
 // Bitbucket's codes are short URL-safe tokens; anything else never reaches the token endpoint.
 const CODE_SHAPE = /^[A-Za-z0-9._~+/=-]{1,512}$/;

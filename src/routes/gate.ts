@@ -3,7 +3,7 @@ import type { BitbucketUserAuth } from "@lucia-auth/oauth/providers";
 import type { AccessVerdict, FetchBitbucket } from "../editions/edition.js";
 import { BitbucketAuthError, asAuthError } from "../errors/errors.js";
 import { log } from "../util/log.js";
-import type { BitbucketLoginContext, ResolvedOptions } from "../options/options.js";
+import type { BitbucketLoginContext, ResolvedOptions } from "../config/options.js";
 
 /**
  * Runs the app's `authorize` hook after `allow` held (the callback calls it only when the app has

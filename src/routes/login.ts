@@ -1,11 +1,11 @@
 import type { RequestHandler } from "express";
 import type { Auth } from "lucia";
 import type { AccessVerdict, Edition } from "../editions/edition.js";
-import type { FailureHandler } from "./failure.js";
+import type { FailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
 import { safeReturnTo } from "../state/return-to.js";
 import type { StateCookie } from "../state/state-cookie.js";
-import { redirect } from "./redirect.js";
+import { redirect } from "../util/redirect.js";
 
 /** `GET /login/bitbucket`: a fresh state in its own signed cookie, then 302 to Bitbucket. */
 export function createLoginHandler<_Auth extends Auth>(

@@ -1,11 +1,11 @@
 import type { RequestHandler } from "express";
 import type { Auth } from "lucia";
 import { BitbucketAuthError } from "../errors/errors.js";
-import type { FailureHandler } from "./failure.js";
+import type { FailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
-import type { ResolvedOptions } from "../options/options.js";
+import type { ResolvedOptions } from "../config/options.js";
 import { endSession } from "../lucia/session.js";
-import { redirect } from "./redirect.js";
+import { redirect } from "../util/redirect.js";
 import { isSameOrigin } from "./same-origin.js";
 
 /** `POST <logoutPath>`: invalidates the Lucia session and clears its cookie; cross-site requests are refused. */

@@ -3,7 +3,7 @@ import type { Request, Response, CookieOptions } from "express";
 import signature from "cookie-signature";
 import { cookiePairs } from "./cookie-header.js";
 import { BitbucketAuthError } from "../errors/errors.js";
-import type { ResolvedOptions } from "../options/options.js";
+import type { ResolvedOptions } from "../config/options.js";
 import { createUsedStates } from "./used-states.js";
 
 // cookie-parser's additions to the request; typed here so the package needs no @types/cookie-parser.

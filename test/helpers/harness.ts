@@ -17,7 +17,7 @@ import {
 import { openDatabase, type AppDatabase } from "../../example-server/database.js";
 import { createAuth, type AppAuth } from "../../example-server/lucia.js";
 import { encodePending, stateCookieName, type PendingLogin } from "../../src/state/state-cookie.js";
-import { resolveOptions } from "../../src/options/resolve-options.js";
+import { resolveOptions } from "../../src/config/resolve-options.js";
 
 /** The grant under which a Cloud router stores a user's tokens. */
 export const GRANT = bitbucketGrant();

@@ -1,6 +1,6 @@
-import { fetchJson, type Deadline } from "../../upstream/upstream.js";
+import { fetchJson, type Deadline } from "../../http/upstream.js";
 import type { FetchBitbucket } from "../edition.js";
-import { hasPlainSegments } from "../../upstream/paths.js";
+import { hasPlainSegments } from "../../http/paths.js";
 
 /** Bitbucket Cloud's API: the only origin a Bearer token is ever sent to. */
 export const API_ORIGIN = "https://api.bitbucket.org";

@@ -1,6 +1,6 @@
 import type { Auth } from "lucia";
 import { bitbucket, type BitbucketUser } from "@lucia-auth/oauth/providers";
-import type { Deadline } from "../../upstream/upstream.js";
+import type { Deadline } from "../../http/upstream.js";
 import type { Edition, EditionClient } from "../edition.js";
 import { checkAccess, type BitbucketAccess } from "./access.js";
 import type { ResolvedAllow } from "./allow.js";

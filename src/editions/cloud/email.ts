@@ -1,5 +1,5 @@
 import { bearerHeaders } from "./bitbucket-api.js";
-import { fetchJson, type Deadline } from "../../upstream/upstream.js";
+import { fetchJson, type Deadline } from "../../http/upstream.js";
 
 const EMAILS_URL = "https://api.bitbucket.org/2.0/user/emails?pagelen=100";
 const API_ORIGIN = "https://api.bitbucket.org/";

@@ -4,7 +4,7 @@ import type { BitbucketTokens, BitbucketUser, BitbucketUserAuth } from "@lucia-a
 import { API_ORIGIN, bearerHeaders } from "./bitbucket-api.js";
 import { BitbucketAuthError } from "../../errors/errors.js";
 import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
-import { fetchJson, type Deadline } from "../../upstream/upstream.js";
+import { fetchJson, type Deadline } from "../../http/upstream.js";
 
 const USER_URL = `${API_ORIGIN}/2.0/user`;
 

@@ -1,6 +1,6 @@
 import type { TokenAnswer } from "../edition.js";
-import { postTokenForm } from "../../upstream/token-form.js";
-import type { Deadline } from "../../upstream/upstream.js";
+import { postTokenForm } from "../../http/token-form.js";
+import type { Deadline } from "../../http/upstream.js";
 
 const TOKEN_URL = "https://bitbucket.org/site/oauth2/access_token";
 
@@ -10,7 +10,7 @@ export const basicAuthorization = (clientId: string, clientSecret: string) =>
 
 /**
  * `POST https://bitbucket.org/site/oauth2/access_token` (form body, Basic client auth) under the
- * deadline, through the one fetch of `upstream/`: no redirect is followed, and a stalled body
+ * deadline, through the one fetch of `http/`: no redirect is followed, and a stalled body
  * (success or error) is cut off at the deadline, socket and all.
  * @throws BitbucketAuthError mapped from the answer, or `BITBUCKET_UNAVAILABLE` when it lacks a token.
  */

@@ -1,5 +1,5 @@
 import { BitbucketAuthError } from "../../errors/errors.js";
-import type { Deadline } from "../../upstream/upstream.js";
+import type { Deadline } from "../../http/upstream.js";
 import type { BitbucketDataCenterPermission, ResolvedDataCenterAllow } from "./allow.js";
 import { getDataCenter } from "./api.js";
 

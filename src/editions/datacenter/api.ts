@@ -1,6 +1,6 @@
 import { BitbucketAuthError } from "../../errors/errors.js";
-import { hasPlainSegments } from "../../upstream/paths.js";
-import { fetchText, thrownUnder, type Deadline } from "../../upstream/upstream.js";
+import { hasPlainSegments } from "../../http/paths.js";
+import { fetchText, thrownUnder, type Deadline } from "../../http/upstream.js";
 import type { FetchBitbucket } from "../edition.js";
 
 /** An authenticated answer of Data Center's REST API, with who the token belongs to. */

@@ -1,8 +1,8 @@
 import type { Auth } from "lucia";
 import { createOAuth2AuthorizationUrlWithPKCE, providerUserAuth } from "@lucia-auth/oauth";
 import { BitbucketAuthError } from "../../errors/errors.js";
-import { postTokenForm } from "../../upstream/token-form.js";
-import type { Deadline } from "../../upstream/upstream.js";
+import { postTokenForm } from "../../http/token-form.js";
+import type { Deadline } from "../../http/upstream.js";
 import type { Edition, EditionClient } from "../edition.js";
 import { checkDataCenterAccess, type BitbucketDataCenterAccess } from "./access.js";
 import type { ResolvedDataCenterAllow } from "./allow.js";

@@ -1,5 +1,5 @@
 import { BitbucketAuthError } from "../../errors/errors.js";
-import type { Deadline } from "../../upstream/upstream.js";
+import type { Deadline } from "../../http/upstream.js";
 import { getDataCenter } from "./api.js";
 
 /** A user record of Bitbucket Data Center (`/rest/api/latest/users`), as the instance sent it. */

@@ -1,13 +1,14 @@
 import type { NextFunction, Response } from "express";
-import { BitbucketAuthError } from "../errors/errors.js";
+import { BitbucketAuthError } from "./errors.js";
 import { log } from "../util/log.js";
-import type { ResolvedOptions } from "../options/options.js";
-import { redirect } from "./redirect.js";
+import { redirect } from "../util/redirect.js";
 
 /** Sends a failure to `failureRedirect?error=CODE` when set, otherwise to `next(err)`. */
 export type FailureHandler = (err: unknown, res: Response, next: NextFunction) => void;
 
-export function createFailureHandler(options: Pick<ResolvedOptions, "failureRedirect">): FailureHandler {
+export function createFailureHandler(options: {
+  readonly failureRedirect: string | undefined;
+}): FailureHandler {
   // `?error=` goes before any #fragment, or the browser would keep it out of the query.
   // Stryker disable next-line StringLiteral: without failureRedirect the target is never used.
   const [base = "", fragment] = (options.failureRedirect ?? "").split(/#(.*)/s);

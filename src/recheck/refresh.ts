@@ -4,7 +4,7 @@ import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
 import { resolveRecheck } from "../editions/recheck.js";
 import { BitbucketAuthError } from "../errors/errors.js";
-import { createDeadline } from "../upstream/upstream.js";
+import { createDeadline } from "../http/upstream.js";
 
 /** Input of {@link refreshBitbucketTokens}. */
 export interface RefreshBitbucketTokensOptions {

@@ -10,8 +10,8 @@ import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { resolveAllow } from "../editions/cloud/allow.js";
 import { resolveDataCenterAllow } from "../editions/datacenter/allow.js";
 import { resolveServerUrl } from "../editions/datacenter/server-url.js";
-import { isTokenStore, legacyStoreProblem } from "../access/token-store.js";
-import { grantOf, PROVIDER_ID, rulesFingerprint } from "../access/grant.js";
+import { isTokenStore, legacyStoreProblem } from "../tokens/token-store.js";
+import { grantOf, PROVIDER_ID, rulesFingerprint } from "../editions/grant.js";
 
 const KNOWN = [
   "clientId",

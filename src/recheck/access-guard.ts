@@ -4,16 +4,16 @@ import type { AccessVerdict } from "../editions/edition.js";
 import { resolveRecheck } from "../editions/recheck.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
-import { createFailureHandler } from "../routes/failure.js";
+import { createFailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
-import { isTarget } from "../options/resolve-options.js";
+import { isTarget } from "../config/resolve-options.js";
 import {
   isTokenStore,
   legacyStoreProblem,
   toStoredTokens,
   type BitbucketStoredTokens,
-} from "./token-store.js";
-import { createDeadline, type Deadline } from "../upstream/upstream.js";
+} from "../tokens/token-store.js";
+import { createDeadline, type Deadline } from "../http/upstream.js";
 import { bounded } from "./bounded-map.js";
 import {
   GUARD_OPTIONS,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { resolveServerUrl } from "../editions/datacenter/server-url.js";
+import { resolveServerUrl } from "./datacenter/server-url.js";
 
 /** A Lucia provider id as the routers take it. */
 export const PROVIDER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/i;

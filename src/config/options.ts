@@ -11,7 +11,7 @@ import type { Request, Response } from "express";
 import type { BitbucketAccess } from "../editions/cloud/access.js";
 import type { BitbucketAllow, ResolvedAllow } from "../editions/cloud/allow.js";
 import type { FetchBitbucket } from "../editions/edition.js";
-import type { BitbucketTokenStore } from "../access/token-store.js";
+import type { BitbucketTokenStore } from "../tokens/token-store.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
 import type { BitbucketDataCenterAllow, ResolvedDataCenterAllow } from "../editions/datacenter/allow.js";
 import type { BitbucketDataCenterUser } from "../editions/datacenter/identity.js";

@@ -3,7 +3,7 @@ import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
 import { resolveRecheck } from "../editions/recheck.js";
-import { createDeadline } from "../upstream/upstream.js";
+import { createDeadline } from "../http/upstream.js";
 
 /** Input of {@link checkBitbucketAccess}. */
 export interface CheckBitbucketAccessOptions {

@@ -1,6 +1,6 @@
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
-import type { BitbucketTokenStore } from "./token-store.js";
+import type { BitbucketTokenStore } from "../tokens/token-store.js";
 
 /** Options of {@link bitbucketAccessGuard}. */
 export interface BitbucketAccessGuardOptions {
