@@ -45,5 +45,5 @@ export {
   type SqliteDatabaseLike,
   type PostgresQueryable,
 } from "./tokens/sql-token-stores.js";
-export { bitbucketGrant } from "./editions/grant.js";
+export { bitbucketGrant } from "./editions/bitbucket-grant.js";
 export { createTokenSealer, type TokenSealer } from "./tokens/token-seal.js";

@@ -1,8 +1,5 @@
 import type { RequestHandler } from "express";
 import type { Auth } from "lucia";
-import type { BitbucketUser } from "@lucia-auth/oauth/providers";
-import { createCloudEdition } from "./editions/cloud/cloud.js";
-import { createDataCenterEdition } from "./editions/datacenter/datacenter.js";
 import type { AccessVerdict, Edition } from "./editions/edition.js";
 import { createCallbackHandler } from "./routes/callback.js";
 import type { BitbucketAuthError } from "./errors/errors.js";
@@ -14,9 +11,10 @@ import { checkMount } from "./config/mount-check.js";
 import type {
   BitbucketDataCenterRouterOptions,
   BitbucketRouterOptions,
+  ResolvedHooks,
   ResolvedOptions,
 } from "./config/options.js";
-import { resolveOptions } from "./config/resolve-options.js";
+import { resolveHooks, resolveOptions } from "./config/resolve-options.js";
 import { createStateCookie } from "./state/state-cookie.js";
 
 /**
@@ -62,7 +60,31 @@ export function bitbucketRouter<_Auth extends Auth>(
     );
   }
   const resolved = resolveOptions(options);
-  const edition = createEdition(auth, resolved);
+  const { selected, provider } = resolved;
+  // `selected.kind` is what `serverUrl` picked, so `options` is that edition's: the hooks take
+  // its user and access types, as the login hands them over.
+  if (selected.kind === "datacenter")
+    return mount(
+      auth,
+      resolved,
+      selected.bitbucket.login(auth, provider),
+      resolveHooks(options as BitbucketDataCenterRouterOptions<_Auth>),
+    );
+  return mount(
+    auth,
+    resolved,
+    selected.bitbucket.login(auth, provider),
+    resolveHooks(options as BitbucketRouterOptions<_Auth>),
+  );
+}
+
+/** The routes of one router, over its edition's login and hooks. */
+function mount<_Auth extends Auth, BbUser, Access extends AccessVerdict>(
+  auth: _Auth,
+  resolved: ResolvedOptions,
+  edition: Edition<_Auth, BbUser, Access>,
+  hooks: ResolvedHooks<_Auth, BbUser, Access>,
+): RequestHandler {
   const stateCookie = createStateCookie(resolved);
   const fail = createFailureHandler(resolved);
 
@@ -74,7 +96,11 @@ export function bitbucketRouter<_Auth extends Auth>(
   const route = (method: string, path: string, handler: RequestHandler) =>
     routes.set(path, (routes.get(path) ?? new Map<string, RequestHandler>()).set(method, handler));
   route("GET", resolved.loginPath, createLoginHandler(edition, stateCookie, fail));
-  route("GET", resolved.callbackPath, createCallbackHandler(auth, edition, resolved, stateCookie, fail));
+  route(
+    "GET",
+    resolved.callbackPath,
+    createCallbackHandler(auth, edition, resolved, hooks, stateCookie, fail),
+  );
   if (resolved.linkPath)
     route("POST", resolved.linkPath, createLinkHandler(auth, edition, resolved, stateCookie, fail));
   if (resolved.logoutPath) route("POST", resolved.logoutPath, createLogoutHandler(auth, resolved, fail));
@@ -95,18 +121,4 @@ export function bitbucketRouter<_Auth extends Auth>(
     if (mountError) return fail(mountError, res, next);
     void handler(req, res, next);
   };
-}
-
-/** The one place that knows which Bitbucket this is; the routes only ever see the edition. */
-function createEdition<_Auth extends Auth>(
-  auth: _Auth,
-  { provider, edition }: ResolvedOptions<_Auth>,
-): Edition<_Auth, BitbucketUser, AccessVerdict> {
-  if (edition.kind === "cloud") return createCloudEdition(auth, { ...provider, ...edition });
-  // The hooks receive the Data Center user; the routes pass it on without reading it.
-  return createDataCenterEdition(auth, { ...provider, ...edition }) as unknown as Edition<
-    _Auth,
-    BitbucketUser,
-    AccessVerdict
-  >;
 }

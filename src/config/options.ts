@@ -5,26 +5,19 @@ import type {
   Session,
   User,
 } from "lucia";
-import type { ProviderUserAuth } from "@lucia-auth/oauth";
-import type { BitbucketTokens, BitbucketUser, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
+import type { BitbucketTokens, BitbucketUser } from "@lucia-auth/oauth/providers";
 import type { Request, Response } from "express";
 import type { BitbucketAccess } from "../editions/cloud/access.js";
-import type { BitbucketAllow, ResolvedAllow } from "../editions/cloud/allow.js";
-import type { FetchBitbucket } from "../editions/edition.js";
+import type { BitbucketAllow } from "../editions/cloud/allow.js";
+import type { BitbucketProviderUserAuth, FetchBitbucket } from "../editions/edition.js";
+export type { BitbucketProviderUserAuth } from "../editions/edition.js";
 import type { BitbucketTokenStore } from "../tokens/token-store.js";
+import type { Selected } from "../editions/select.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
-import type { BitbucketDataCenterAllow, ResolvedDataCenterAllow } from "../editions/datacenter/allow.js";
+import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
 import type { BitbucketDataCenterUser } from "../editions/datacenter/identity.js";
 
 type MaybePromise<T> = T | Promise<T>;
-
-/**
- * The provider's handle of one login: `BitbucketUserAuth` on Cloud; on Data Center the same
- * `ProviderUserAuth` (keyed on the numeric user id) with the Data Center user and the tokens.
- */
-export type BitbucketProviderUserAuth<_Auth extends Auth, BbUser> = [BbUser] extends [BitbucketUser]
-  ? BitbucketUserAuth<_Auth>
-  : ProviderUserAuth<_Auth> & { readonly bitbucketUser: BbUser; readonly bitbucketTokens: BitbucketTokens };
 
 /**
  * What every hook learns about the Bitbucket side of the login. `BbUser` and `Access` are Cloud's
@@ -287,7 +280,7 @@ export interface BitbucketDataCenterRouterOptions<_Auth extends Auth = Auth>
 }
 
 /** The options after validation, with every default filled in. Built once per router. */
-export interface ResolvedOptions<_Auth extends Auth = Auth> {
+export interface ResolvedOptions {
   readonly provider: {
     readonly clientId: string;
     readonly clientSecret: string;
@@ -313,8 +306,8 @@ export interface ResolvedOptions<_Auth extends Auth = Auth> {
    * link setting, so another router that shares the secret cannot finish its logins here.
    */
   readonly stateIssuer: string;
-  /** Which Bitbucket, with its rules: the router builds the edition from this alone. */
-  readonly edition: ResolvedEdition;
+  /** Which Bitbucket, with its rules: the router builds the login from this alone. */
+  readonly selected: Selected;
   /** True when a login runs a gate (`allow`), so the stored tokens count as just checked. */
   readonly gated: boolean;
   /** Which Bitbucket this router's stored tokens are for (see `grantOf`). */
@@ -323,22 +316,17 @@ export interface ResolvedOptions<_Auth extends Auth = Auth> {
   readonly checkedRules: string | undefined;
   readonly refusalMessage: "detailed" | "generic";
   readonly tokens: BitbucketTokenStore | null;
-  readonly authorize: BitbucketRouterOptions<_Auth>["authorize"];
   readonly linkPath: string | false;
   readonly logoutPath: string | false;
   readonly logoutRedirect: string;
-  readonly createUser: NonNullable<BitbucketRouterOptions<_Auth>["createUser"]>;
-  readonly getSessionAttributes: NonNullable<BitbucketRouterOptions<_Auth>["getSessionAttributes"]>;
-  readonly onSuccess: BitbucketRouterOptions<_Auth>["onSuccess"];
 }
 
-/** The edition part of the resolved options. */
-export type ResolvedEdition =
-  | { readonly kind: "cloud"; readonly allow: ResolvedAllow | null; readonly fetchEmail: boolean }
-  | {
-      readonly kind: "datacenter";
-      readonly serverUrl: string;
-      readonly providerId: string;
-      readonly scope: readonly string[];
-      readonly allow: ResolvedDataCenterAllow | null;
-    };
+/** The hooks after validation: the edition's user and access types, the defaults filled in. */
+export interface ResolvedHooks<_Auth extends Auth, BbUser, Access> {
+  readonly authorize: BitbucketRouterHooks<_Auth, BbUser, Access>["authorize"];
+  readonly createUser: NonNullable<BitbucketRouterHooks<_Auth, BbUser, Access>["createUser"]>;
+  readonly getSessionAttributes: NonNullable<
+    BitbucketRouterHooks<_Auth, BbUser, Access>["getSessionAttributes"]
+  >;
+  readonly onSuccess: BitbucketRouterHooks<_Auth, BbUser, Access>["onSuccess"];
+}

@@ -2,18 +2,18 @@ import { createHash } from "node:crypto";
 import type { Auth, GlobalDatabaseSessionAttributes, GlobalDatabaseUserAttributes } from "lucia";
 import type {
   BitbucketDataCenterRouterOptions,
+  BitbucketRouterHooks,
   BitbucketRouterOptions,
-  ResolvedEdition,
+  ResolvedHooks,
   ResolvedOptions,
 } from "./options.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
-import { resolveAllow } from "../editions/cloud/allow.js";
-import { resolveDataCenterAllow } from "../editions/datacenter/allow.js";
-import { resolveServerUrl } from "../editions/datacenter/server-url.js";
+import { optional as optionalOf, requiredString as requiredOf } from "../util/validators.js";
 import { isTokenStore, legacyStoreProblem } from "../tokens/token-store.js";
-import { grantOf, PROVIDER_ID, rulesFingerprint } from "../editions/grant.js";
+import { EDITION_OPTIONS, selectEdition } from "../editions/select.js";
 
-const KNOWN = [
+/** Every option key `bitbucketRouter` reads (the README's table documents each). */
+export const KNOWN: readonly string[] = [
   "clientId",
   "clientSecret",
   "redirectUri",
@@ -29,7 +29,6 @@ const KNOWN = [
   "refusalMessage",
   "tokens",
   "linkPath",
-  "fetchEmail",
   "logoutPath",
   "logoutRedirect",
   "getUserAttributes",
@@ -38,15 +37,8 @@ const KNOWN = [
   "getSessionAttributes",
   "onSuccess",
   "serverUrl",
-  "providerId",
-  "scope",
-] as const satisfies readonly (keyof BitbucketRouterOptions | keyof BitbucketDataCenterRouterOptions)[];
-
-// Options of one edition only: named with the edition when given to the other (the `allow` rules
-// do the same for their own keys).
-const CLOUD_ONLY = ["fetchEmail"] as const;
-const DATACENTER_ONLY = ["providerId", "scope"] as const;
-const SCOPE_NAME = /^[A-Z][A-Z_]{0,63}$/;
+  ...EDITION_OPTIONS,
+];
 
 const HOOKS = ["getUserAttributes", "createUser", "authorize", "getSessionAttributes", "onSuccess"] as const;
 // Options of earlier 0.x releases, with what replaced them.
@@ -60,25 +52,15 @@ function fail(message: string): never {
   throw new TypeError(`bitbucketRouter: ${message}`);
 }
 
-function requiredString(options: Record<string, unknown>, name: string): string {
-  const value = options[name];
-  if (typeof value !== "string" || value.trim() === "")
-    fail(`option "${name}" is required (a non-empty string).`);
-  return value;
-}
-
-function optional<T>(
-  options: Record<string, unknown>,
+const requiredString = (options: Readonly<Record<string, unknown>>, name: string) =>
+  requiredOf(options, name, fail);
+const optional = <T>(
+  options: Readonly<Record<string, unknown>>,
   name: string,
   fallback: T,
   check: (v: unknown) => boolean,
   what: string,
-): T {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (!check(value)) fail(`option "${name}" must be ${what}.`);
-  return value as T;
-}
+): T => optionalOf(options, name, fallback, check, what, fail);
 
 export const isPath = (v: unknown) =>
   typeof v === "string" && /^\/[^\s?#\\]*$/.test(v) && !v.startsWith("//");
@@ -91,10 +73,10 @@ export const isTarget = (v: unknown) =>
  */
 export function resolveOptions<_Auth extends Auth>(
   input: BitbucketRouterOptions<_Auth> | BitbucketDataCenterRouterOptions<_Auth>,
-): ResolvedOptions<_Auth> {
+): ResolvedOptions {
   if (input === null || typeof input !== "object")
     fail("options must be an object with clientId, clientSecret and redirectUri.");
-  const options = input as unknown as Record<string, unknown>;
+  const options: Readonly<Record<string, unknown>> = { ...input };
   rejectUnknownKeys(options, KNOWN, fail, { removed: REMOVED });
   for (const hook of HOOKS) {
     if (options[hook] !== undefined && typeof options[hook] !== "function")
@@ -164,10 +146,8 @@ export function resolveOptions<_Auth extends Auth>(
     (v) => v === false || isPath(v),
     'false or a path starting with "/"',
   );
-  const edition = resolveEdition(options, fail);
-  // One type for the hooks from here on: each edition hands them its own user and access objects.
-  const hooks = input as BitbucketRouterOptions<_Auth>;
-  const getUserAttributes = hooks.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes);
+  const selected = selectEdition(options, fail);
+  const { bitbucket } = selected;
   // Below one second is almost surely seconds given by mistake (600 for ten minutes): every state
   // cookie would be born expired and every login fail with nothing to say why.
   const isMs = (max: number) => (v: unknown) =>
@@ -227,19 +207,13 @@ export function resolveOptions<_Auth extends Auth>(
     // The edition and instance are part of it: a Cloud state is refused at a Data Center callback,
     // and a state of one Data Center instance (or provider id) at another's.
     stateIssuer: createHash("sha256")
-      .update(
-        JSON.stringify(
-          edition.kind === "cloud"
-            ? ["cloud", clientId, redirectUri, linkPath]
-            : ["datacenter", edition.serverUrl, edition.providerId, clientId, redirectUri, linkPath],
-        ),
-      )
+      .update(JSON.stringify([...bitbucket.issuer, clientId, redirectUri, linkPath]))
       .digest("base64url")
       .slice(0, 12),
-    edition,
-    gated: edition.allow !== null,
-    grant: edition.kind === "cloud" ? grantOf({}) : grantOf(edition),
-    checkedRules: edition.allow === null ? undefined : rulesFingerprint(edition.allow),
+    selected,
+    gated: bitbucket.rules !== null,
+    grant: bitbucket.grant,
+    checkedRules: bitbucket.rules?.fingerprint,
     refusalMessage: optional(
       options,
       "refusalMessage",
@@ -248,19 +222,9 @@ export function resolveOptions<_Auth extends Auth>(
       '"detailed" or "generic"',
     ),
     tokens: tokenStore(options.tokens),
-    authorize: hooks.authorize,
     linkPath,
     logoutPath,
     logoutRedirect: optional(options, "logoutRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
-    // The default creation is the provider's createUser with the attributes hook's columns.
-    createUser:
-      hooks.createUser ??
-      (async (context) =>
-        context.bitbucketUserAuth.createUser({
-          attributes: await getUserAttributes(context.bitbucketUser, context),
-        })),
-    getSessionAttributes: hooks.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
-    onSuccess: hooks.onSuccess,
   };
 }
 
@@ -288,45 +252,23 @@ function commonPath(first: string, others: readonly string[]): string {
 }
 
 /**
- * Which Bitbucket: Cloud, or the Data Center instance at `serverUrl`, with the options and rules of
- * that edition. An option of the other edition is refused, naming both.
+ * The hooks with their defaults, typed by the edition's user and access. Their types were checked
+ * with the other options, by `resolveOptions`.
  */
-function resolveEdition(options: Record<string, unknown>, fail: (message: string) => never): ResolvedEdition {
-  const rules = options.allow;
-  if (options.serverUrl === undefined) {
-    for (const name of DATACENTER_ONLY)
-      if (options[name] !== undefined)
-        fail(
-          `option "${name}" is for Bitbucket Data Center: set "serverUrl" to use it (Cloud needs neither).`,
-        );
-    return {
-      kind: "cloud",
-      allow: rules === undefined ? null : resolveAllow(rules, fail),
-      fetchEmail: optional(options, "fetchEmail", false, (v) => typeof v === "boolean", "a boolean"),
-    };
-  }
-  const serverUrl = resolveServerUrl(options.serverUrl, fail);
-  for (const name of CLOUD_ONLY)
-    if (options[name] !== undefined)
-      fail(
-        `option "${name}" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) the email comes from the user record.`,
-      );
-  const providerId = optional(
-    options,
-    "providerId",
-    "bitbucket-datacenter",
-    (v) => typeof v === "string" && PROVIDER_ID.test(v) && v !== "bitbucket",
-    'letters, digits, "-" and "_" (not "bitbucket", which is Bitbucket Cloud\'s provider id)',
-  );
-  const allow = rules === undefined ? null : resolveDataCenterAllow(rules, fail);
-  const scope = optional<readonly string[]>(
-    options,
-    "scope",
-    ["PUBLIC_REPOS"],
-    (v) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string" && SCOPE_NAME.test(s)),
-    'a non-empty array of Data Center scope names such as ["PUBLIC_REPOS"] or ["REPO_READ"]',
-  );
-  // The gate reads projects and repositories, which PUBLIC_REPOS alone does not show when private.
-  const needed = allow && !scope.includes("REPO_READ") ? ["REPO_READ"] : [];
-  return { kind: "datacenter", serverUrl, providerId, scope: [...scope, ...needed], allow };
+export function resolveHooks<_Auth extends Auth, BbUser, Access>(
+  hooks: BitbucketRouterHooks<_Auth, BbUser, Access>,
+): ResolvedHooks<_Auth, BbUser, Access> {
+  const getUserAttributes = hooks.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes);
+  return {
+    authorize: hooks.authorize,
+    // The default creation is the provider's createUser with the attributes hook's columns.
+    createUser:
+      hooks.createUser ??
+      (async (context) =>
+        context.bitbucketUserAuth.createUser({
+          attributes: await getUserAttributes(context.bitbucketUser, context),
+        })),
+    getSessionAttributes: hooks.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
+    onSuccess: hooks.onSuccess,
+  };
 }

@@ -3,6 +3,7 @@ import type { ProviderUserAuth } from "@lucia-auth/oauth";
 import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
 import type { TokenAnswer } from "../http/token-form.js";
 import type { Deadline } from "../http/upstream.js";
+import type { Fail } from "../util/validators.js";
 
 // The one seam between the routes and "a Bitbucket". The routes, the state cookie and the Lucia
 // steps only ever talk to these interfaces; every endpoint, header and answer shape of an edition
@@ -37,13 +38,21 @@ export interface AccessVerdict {
   readonly reason?: string | null;
 }
 
+/**
+ * The provider's handle of one login, keyed on the edition's stable user id (Cloud's `uuid`, Data
+ * Center's numeric `id`), with the Bitbucket user and the tokens: `getExistingUser()`,
+ * `createUser({ attributes })`, `createKey(userId)`. On Cloud it has the shape of
+ * `@lucia-auth/oauth`'s `BitbucketUserAuth`.
+ */
+export type BitbucketProviderUserAuth<_Auth extends Auth, BbUser> = ProviderUserAuth<_Auth> & {
+  readonly bitbucketUser: BbUser;
+  readonly bitbucketTokens: BitbucketTokens;
+};
+
 /** One login's Bitbucket side, once the code is exchanged and the gate has answered. */
 export interface SignIn<_Auth extends Auth, User, Access extends AccessVerdict> {
   /** The provider's handle (keyed on the edition's stable user id), with the user and tokens. */
-  readonly bitbucketUserAuth: ProviderUserAuth<_Auth> & {
-    readonly bitbucketUser: User;
-    readonly bitbucketTokens: BitbucketTokens;
-  };
+  readonly bitbucketUserAuth: BitbucketProviderUserAuth<_Auth, User>;
   /** What the `allow` rules found; `null` without `allow`. A refusal is the route's to act on. */
   readonly access: Access | null;
   /** The email, or why it could not be read: thrown by the route only after a refusal stands. */
@@ -63,10 +72,56 @@ export interface Edition<_Auth extends Auth, User, Access extends AccessVerdict>
   signIn(code: string, codeVerifier: string | null, deadline: Deadline): Promise<SignIn<_Auth, User, Access>>;
 }
 
-/** What re-checks after sign-in ask of a Bitbucket (the guard, `checkBitbucketAccess`, refresh). */
-export interface EditionClient<Allow, Access extends AccessVerdict> {
-  /** The `allow` rules (resolved), asked with a stored access token. */
-  checkAccess(allow: Allow, accessToken: string, deadline: Deadline): Promise<Access>;
-  /** New tokens for a refresh token. */
-  refresh(refreshToken: string, deadline: Deadline): Promise<TokenAnswer>;
+export type { Fail } from "../util/validators.js";
+
+/** A router's or a guard's OAuth client. `redirectUri` is absent where no login runs (the check). */
+export interface Credentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri?: string | undefined;
+}
+
+/** A refresh on one Bitbucket: new tokens for a refresh token (Data Center rotates both). */
+export type Refresh = (refreshToken: string, deadline: Deadline) => Promise<TokenAnswer>;
+
+/** One Bitbucket's `allow` rules: what a re-check asks, and what names them beside `checkedAt`. */
+export interface Rules<Access extends AccessVerdict> {
+  /** A fingerprint of the rules: a check counts only for the rules it was made for. */
+  readonly fingerprint: string;
+  /** The rules asked with a stored access token. */
+  ask(accessToken: string, deadline: Deadline): Promise<Access>;
+}
+
+/**
+ * One Bitbucket with its options resolved: the edition, the instance, the provider id and the
+ * rules. The router, the guard, `checkBitbucketAccess` and `refreshBitbucketTokens` all start here.
+ */
+export interface Bitbucket<User, Access extends AccessVerdict> {
+  /** The Lucia provider id of this Bitbucket's keys: `"bitbucket"` on Cloud. */
+  readonly providerId: string;
+  /** Which Bitbucket a user's stored tokens are for (see `grantOf`). */
+  readonly grant: string;
+  /** What a signed state names of this Bitbucket (edition, instance), before the router's own parts. */
+  readonly issuer: readonly string[];
+  /** The `allow` rules, resolved; `null` when none were given. */
+  readonly rules: Rules<Access> | null;
+  /** The login as the routes run it. */
+  login<_Auth extends Auth>(
+    auth: _Auth,
+    credentials: Credentials & { readonly redirectUri: string },
+  ): Edition<_Auth, User, Access>;
+  /** The refresh with this client's credentials. */
+  refresher(credentials: Credentials): Refresh;
+}
+
+/** An edition of Bitbucket: which options pick it, and how they become its {@link Bitbucket}. */
+export interface EditionDefinition<User, Access extends AccessVerdict> {
+  /** True when these options are for this edition. */
+  picks(options: Readonly<Record<string, unknown>>): boolean;
+  /** Its own option keys, each with what to say when another edition is given it. */
+  readonly ownOptions: Readonly<Record<string, string>>;
+  /** Its own `allow` keys, the same way. */
+  readonly ownRules: Readonly<Record<string, string>>;
+  /** Checks its options once (the rules, the instance, the provider id), through `fail`. */
+  resolve(options: Readonly<Record<string, unknown>>, fail: Fail): Bitbucket<User, Access>;
 }

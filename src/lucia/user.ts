@@ -1,7 +1,7 @@
 import type { Auth, User } from "lucia";
 import { BitbucketAuthError, asAuthError } from "../errors/errors.js";
 import { log } from "../util/log.js";
-import type { BitbucketLoginContext, ResolvedOptions } from "../config/options.js";
+import type { BitbucketLoginContext, ResolvedHooks } from "../config/options.js";
 
 /** Who this login signs in, and how they came to be. */
 export interface ResolvedUser {
@@ -16,10 +16,10 @@ export interface ResolvedUser {
  * account both try to create it, the loser's duplicate-key failure is answered by reading the
  * winner's user, so one account never becomes two users.
  */
-export async function resolveUser<_Auth extends Auth>(
+export async function resolveUser<_Auth extends Auth, BbUser, Access>(
   auth: _Auth,
-  context: BitbucketLoginContext<_Auth>,
-  options: ResolvedOptions<_Auth>,
+  context: BitbucketLoginContext<_Auth, BbUser, Access>,
+  options: Pick<ResolvedHooks<_Auth, BbUser, Access>, "createUser">,
   linkTo: string | null,
 ): Promise<ResolvedUser> {
   const providerUser = context.bitbucketUserAuth;

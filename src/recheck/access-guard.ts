@@ -1,7 +1,8 @@
 import type { NextFunction, RequestHandler, Response } from "express";
 import type { Auth } from "lucia";
 import type { AccessVerdict } from "../editions/edition.js";
-import { resolveRecheck } from "../editions/recheck.js";
+import { selectEdition } from "../editions/select.js";
+import { credentialsOf } from "./credentials.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
 import { createFailureHandler } from "../errors/failure.js";
@@ -110,9 +111,12 @@ export function bitbucketAccessGuard(
     fail(`option "failureRedirect" must be a path or an absolute http(s) URL.`);
   const { tokens } = options;
   // The rules are required: a guard with nothing to check would only cost requests.
-  const bitbucket = resolveRecheck({ ...options, allow: options.allow ?? null }, options, fail);
-  const ask = bitbucket.ask ?? fail(`option "allow" is required.`);
-  const { grant, rules, providerId } = bitbucket;
+  const raw: Readonly<Record<string, unknown>> = { ...options };
+  const { serverUrl, providerId: id, allow = null } = raw;
+  const { bitbucket } = selectEdition({ serverUrl, providerId: id, allow }, fail);
+  const { ask, fingerprint: rules } = bitbucket.rules ?? fail(`option "allow" is required.`);
+  const { grant, providerId } = bitbucket;
+  const refreshTokens = bitbucket.refresher(credentialsOf(options));
   const failure = createFailureHandler({ failureRedirect: options.failureRedirect });
   // A check stamped further ahead of this clock than this counts as never made: another instance's
   // fast clock must not stretch how long a check is trusted.
@@ -143,7 +147,7 @@ export function bitbucketAccessGuard(
     deadline: Deadline,
   ): Promise<BitbucketStoredTokens> => {
     try {
-      const fresh = await bitbucket.refresh(current.refreshToken, deadline);
+      const fresh = await refreshTokens(current.refreshToken, deadline);
       const next = toStoredTokens(fresh, Date.now(), current.checkedAt, current.checkedRules);
       // Saved before anything else can fail: the old refresh token is spent.
       await store(deadline, () => tokens.save(userId, grant, next));

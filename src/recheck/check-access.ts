@@ -2,7 +2,7 @@ import type { BitbucketAccess } from "../editions/cloud/access.js";
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
-import { resolveRecheck } from "../editions/recheck.js";
+import { selectEdition } from "../editions/select.js";
 import { createDeadline } from "../http/upstream.js";
 
 /** Input of {@link checkBitbucketAccess}. */
@@ -60,17 +60,14 @@ export async function checkBitbucketAccess(
   if (!Number.isInteger(timeout) || timeout < 1000)
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
   // The rules are required here: a missing `allow` is passed on as `null`, which the edition's rule
-  // check refuses by name, so `ask` is never null below. No credentials are needed: nothing is
-  // refreshed, and the client reads them only to refresh.
-  const { ask } = resolveRecheck(
-    { ...options, allow: options.allow ?? null },
-    // Stryker disable next-line ObjectLiteral,StringLiteral: equivalent; checkBitbucketAccess never calls refresh, the only reader of the credentials.
-    { clientId: "", clientSecret: "" },
-    fail,
-  );
+  // check refuses by name.
+  const raw: Readonly<Record<string, unknown>> = { ...options };
+  const { serverUrl, providerId, allow = null } = raw;
+  const { bitbucket } = selectEdition({ serverUrl, providerId, allow }, fail);
+  const { ask } = bitbucket.rules ?? fail(`option "allow" is required.`);
   const deadline = createDeadline(timeout);
   try {
-    return await ask!(accessToken, deadline);
+    return await ask(accessToken, deadline);
   } finally {
     deadline.end();
   }

@@ -2,7 +2,8 @@ import type { BitbucketAccess } from "../editions/cloud/access.js";
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
-import { resolveRecheck } from "../editions/recheck.js";
+import { selectEdition } from "../editions/select.js";
+import { credentialsOf } from "./credentials.js";
 import { BitbucketAuthError } from "../errors/errors.js";
 import { createDeadline } from "../http/upstream.js";
 
@@ -95,17 +96,20 @@ export async function refreshBitbucketTokens(
   }
   if (!Number.isInteger(timeout) || timeout < 1000)
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
-  const bitbucket = resolveRecheck(options, { clientId, clientSecret }, fail);
+  const raw: Readonly<Record<string, unknown>> = { ...options };
+  const { serverUrl, providerId, allow } = raw;
+  const { bitbucket } = selectEdition({ serverUrl, providerId, allow }, fail);
+  const refresh = bitbucket.refresher(credentialsOf(options));
   const deadline = createDeadline(timeout);
   try {
-    const fresh = await bitbucket.refresh(refreshToken, deadline);
+    const fresh = await refresh(refreshToken, deadline);
     const { accessToken } = fresh;
     // The old refresh token is spent now: an outage in the re-check must not lose the new ones.
     let access: BitbucketAccess | BitbucketDataCenterAccess | null = null;
     let accessCheckError: BitbucketAuthError | null = null;
-    if (bitbucket.ask) {
+    if (bitbucket.rules) {
       try {
-        access = await bitbucket.ask(accessToken, deadline);
+        access = await bitbucket.rules.ask(accessToken, deadline);
       } catch (err) {
         accessCheckError =
           err instanceof BitbucketAuthError ? err : new BitbucketAuthError("BITBUCKET_UNAVAILABLE");

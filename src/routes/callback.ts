@@ -1,13 +1,12 @@
 import type { RequestHandler, Response } from "express";
 import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
 import type { Auth, Session } from "lucia";
-import type { BitbucketUser } from "@lucia-auth/oauth/providers";
 import type { AccessVerdict, Edition } from "../editions/edition.js";
 import { BitbucketAuthError } from "../errors/errors.js";
 import type { FailureHandler } from "../errors/failure.js";
 import { refuse, runAuthorizeHook } from "./gate.js";
 import { log } from "../util/log.js";
-import type { BitbucketLoginContext, ResolvedOptions } from "../config/options.js";
+import type { BitbucketLoginContext, ResolvedHooks, ResolvedOptions } from "../config/options.js";
 import { safeReturnTo } from "../state/return-to.js";
 import { currentSession, endSession, replaceSession } from "../lucia/session.js";
 import { sameSecret, sessionTag, type StateCookie } from "../state/state-cookie.js";
@@ -20,10 +19,11 @@ import { redirect } from "../util/redirect.js";
 const CODE_SHAPE = /^[A-Za-z0-9._~+/=-]{1,512}$/;
 
 /** `GET /login/bitbucket/callback`: each step in order; any failure goes to the failure handler. */
-export function createCallbackHandler<_Auth extends Auth>(
+export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends AccessVerdict>(
   auth: _Auth,
-  edition: Edition<_Auth, BitbucketUser, AccessVerdict>,
-  options: ResolvedOptions<_Auth>,
+  edition: Edition<_Auth, BbUser, Access>,
+  options: ResolvedOptions,
+  hooks: ResolvedHooks<_Auth, BbUser, Access>,
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {
@@ -54,17 +54,17 @@ export function createCallbackHandler<_Auth extends Auth>(
         // Stryker disable next-line StringLiteral: a refusal always carries its reason.
         await refuse(auth, bitbucketUserAuth, access.reason ?? "", access, options.refusalMessage);
       if (email.status === "rejected") throw email.reason;
-      const context: BitbucketLoginContext<_Auth> = {
+      const context: BitbucketLoginContext<_Auth, BbUser, Access> = {
         bitbucketUser,
         bitbucketTokens,
         email: email.value,
-        access: access as BitbucketLoginContext<_Auth>["access"],
+        access,
         bitbucketUserAuth,
         req,
       };
       // Without the hook, no call and no await: the login goes straight on.
-      if (options.authorize) {
-        const refusal = await runAuthorizeHook(options.authorize, context, fetchBitbucket);
+      if (hooks.authorize) {
+        const refusal = await runAuthorizeHook(hooks.authorize, context, fetchBitbucket);
         if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null, options.refusalMessage);
       }
 
@@ -77,13 +77,13 @@ export function createCallbackHandler<_Auth extends Auth>(
           throw new BitbucketAuthError("LINK_SESSION_MISMATCH");
         linkTo = previous.user.userId;
       }
-      const { user, isNewUser, isLinked } = await resolveUser(auth, context, options, linkTo);
+      const { user, isNewUser, isLinked } = await resolveUser(auth, context, hooks, linkTo);
       let session: Session;
       try {
         session = await replaceSession(auth, res, previous, async () =>
           auth.createSession({
             userId: user.userId,
-            attributes: await options.getSessionAttributes({ ...context, user }),
+            attributes: await hooks.getSessionAttributes({ ...context, user }),
           }),
         );
       } catch (err) {
@@ -95,9 +95,9 @@ export function createCallbackHandler<_Auth extends Auth>(
       log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
 
       const redirectTo = safeReturnTo(pending.returnTo) ?? options.successRedirect;
-      if (options.onSuccess) {
+      if (hooks.onSuccess) {
         try {
-          await options.onSuccess({ ...context, user, session, isNewUser, isLinked, redirectTo, res });
+          await hooks.onSuccess({ ...context, user, session, isNewUser, isLinked, redirectTo, res });
         } catch (err) {
           await endSession(auth, res, session.sessionId);
           throw new BitbucketAuthError(

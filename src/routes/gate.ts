@@ -1,18 +1,18 @@
 import type { Auth } from "lucia";
-import type { BitbucketUserAuth } from "@lucia-auth/oauth/providers";
+import type { ProviderUserAuth } from "@lucia-auth/oauth";
 import type { AccessVerdict, FetchBitbucket } from "../editions/edition.js";
 import { BitbucketAuthError, asAuthError } from "../errors/errors.js";
 import { log } from "../util/log.js";
-import type { BitbucketLoginContext, ResolvedOptions } from "../config/options.js";
+import type { BitbucketLoginContext, ResolvedHooks, ResolvedOptions } from "../config/options.js";
 
 /**
  * Runs the app's `authorize` hook after `allow` held (the callback calls it only when the app has
  * one). `true` lets the person in; anything else is a refusal. The hook's own throw is
  * `ACCESS_CHECK_FAILED` unless it is already coded (an outage from `fetchBitbucket` keeps its code).
  */
-export async function runAuthorizeHook<_Auth extends Auth>(
-  authorize: NonNullable<ResolvedOptions<_Auth>["authorize"]>,
-  context: BitbucketLoginContext<_Auth>,
+export async function runAuthorizeHook<_Auth extends Auth, BbUser, Access>(
+  authorize: NonNullable<ResolvedHooks<_Auth, BbUser, Access>["authorize"]>,
+  context: BitbucketLoginContext<_Auth, BbUser, Access>,
   fetchBitbucket: FetchBitbucket,
 ): Promise<string | null> {
   let verdict: unknown;
@@ -30,7 +30,7 @@ export async function runAuthorizeHook<_Auth extends Auth>(
  */
 export async function refuse(
   auth: Auth,
-  providerUser: Pick<BitbucketUserAuth<Auth>, "getExistingUser">,
+  providerUser: Pick<ProviderUserAuth<Auth>, "getExistingUser">,
   reason: string,
   access: AccessVerdict | null,
   message: ResolvedOptions["refusalMessage"],

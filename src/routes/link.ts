@@ -18,8 +18,8 @@ import { sessionTag, type StateCookie } from "../state/state-cookie.js";
  */
 export function createLinkHandler<_Auth extends Auth>(
   auth: _Auth,
-  edition: Edition<_Auth, unknown, AccessVerdict>,
-  options: ResolvedOptions<_Auth>,
+  edition: Pick<Edition<_Auth, unknown, AccessVerdict>, "authorizationUrl">,
+  options: Pick<ResolvedOptions, "provider">,
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {

@@ -9,7 +9,7 @@ import { redirect } from "../util/redirect.js";
 
 /** `GET /login/bitbucket`: a fresh state in its own signed cookie, then 302 to Bitbucket. */
 export function createLoginHandler<_Auth extends Auth>(
-  edition: Edition<_Auth, unknown, AccessVerdict>,
+  edition: Pick<Edition<_Auth, unknown, AccessVerdict>, "authorizationUrl">,
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {

@@ -67,11 +67,6 @@ export function resolveAllow(value: unknown, fail: (message: string) => never): 
   if (value === null || typeof value !== "object" || Array.isArray(value))
     fail(`option "allow" must be an object such as { workspaces: ["my-workspace"] }.`);
   const input = value as Record<string, unknown>;
-  for (const key of ["projects", "permission"])
-    if (Object.hasOwn(input, key))
-      fail(
-        `option "allow.${key}" is for Bitbucket Data Center: set "serverUrl", or use "allow.workspaces" on Cloud.`,
-      );
   rejectUnknownKeys(input, KEYS, fail, { prefix: "allow." });
   const list = (key: string, check: (v: string) => boolean, what: string) =>
     ruleList(input, key, check, what, fail);

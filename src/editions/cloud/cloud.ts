@@ -1,9 +1,11 @@
 import type { Auth } from "lucia";
 import { bitbucket, type BitbucketUser } from "@lucia-auth/oauth/providers";
 import type { Deadline } from "../../http/upstream.js";
-import type { Edition, EditionClient } from "../edition.js";
+import type { Credentials, Edition, EditionDefinition, Refresh } from "../edition.js";
+import { grantOf, rulesFingerprint } from "../grant.js";
+import { optional } from "../../util/validators.js";
 import { checkAccess, type BitbucketAccess } from "./access.js";
-import type { ResolvedAllow } from "./allow.js";
+import { resolveAllow, type ResolvedAllow } from "./allow.js";
 import { createFetchBitbucket } from "./bitbucket-api.js";
 import { fetchPrimaryEmail } from "./email.js";
 import { createCodeExchange } from "./exchange.js";
@@ -21,23 +23,54 @@ export interface CloudConfig {
   readonly fetchEmail: boolean;
 }
 
-/** The rules and the refresh on Cloud, without Lucia: what every re-check after sign-in needs. */
-export function createCloudClient(
-  config: Pick<CloudConfig, "clientId" | "clientSecret">,
-): EditionClient<ResolvedAllow, BitbucketAccess> {
-  const authorization = basicAuthorization(config.clientId, config.clientSecret);
-  return {
-    checkAccess: (allow, accessToken, deadline) =>
-      checkAccess(allow, createFetchBitbucket(accessToken, deadline)),
-    refresh: (refreshToken, deadline) =>
-      postTokenEndpoint(
-        "refresh",
-        authorization,
-        { grant_type: "refresh_token", refresh_token: refreshToken },
-        deadline,
-      ),
-  };
+/** The refresh on Cloud: the client's credentials go as HTTP Basic. */
+function createCloudRefresh(credentials: Credentials): Refresh {
+  const authorization = basicAuthorization(credentials.clientId, credentials.clientSecret);
+  return (refreshToken, deadline) =>
+    postTokenEndpoint(
+      "refresh",
+      authorization,
+      { grant_type: "refresh_token", refresh_token: refreshToken },
+      deadline,
+    );
 }
+
+/** Bitbucket Cloud: picked when `serverUrl` is absent. Its own options are `fetchEmail` and its rules. */
+export const cloud: EditionDefinition<BitbucketUser, BitbucketAccess> = {
+  picks: (options) => options.serverUrl === undefined,
+  ownOptions: {
+    fetchEmail: `option "fetchEmail" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) the email comes from the user record.`,
+  },
+  ownRules: Object.fromEntries(
+    ["workspaces", "role"].map((key) => [
+      key,
+      `option "allow.${key}" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) use "allow.projects", "allow.repositories" and "allow.permission".`,
+    ]),
+  ),
+  resolve(options, fail) {
+    const allow = options.allow === undefined ? null : resolveAllow(options.allow, fail);
+    const fetchEmail = optional(
+      options,
+      "fetchEmail",
+      false,
+      (v) => typeof v === "boolean",
+      "a boolean",
+      fail,
+    );
+    return {
+      providerId: "bitbucket",
+      grant: grantOf({}),
+      issuer: ["cloud"],
+      rules: allow && {
+        fingerprint: rulesFingerprint(allow),
+        ask: (accessToken, deadline) => checkAccess(allow, createFetchBitbucket(accessToken, deadline)),
+      },
+      login: (auth, { clientId, clientSecret, redirectUri }) =>
+        createCloudEdition(auth, { clientId, clientSecret, redirectUri, allow, fetchEmail }),
+      refresher: createCloudRefresh,
+    };
+  },
+};
 
 /**
  * Bitbucket Cloud as the routes see it: `@lucia-auth/oauth`'s `bitbucket()` provider for the

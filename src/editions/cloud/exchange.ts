@@ -1,6 +1,7 @@
 import type { Auth } from "lucia";
 import { providerUserAuth } from "@lucia-auth/oauth";
-import type { BitbucketTokens, BitbucketUser, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
+import type { BitbucketTokens, BitbucketUser } from "@lucia-auth/oauth/providers";
+import type { BitbucketProviderUserAuth } from "../edition.js";
 import { API_ORIGIN, bearerHeaders } from "./bitbucket-api.js";
 import { BitbucketAuthError } from "../../errors/errors.js";
 import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
@@ -37,8 +38,11 @@ export function createCodeExchange<_Auth extends Auth>(
       );
       return { accessToken, accessTokenExpiresIn, refreshToken };
     },
-    /** Who the tokens belong to (`/2.0/user`), as the provider's `BitbucketUserAuth`. */
-    identify: async (tokens: BitbucketTokens, deadline: Deadline): Promise<BitbucketUserAuth<_Auth>> => {
+    /** Who the tokens belong to (`/2.0/user`), in the shape of the provider's `BitbucketUserAuth`. */
+    identify: async (
+      tokens: BitbucketTokens,
+      deadline: Deadline,
+    ): Promise<BitbucketProviderUserAuth<_Auth, BitbucketUser>> => {
       const user = (await fetchJson(
         "user",
         USER_URL,
@@ -51,7 +55,7 @@ export function createCodeExchange<_Auth extends Auth>(
       return Object.assign(providerUserAuth(auth, "bitbucket", user.uuid), {
         bitbucketUser: user as BitbucketUser,
         bitbucketTokens: tokens,
-      }) as unknown as BitbucketUserAuth<_Auth>;
+      });
     },
   };
 }

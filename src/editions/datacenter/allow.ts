@@ -59,11 +59,6 @@ export function resolveDataCenterAllow(
   if (value === null || typeof value !== "object" || Array.isArray(value))
     fail(`option "allow" must be an object such as { projects: ["ENG"] }.`);
   const input = value as Record<string, unknown>;
-  for (const key of ["workspaces", "role"])
-    if (Object.hasOwn(input, key))
-      fail(
-        `option "allow.${key}" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) use "allow.projects", "allow.repositories" and "allow.permission".`,
-      );
   rejectUnknownKeys(input, KEYS, fail, { prefix: "allow." });
   const list = (key: string, check: (v: string) => boolean, what: string) =>
     ruleList(input, key, check, what, fail);

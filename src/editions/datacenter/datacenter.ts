@@ -3,9 +3,12 @@ import { createOAuth2AuthorizationUrlWithPKCE, providerUserAuth } from "@lucia-a
 import { BitbucketAuthError } from "../../errors/errors.js";
 import { postTokenForm } from "../../http/token-form.js";
 import type { Deadline } from "../../http/upstream.js";
-import type { Edition, EditionClient } from "../edition.js";
+import type { Credentials, Edition, EditionDefinition, Refresh } from "../edition.js";
+import { grantOf, PROVIDER_ID, rulesFingerprint } from "../grant.js";
+import { optional } from "../../util/validators.js";
+import { resolveServerUrl } from "./server-url.js";
 import { checkDataCenterAccess, type BitbucketDataCenterAccess } from "./access.js";
-import type { ResolvedDataCenterAllow } from "./allow.js";
+import { resolveDataCenterAllow, type ResolvedDataCenterAllow } from "./allow.js";
 import { createDataCenterFetch } from "./api.js";
 import { whoSignedIn, type BitbucketDataCenterUser } from "./identity.js";
 
@@ -42,29 +45,75 @@ function tokenRequest(
   );
 }
 
-/** The rules and the refresh on Data Center, without Lucia: what every re-check after sign-in needs. */
-export function createDataCenterClient(
-  config: Pick<DataCenterConfig, "serverUrl" | "clientId" | "clientSecret"> & {
-    readonly redirectUri?: string;
-  },
-): EditionClient<ResolvedDataCenterAllow, BitbucketDataCenterAccess> {
-  return {
-    checkAccess: (allow, accessToken, deadline) =>
-      checkDataCenterAccess(config.serverUrl, allow, accessToken, deadline),
-    // Refresh rotates both tokens; the redirect URI goes along because some Atlassian servers check it.
-    refresh: (refreshToken, deadline) =>
-      tokenRequest(
-        config,
-        "refresh",
-        {
-          grant_type: "refresh_token",
-          refresh_token: refreshToken,
-          ...(config.redirectUri ? { redirect_uri: config.redirectUri } : {}),
-        },
-        deadline,
-      ),
-  };
+/** The refresh on Data Center: the redirect URI goes along because some Atlassian servers check it. */
+function createDataCenterRefresh(serverUrl: string, credentials: Credentials): Refresh {
+  return (refreshToken, deadline) =>
+    tokenRequest(
+      { serverUrl, ...credentials },
+      "refresh",
+      {
+        grant_type: "refresh_token",
+        refresh_token: refreshToken,
+        ...(credentials.redirectUri ? { redirect_uri: credentials.redirectUri } : {}),
+      },
+      deadline,
+    );
 }
+
+const SCOPE_NAME = /^[A-Z][A-Z_]{0,63}$/;
+const DATACENTER_ONLY = `is for Bitbucket Data Center: set "serverUrl" to use it.`;
+
+/**
+ * Bitbucket Data Center: picked by `serverUrl`. Its own options are the instance, the Lucia provider
+ * id, the scopes and its rules.
+ */
+export const datacenter: EditionDefinition<BitbucketDataCenterUser, BitbucketDataCenterAccess> = {
+  picks: (options) => options.serverUrl !== undefined,
+  ownOptions: {
+    providerId: `option "providerId" ${DATACENTER_ONLY}`,
+    scope: `option "scope" ${DATACENTER_ONLY}`,
+  },
+  ownRules: Object.fromEntries(
+    ["projects", "permission"].map((key) => [
+      key,
+      `option "allow.${key}" is for Bitbucket Data Center: set "serverUrl", or use "allow.workspaces" on Cloud.`,
+    ]),
+  ),
+  resolve(options, fail) {
+    const serverUrl = resolveServerUrl(options.serverUrl, fail);
+    const providerId = optional(
+      options,
+      "providerId",
+      "bitbucket-datacenter",
+      (v) => typeof v === "string" && PROVIDER_ID.test(v) && v !== "bitbucket",
+      'letters, digits, "-" and "_" (not "bitbucket", which is Bitbucket Cloud\'s provider id)',
+      fail,
+    );
+    const allow = options.allow === undefined ? null : resolveDataCenterAllow(options.allow, fail);
+    const scope = optional<readonly string[]>(
+      options,
+      "scope",
+      ["PUBLIC_REPOS"],
+      (v) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string" && SCOPE_NAME.test(s)),
+      'a non-empty array of Data Center scope names such as ["PUBLIC_REPOS"] or ["REPO_READ"]',
+      fail,
+    );
+    // The gate reads projects and repositories, which PUBLIC_REPOS alone does not show when private.
+    const needed = allow && !scope.includes("REPO_READ") ? ["REPO_READ"] : [];
+    const login = { serverUrl, providerId, scope: [...scope, ...needed], allow };
+    return {
+      providerId,
+      grant: grantOf({ serverUrl, providerId }),
+      issuer: ["datacenter", serverUrl, providerId],
+      rules: allow && {
+        fingerprint: rulesFingerprint(allow),
+        ask: (accessToken, deadline) => checkDataCenterAccess(serverUrl, allow, accessToken, deadline),
+      },
+      login: (auth, credentials) => createDataCenterEdition(auth, { ...login, ...credentials }),
+      refresher: (credentials) => createDataCenterRefresh(serverUrl, credentials),
+    };
+  },
+};
 
 /**
  * Bitbucket Data Center as the routes see it: an authorization code with PKCE (S256) every time,
