@@ -14,19 +14,17 @@ export {
 } from "./recheck/check-access.js";
 export type { BitbucketAccess, BitbucketWorkspace } from "./editions/cloud/access.js";
 export type { BitbucketAllow, BitbucketWorkspaceRole } from "./editions/cloud/allow.js";
-export type { FetchBitbucket } from "./editions/edition.js";
+export type { BitbucketProviderUserAuth, FetchBitbucket } from "./editions/edition.js";
 export type { BitbucketDataCenterAccess } from "./editions/datacenter/access.js";
 export type { BitbucketDataCenterAllow, BitbucketDataCenterPermission } from "./editions/datacenter/allow.js";
 export type { BitbucketDataCenterUser } from "./editions/datacenter/identity.js";
+export type { BitbucketRouterOptions, BitbucketDataCenterRouterOptions } from "./config/options.js";
 export type {
-  BitbucketRouterOptions,
-  BitbucketDataCenterRouterOptions,
   BitbucketRouterHooks,
-  BitbucketProviderUserAuth,
   BitbucketLoginContext,
   BitbucketAuthorizeContext,
   BitbucketSuccessContext,
-} from "./config/options.js";
+} from "./config/hooks.js";
 export type { BitbucketUser, BitbucketTokens, BitbucketUserAuth } from "@lucia-auth/oauth/providers";
 export {
   bitbucketAccessGuard,

@@ -8,13 +8,10 @@ import { createLinkHandler } from "./routes/link.js";
 import { createLoginHandler } from "./routes/login.js";
 import { createLogoutHandler } from "./routes/logout.js";
 import { checkMount } from "./config/mount-check.js";
-import type {
-  BitbucketDataCenterRouterOptions,
-  BitbucketRouterOptions,
-  ResolvedHooks,
-  ResolvedOptions,
-} from "./config/options.js";
-import { resolveHooks, resolveOptions } from "./config/resolve-options.js";
+import type { BitbucketDataCenterRouterOptions, BitbucketRouterOptions } from "./config/options.js";
+import type { ResolvedHooks, ResolvedOptions } from "./config/resolved.js";
+import { resolveHooks } from "./config/resolve-hooks.js";
+import { resolveOptions } from "./config/resolve-options.js";
 import { createStateCookie } from "./state/state-cookie.js";
 
 /**

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import signature from "cookie-signature";
 import request from "supertest";
 import { resolveOptions } from "../src/config/resolve-options.js";
-import { encodePending, stateCookieName } from "../src/state/state-cookie.js";
+import { encodePending, stateCookieName } from "../src/state/state-value.js";
 import { DEFAULT_FAKE_DATACENTER_CLIENT } from "../src/testing/index.js";
 import { COOKIE_SECRET, STATE_COOKIE } from "./helpers/harness.js";
 import {

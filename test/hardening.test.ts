@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import request from "supertest";
 import signature from "cookie-signature";
-import { sessionTag } from "../src/state/state-cookie.js";
+import { sessionTag } from "../src/state/state-value.js";
 import {
   approvedCallback,
   COOKIE_SECRET,

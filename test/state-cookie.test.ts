@@ -8,13 +8,8 @@ import request from "supertest";
 import { BitbucketAuthError } from "../src/index.js";
 import type { BitbucketRouterOptions } from "../src/config/options.js";
 import { resolveOptions } from "../src/config/resolve-options.js";
-import {
-  createStateCookie,
-  encodePending,
-  sameSecret,
-  sessionTag,
-  stateCookieName,
-} from "../src/state/state-cookie.js";
+import { createStateCookie } from "../src/state/state-cookie.js";
+import { encodePending, sameSecret, sessionTag, stateCookieName } from "../src/state/state-value.js";
 import { STATE_COOKIE } from "./helpers/harness.js";
 
 const SECRETS = ["new-secret", "old-secret"];

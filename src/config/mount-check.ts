@@ -1,6 +1,6 @@
 import { BitbucketAuthError } from "../errors/errors.js";
 import { log } from "../util/log.js";
-import type { ResolvedOptions } from "./options.js";
+import type { ResolvedOptions } from "./resolved.js";
 
 /**
  * Compares where the router is mounted (`req.baseUrl` at its first request) with the prefix that

@@ -1,14 +1,16 @@
 import { createHash } from "node:crypto";
-import type { Auth, GlobalDatabaseSessionAttributes, GlobalDatabaseUserAttributes } from "lucia";
-import type {
-  BitbucketDataCenterRouterOptions,
-  BitbucketRouterHooks,
-  BitbucketRouterOptions,
-  ResolvedHooks,
-  ResolvedOptions,
-} from "./options.js";
+import type { Auth } from "lucia";
+import type { BitbucketDataCenterRouterOptions, BitbucketRouterOptions } from "./options.js";
+import type { ResolvedOptions } from "./resolved.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
-import { optional as optionalOf, requiredString as requiredOf } from "../util/validators.js";
+import {
+  isPath,
+  isTarget,
+  isWholeMs,
+  optional as optionalOf,
+  requiredString as requiredOf,
+} from "../util/validators.js";
+import { resolveStateCookie } from "./state-cookie-options.js";
 import { isTokenStore, legacyStoreProblem } from "../tokens/token-store.js";
 import { EDITION_OPTIONS, selectEdition } from "../editions/select.js";
 
@@ -46,7 +48,6 @@ const REMOVED: Readonly<Record<string, string>> = {
   linkAccounts:
     'option "linkAccounts" was removed in 0.2: an ordinary login never links any more. Link on purpose with a POST to "linkPath" (default "/login/bitbucket/link") while signed in.',
 };
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function fail(message: string): never {
   throw new TypeError(`bitbucketRouter: ${message}`);
@@ -61,11 +62,6 @@ const optional = <T>(
   check: (v: unknown) => boolean,
   what: string,
 ): T => optionalOf(options, name, fallback, check, what, fail);
-
-export const isPath = (v: unknown) =>
-  typeof v === "string" && /^\/[^\s?#\\]*$/.test(v) && !v.startsWith("//");
-export const isTarget = (v: unknown) =>
-  typeof v === "string" && (isPath(v.split(/[?#]/)[0]) || /^https?:\/\/[^\s]+$/i.test(v));
 
 /**
  * Checks the options once, when the router is built, and fills in every default.
@@ -148,22 +144,9 @@ export function resolveOptions<_Auth extends Auth>(
   );
   const selected = selectEdition(options, fail);
   const { bitbucket } = selected;
-  // Below one second is almost surely seconds given by mistake (600 for ten minutes): every state
-  // cookie would be born expired and every login fail with nothing to say why.
-  const isMs = (max: number) => (v: unknown) =>
-    typeof v === "number" && Number.isInteger(v) && v >= 1000 && v <= max;
-  const secure = redirect.protocol === "https:";
-  const cookieName = optional(
-    options,
-    "stateCookieName",
-    "bitbucket_oauth_state",
-    (v) => typeof v === "string" && COOKIE_NAME.test(v) && !v.startsWith("__"),
-    'a valid cookie name (without a "__Host-" or "__Secure-" prefix, which is added on https)',
-  );
-  // The routes that read or write the state cookies share this path: the mount prefix (what
-  // redirectUri's path has before callbackPath) plus the routes' common leading segments.
+  // What redirectUri's path has before callbackPath: the prefix the router must be mounted under.
   const mount = redirect.pathname.slice(0, redirect.pathname.length - callbackPath.length);
-  const shared = mount + commonPath(loginPath, [callbackPath, ...(linkPath ? [linkPath] : [])]);
+  const stateCookie = resolveStateCookie(options, redirect, mount, [loginPath, callbackPath, linkPath], fail);
 
   return {
     provider: { clientId, clientSecret, redirectUri },
@@ -184,24 +167,12 @@ export function resolveOptions<_Auth extends Auth>(
         : typeof cookieSecret === "string"
           ? [cookieSecret]
           : [...cookieSecret],
-    stateCookie: {
-      // __Host-: Secure, Path=/ and no Domain, so no sibling subdomain or plain-http page can set it.
-      name: secure ? `__Host-${cookieName}` : cookieName,
-      path: secure ? "/" : shared || "/",
-      secure,
-      maxAge: optional(
-        options,
-        "stateMaxAge",
-        600_000,
-        isMs(3_600_000),
-        "a whole number of milliseconds (not seconds), from 1000 to 3600000",
-      ),
-    },
+    stateCookie,
     timeout: optional(
       options,
       "timeout",
       10_000,
-      isMs(120_000),
+      isWholeMs(120_000),
       "a whole number of milliseconds (not seconds), from 1000 to 120000",
     ),
     // The edition and instance are part of it: a Cloud state is refused at a Data Center callback,
@@ -238,37 +209,4 @@ function tokenStore(value: unknown): ResolvedOptions["tokens"] {
   const problem = legacyStoreProblem(value);
   if (problem) fail(`option "tokens": ${problem}`);
   return value;
-}
-
-/** The longest run of whole leading segments that the paths share, e.g. "/login/bitbucket". */
-function commonPath(first: string, others: readonly string[]): string {
-  const segments = first.split("/").slice(1);
-  const rest = others.map((p) => p.split("/").slice(1));
-  const differs = segments.findIndex((segment, i) => rest.some((other) => other[i] !== segment));
-  return segments
-    .slice(0, differs === -1 ? segments.length : differs)
-    .map((s) => `/${s}`)
-    .join("");
-}
-
-/**
- * The hooks with their defaults, typed by the edition's user and access. Their types were checked
- * with the other options, by `resolveOptions`.
- */
-export function resolveHooks<_Auth extends Auth, BbUser, Access>(
-  hooks: BitbucketRouterHooks<_Auth, BbUser, Access>,
-): ResolvedHooks<_Auth, BbUser, Access> {
-  const getUserAttributes = hooks.getUserAttributes ?? (() => ({}) as GlobalDatabaseUserAttributes);
-  return {
-    authorize: hooks.authorize,
-    // The default creation is the provider's createUser with the attributes hook's columns.
-    createUser:
-      hooks.createUser ??
-      (async (context) =>
-        context.bitbucketUserAuth.createUser({
-          attributes: await getUserAttributes(context.bitbucketUser, context),
-        })),
-    getSessionAttributes: hooks.getSessionAttributes ?? (() => ({}) as GlobalDatabaseSessionAttributes),
-    onSuccess: hooks.onSuccess,
-  };
 }

@@ -1,5 +1,5 @@
 import { BitbucketAuthError } from "../errors/errors.js";
-import type { Deadline } from "./upstream.js";
+import type { Deadline } from "./deadline.js";
 
 export function timeoutError(ms: number): BitbucketAuthError {
   return new BitbucketAuthError("BITBUCKET_TIMEOUT", `Bitbucket did not answer within ${ms} ms.`);

@@ -1,7 +1,8 @@
 import type { Auth, User } from "lucia";
 import { BitbucketAuthError, asAuthError } from "../errors/errors.js";
 import { log } from "../util/log.js";
-import type { BitbucketLoginContext, ResolvedHooks } from "../config/options.js";
+import type { BitbucketLoginContext } from "../config/hooks.js";
+import type { ResolvedHooks } from "../config/resolved.js";
 
 /** Who this login signs in, and how they came to be. */
 export interface ResolvedUser {

@@ -3,7 +3,8 @@ import type { ProviderUserAuth } from "@lucia-auth/oauth";
 import type { AccessVerdict, FetchBitbucket } from "../editions/edition.js";
 import { BitbucketAuthError, asAuthError } from "../errors/errors.js";
 import { log } from "../util/log.js";
-import type { BitbucketLoginContext, ResolvedHooks, ResolvedOptions } from "../config/options.js";
+import type { BitbucketLoginContext } from "../config/hooks.js";
+import type { ResolvedHooks, ResolvedOptions } from "../config/resolved.js";
 
 /**
  * Runs the app's `authorize` hook after `allow` held (the callback calls it only when the app has

@@ -4,12 +4,13 @@ import type { AccessVerdict, Edition } from "../editions/edition.js";
 import { BitbucketAuthError } from "../errors/errors.js";
 import type { FailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
-import type { ResolvedOptions } from "../config/options.js";
+import type { ResolvedOptions } from "../config/resolved.js";
 import { redirect } from "../util/redirect.js";
 import { safeReturnTo } from "../state/return-to.js";
 import { isSameOrigin } from "./same-origin.js";
 import { currentSession } from "../lucia/session.js";
-import { sessionTag, type StateCookie } from "../state/state-cookie.js";
+import { sessionTag } from "../state/state-value.js";
+import { type StateCookie } from "../state/state-cookie.js";
 
 /**
  * `POST <linkPath>`: the only way a Bitbucket account gets linked to an existing user. It must come

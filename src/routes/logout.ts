@@ -3,7 +3,7 @@ import type { Auth } from "lucia";
 import { BitbucketAuthError } from "../errors/errors.js";
 import type { FailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
-import type { ResolvedOptions } from "../config/options.js";
+import type { ResolvedOptions } from "../config/resolved.js";
 import { endSession } from "../lucia/session.js";
 import { redirect } from "../util/redirect.js";
 import { isSameOrigin } from "./same-origin.js";

@@ -1,33 +1,21 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, Response, CookieOptions } from "express";
 import signature from "cookie-signature";
 import { cookiePairs } from "./cookie-header.js";
 import { BitbucketAuthError } from "../errors/errors.js";
-import type { ResolvedOptions } from "../config/options.js";
+import type { ResolvedOptions } from "../config/resolved.js";
+import {
+  decodePending,
+  encodePending,
+  routerMark,
+  sameSecret,
+  stateTag,
+  type PendingLogin,
+} from "./state-value.js";
 import { createUsedStates } from "./used-states.js";
 
 // cookie-parser's additions to the request; typed here so the package needs no @types/cookie-parser.
 type ParsedRequest = Request & { secret?: string; signedCookies?: Record<string, unknown> };
 type CookiePairs = ReturnType<typeof cookiePairs>;
-
-/** What a state cookie carries, signed: the OAuth state, where to land, when, and for a link, whose session. */
-export interface PendingLogin {
-  readonly state: string;
-  readonly returnTo: string | null;
-  readonly issuedAt: number;
-  /** For a link flow, {@link sessionTag} of the session that asked for it; `null` for a login. */
-  readonly link: string | null;
-  /**
-   * Which router issued it ({@link ResolvedOptions.stateIssuer}): a state is only good at the
-   * callback of a router with the same client, redirect URI and link setting.
-   */
-  readonly issuer: string;
-  /**
-   * The PKCE verifier of this login (Data Center), which never travels in a URL; absent or `null`
-   * where the edition has no PKCE (Cloud).
-   */
-  readonly codeVerifier?: string | null;
-}
 
 /** Issues and consumes the signed, one-time state cookies. Built once per router. */
 export interface StateCookie {
@@ -52,7 +40,9 @@ export const MAX_STATE_COOKIES = 5;
 /** What {@link stateCookieName} puts after a router's mark: 6 base64url characters, nothing else. */
 const TAG = /^[A-Za-z0-9_-]{6}$/;
 
-export function createStateCookie(options: ResolvedOptions): StateCookie {
+export function createStateCookie(
+  options: Pick<ResolvedOptions, "stateCookie" | "stateIssuer" | "cookieSecrets">,
+): StateCookie {
   const { name: stem, path, secure, maxAge } = options.stateCookie;
   const issuer = options.stateIssuer;
   const clearAttributes: CookieOptions = { httpOnly: true, sameSite: "lax", secure, path };
@@ -117,7 +107,7 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
   const pendingNames = (pairs: CookiePairs) => [...new Set(pairs.flatMap(([n]) => (isOurs(n) ? [n] : [])))];
   /** A read cookie as the login it holds; it throws the code a cookie that is not validly ours gets. */
   const verify = (value: string | false, now: number): PendingLogin => {
-    const pending = value === false ? undefined : decode(value);
+    const pending = value === false ? undefined : decodePending(value);
     if (!pending) throw new BitbucketAuthError("STATE_COOKIE_INVALID");
     if (!sameSecret(issuer, pending.issuer)) throw OTHER_ROUTER();
     const age = now - pending.issuedAt;
@@ -191,65 +181,4 @@ export function createStateCookie(options: ResolvedOptions): StateCookie {
       return pending;
     },
   };
-}
-
-/**
- * The cookie of one login: the stem, then a mark of the router that issued it and a short hash of
- * its state (`bitbucket_oauth_state.Ab3dXy3…`, 10 characters after the dot). The mark gives each
- * router its own cookies, so routers in one app (Cloud and Data Center, say) never count or drop
- * each other's logins.
- */
-export function stateCookieName(stem: string, issuer: string, state: string): string {
-  return `${stem}.${routerMark(issuer)}${stateTag(state)}`;
-}
-
-const routerMark = (issuer: string) => createHash("sha256").update(issuer).digest("base64url").slice(0, 4);
-const stateTag = (state: string) => createHash("sha256").update(state).digest("base64url").slice(0, 6);
-
-/** A short, one-way tag of a session id: the state cookie names the session without carrying it. */
-export function sessionTag(sessionId: string): string {
-  return createHash("sha256").update(sessionId).digest("base64url").slice(0, 22);
-}
-
-/**
- * `state.issuedAt(base 36).returnTo(base64url).link.issuer.verifier(base64url)`: compact, since it
- * rides on the hot login start, and free of characters a cookie would have to escape (a PKCE
- * verifier may hold `.` and `~`). The signature covers all of it.
- */
-export function encodePending({
-  state,
-  issuedAt,
-  returnTo,
-  link,
-  issuer,
-  codeVerifier,
-}: PendingLogin): string {
-  const to = returnTo === null ? "" : Buffer.from(returnTo).toString("base64url");
-  const verifier = codeVerifier ? Buffer.from(codeVerifier).toString("base64url") : "";
-  return `${state}.${issuedAt.toString(36)}.${to}.${link ?? ""}.${issuer}.${verifier}`;
-}
-
-function decode(value: string): PendingLogin | undefined {
-  // Exactly six fields; `issued` is never empty (the pattern needs a character).
-  const fields = value.split(".");
-  if (fields.length !== 6) return undefined;
-  const [state, issued, returnTo, link, issuer, verifier] = fields as Six;
-  if (!state || state.length > 256 || !/^[0-9a-z]{1,12}$/.test(issued)) return undefined;
-  return {
-    state,
-    issuedAt: parseInt(issued, 36),
-    returnTo: returnTo === "" ? null : Buffer.from(returnTo, "base64url").toString(),
-    link: link === "" ? null : link,
-    issuer,
-    codeVerifier: verifier === "" ? null : Buffer.from(verifier, "base64url").toString(),
-  };
-}
-type Six = [string, string, string, string, string, string];
-
-/** Constant-time equality of two strings (state, session tags). */
-export function sameSecret(expected: string, given: unknown): boolean {
-  if (typeof given !== "string") return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

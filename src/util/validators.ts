@@ -26,3 +26,18 @@ export function optional<T>(
   if (!check(value)) fail(`option "${name}" must be ${what}.`);
   return value as T;
 }
+
+/** A path of the app's own: `/` first, no `//`, no whitespace, `?`, `#` or `\`. */
+export const isPath = (v: unknown) =>
+  typeof v === "string" && /^\/[^\s?#\\]*$/.test(v) && !v.startsWith("//");
+
+/** Where a redirect may go: a path of the app's (a query or fragment allowed), or an absolute http(s) URL. */
+export const isTarget = (v: unknown) =>
+  typeof v === "string" && (isPath(v.split(/[?#]/)[0]) || /^https?:\/\/[^\s]+$/i.test(v));
+
+/**
+ * A whole number of milliseconds from 1000 to `max`. Below one second is almost surely seconds given
+ * by mistake (600 for ten minutes): a state cookie would be born expired, every call cut at once.
+ */
+export const isWholeMs = (max: number) => (v: unknown) =>
+  typeof v === "number" && Number.isInteger(v) && v >= 1000 && v <= max;

@@ -16,7 +16,7 @@ import {
 } from "../../src/testing/index.js";
 import { openDatabase, type AppDatabase } from "../../example-server/database.js";
 import { createAuth, type AppAuth } from "../../example-server/lucia.js";
-import { encodePending, stateCookieName, type PendingLogin } from "../../src/state/state-cookie.js";
+import { encodePending, stateCookieName, type PendingLogin } from "../../src/state/state-value.js";
 import { resolveOptions } from "../../src/config/resolve-options.js";
 
 /** The grant under which a Cloud router stores a user's tokens. */

@@ -1,0 +1,156 @@
+import type { Auth } from "lucia";
+import type { AccessVerdict } from "../editions/edition.js";
+import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
+import { createDeadline, type Deadline } from "../http/upstream.js";
+import { toStoredTokens, type BitbucketStoredTokens } from "../tokens/token-store.js";
+import { log } from "../util/log.js";
+import type { GuardConfig } from "./guard-config.js";
+
+// Bitbucket could not answer: the only failures that may keep a session, and only up to maxStale.
+const OUTAGES: ReadonlySet<BitbucketAuthErrorCode> = new Set([
+  "BITBUCKET_UNAVAILABLE",
+  "BITBUCKET_RATE_LIMITED",
+  "BITBUCKET_TIMEOUT",
+]);
+// A token a few seconds from expiry is refreshed first: it could expire on its way to Bitbucket.
+const EXPIRY_MARGIN_MS = 30_000;
+// Another instance that rotated the refresh token first may not have saved the new one yet.
+const REREAD_DELAYS_MS = [0, 50, 150, 300, 500];
+
+/** Whether a user keeps their sessions, and until when that holds; or why not. */
+export type Verdict =
+  { readonly keep: true; readonly until: number } | { readonly keep: false; readonly why: string };
+
+/** One guard's check of one user, and the token-store calls it makes, each under the timeout. */
+export interface UserCheck {
+  /** The verdict on a user's stored tokens and rules, refreshing them first when they expired. */
+  check(userId: string, now: number): Promise<Verdict>;
+  /** Runs a token-store call under a deadline; a failure or a hang is `TOKEN_STORE_FAILED`. */
+  store<T>(deadline: Deadline, run: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * The verdict policy: a check made recently for these rules stands; otherwise the rules are asked
+ * with the stored token (refreshed when it expired, or once when Bitbucket rejects it). An outage
+ * keeps the session up to `maxStale` after the last check that held; everything else fails closed.
+ */
+export function createUserCheck(auth: Auth, config: GuardConfig): UserCheck {
+  const { interval, maxStale, timeout, tokens, ask, rules, refreshTokens, grant, providerId, skew } = config;
+  // Every store call is bounded by the timeout too: a hung database fails the request, coded.
+  const store = async <T>(deadline: Deadline, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await deadline.race((async () => run())());
+    } catch (err) {
+      const late = err instanceof BitbucketAuthError && err.code === "BITBUCKET_TIMEOUT";
+      throw new BitbucketAuthError(
+        "TOKEN_STORE_FAILED",
+        late ? `The token store did not answer within ${timeout} ms.` : undefined,
+        { cause: err },
+      );
+    }
+  };
+
+  const refresh = async (
+    userId: string,
+    current: BitbucketStoredTokens,
+    deadline: Deadline,
+  ): Promise<BitbucketStoredTokens> => {
+    try {
+      const fresh = await refreshTokens(current.refreshToken, deadline);
+      const next = toStoredTokens(fresh, Date.now(), current.checkedAt, current.checkedRules);
+      // Saved before anything else can fail: the old refresh token is spent.
+      await store(deadline, () => tokens.save(userId, grant, next));
+      log("guard: refreshed the tokens of a user");
+      return next;
+    } catch (err) {
+      if (!(err instanceof BitbucketAuthError) || err.code !== "REFRESH_TOKEN_INVALID") throw err;
+      // Another instance may have rotated it already: its new tokens are (or soon are) in the store.
+      for (const delay of REREAD_DELAYS_MS) {
+        // The waits only give another instance time to save what it rotated; their length is not
+        // observable without a timed test (the two-instance PostgreSQL test races them for real).
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: see above.
+        if (delay > 0) await deadline.race(new Promise((resolve) => setTimeout(resolve, delay)));
+        const reread = await store(deadline, () => tokens.get(userId, grant));
+        if (reread && reread.refreshToken !== current.refreshToken) {
+          log("guard: the refresh token was rotated elsewhere; using the stored one");
+          return reread;
+        }
+      }
+      throw err;
+    }
+  };
+
+  // A user with no key of this Bitbucket never signed in through it: not this guard's to check.
+  const isOurs = async (userId: string, deadline: Deadline): Promise<boolean> =>
+    (await store(deadline, () => auth.getAllUserKeys(userId))).some((key) => key.providerId === providerId);
+
+  const check = async (userId: string, now: number): Promise<Verdict> => {
+    const deadline = createDeadline(timeout);
+    try {
+      const stored = await store(deadline, () => tokens.get(userId, grant));
+      if (!stored) {
+        if (!(await isOurs(userId, deadline))) return { keep: true, until: now + interval };
+        return { keep: false, why: "no stored Bitbucket tokens for this user" };
+      }
+      return await recheck(userId, stored, now, deadline);
+    } finally {
+      deadline.end();
+    }
+  };
+
+  const recheck = async (
+    userId: string,
+    stored: BitbucketStoredTokens,
+    now: number,
+    deadline: Deadline,
+  ): Promise<Verdict> => {
+    // Trusted only for these rules, and only when not stamped ahead of this clock.
+    const checkedAt = stored.checkedRules === rules && stored.checkedAt - now <= skew ? stored.checkedAt : 0;
+    // Checked recently, perhaps by another instance or at the login itself.
+    // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
+    if (now - checkedAt < interval) return { keep: true, until: checkedAt + interval };
+    const askWith = (t: BitbucketStoredTokens): Promise<AccessVerdict> => ask(t.accessToken, deadline);
+    try {
+      let current = stored;
+      let refreshed = false;
+      // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
+      if (current.accessTokenExpiresAt - EXPIRY_MARGIN_MS <= now) {
+        current = await refresh(userId, current, deadline);
+        refreshed = true;
+      }
+      let access: AccessVerdict;
+      try {
+        access = await askWith(current);
+      } catch (err) {
+        // Expired early or revoked: one refresh, then the answer counts, whatever it is.
+        if (refreshed || !(err instanceof BitbucketAuthError) || err.code !== "BITBUCKET_TOKEN_REJECTED")
+          throw err;
+        current = await refresh(userId, current, deadline);
+        access = await askWith(current);
+      }
+      // checkAccess always gives a refusal's reason; the fallback only keeps the cause from being empty.
+      // Stryker disable next-line StringLiteral: see above.
+      if (!access.allowed) return { keep: false, why: access.reason ?? "the allow rules no longer hold" };
+      const at = Date.now();
+      await store(deadline, () =>
+        tokens.save(userId, grant, { ...current, checkedAt: at, checkedRules: rules }),
+      );
+      return { keep: true, until: at + interval };
+    } catch (err) {
+      if (err instanceof BitbucketAuthError && err.code === "TOKEN_STORE_FAILED") throw err;
+      // Every failure below is a BitbucketAuthError; the label only names a future slip in the cause.
+      // Stryker disable next-line StringLiteral: see above.
+      const code = err instanceof BitbucketAuthError ? err.code : "UNEXPECTED";
+      if (err instanceof BitbucketAuthError && OUTAGES.has(err.code)) {
+        const limit = checkedAt + maxStale;
+        log("guard: Bitbucket could not answer the check (%s)", code);
+        // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
+        if (now < limit) return { keep: true, until: Math.min(now + interval, limit) };
+        return { keep: false, why: `Bitbucket could not be asked for longer than maxStale (${code})` };
+      }
+      return { keep: false, why: `the check failed with ${code}` };
+    }
+  };
+
+  return { check, store };
+}
