@@ -36,7 +36,7 @@ export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
   options: BitbucketDataCenterRouterOptions<_Auth>,
 ): RequestHandler;
-// Cloud's signature last: it is the one `Parameters<typeof bitbucketRouter>` reads, as before.
+// Cloud's signature last: it is the one `Parameters<typeof bitbucketRouter>` reads.
 export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
   options: BitbucketRouterOptions<_Auth>,

@@ -27,8 +27,8 @@ const tooLarge = () =>
  * Why not `response.text()` or `.json()`: Node's fetch (undici) passes our signal on to its own
  * copy of the request through a weak reference. Once a garbage collection has run after an
  * answer's head arrived, aborting our signal no longer reaches the body (nodejs/undici#3644), and
- * a stalled body then held the call, and its socket, for good. CI saw it; test/red-team.test.ts
- * (finding 5) collects garbage while a body stalls.
+ * a stalled body then holds the call, and its socket, for good. test/red-team.test.ts collects
+ * garbage while a body stalls.
  *
  * With `keepPartial` (an error body, read only for its short `error` field), a reset mid-body
  * gives what arrived. Without it (an answer), the reset is thrown: a half-read answer is never

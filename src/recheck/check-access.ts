@@ -44,7 +44,7 @@ export interface CheckBitbucketDataCenterAccessOptions {
  * // Data Center: the same, with serverUrl and its rules.
  * await checkBitbucketAccess({ accessToken, serverUrl, allow: { projects: ["ENG"] } });
  */
-// Cloud's signature last: it is the one `Parameters<typeof checkBitbucketAccess>` reads, as before.
+// Cloud's signature last: it is the one `Parameters<typeof checkBitbucketAccess>` reads.
 export async function checkBitbucketAccess(
   options: CheckBitbucketDataCenterAccessOptions,
 ): Promise<BitbucketDataCenterAccess>;

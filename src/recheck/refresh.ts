@@ -80,7 +80,7 @@ export interface RefreshedBitbucketTokens<Access = BitbucketAccess> {
 export async function refreshBitbucketTokens(
   options: RefreshBitbucketDataCenterTokensOptions,
 ): Promise<RefreshedBitbucketTokens<BitbucketDataCenterAccess>>;
-// Cloud's signature last: it is the one `Parameters<typeof refreshBitbucketTokens>` reads, as before.
+// Cloud's signature last: it is the one `Parameters<typeof refreshBitbucketTokens>` reads.
 export async function refreshBitbucketTokens(
   options: RefreshBitbucketTokensOptions,
 ): Promise<RefreshedBitbucketTokens>;

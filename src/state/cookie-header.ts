@@ -4,7 +4,7 @@
  *
  * Why not `trim()`: Node reads header bytes as latin1, so a raw 0xA0 byte arrives as U+00A0, which
  * `trim()` removes. A browser treats `\xA0__Host-x` as an ordinary cookie that a sibling subdomain
- * may set; trimmed, it would pass for the `__Host-` cookie (the red team's finding 1). Names are
+ * may set; trimmed, it would pass for the `__Host-` cookie. Names are
  * therefore compared byte for byte, after stripping exactly what the grammar allows.
  */
 export function cookiePairs(header: string | undefined): [name: string, value: string][] {

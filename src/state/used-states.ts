@@ -2,7 +2,7 @@
  * The states this router instance has already taken to a callback, each kept until its cookie
  * would have expired anyway. Why: the state cookie is cleared at the callback, but a script can
  * replay it with any number of made-up codes, and each would cost a token request with the app's
- * credentials, against Bitbucket's per-consumer rate limit (the red team's finding 4). With this
+ * credentials, against Bitbucket's per-consumer rate limit. With this
  * memory, one state cookie buys one token request per instance.
  *
  * Bounded: at most `limit` entries, oldest first out, so a flood of logins cannot grow the heap.

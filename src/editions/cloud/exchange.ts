@@ -18,7 +18,7 @@ const USER_URL = `${API_ORIGIN}/2.0/user`;
  * need only the access token.
  *
  * Why not the provider's own method: it fetches with no signal and follows redirects, so a stalled
- * or trickling answer kept its socket open long after the deadline (the red team's finding 5), and
+ * or trickling answer would keep its socket open long after the deadline, and
  * a 307 could send the code elsewhere. Here every request runs under the callback's deadline.
  */
 export function createCodeExchange<_Auth extends Auth>(
