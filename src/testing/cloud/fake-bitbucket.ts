@@ -1,18 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { startFakeServer, wait } from "../shared/fake-server.js";
 import { api } from "./fake-api.js";
 import { authorize, token, type FakeContext } from "./fake-endpoints.js";
 import { control } from "../http/fake-control.js";
 import { json, readBody } from "../http/fake-http.js";
 import { FakeStore } from "./fake-store.js";
 import { applyFault, takeFault, type FaultBox } from "./fake-faults.js";
-import type {
-  FakeBitbucket,
-  FakeBitbucketOptions,
-  FakeDecision,
-  FakeEndpoint,
-  FakeRequest,
-} from "./fake-types.js";
+import type { FakeBitbucket, FakeBitbucketOptions, FakeDecision, FakeEndpoint } from "./fake-types.js";
 
 /** The workspace the default user owns: slug `fake-team`, name "Fake Team". */
 export const DEFAULT_FAKE_WORKSPACE = {
@@ -132,45 +126,24 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     return api(store, req, res, endpoint, url);
   };
 
-  // Requests whose answer is still open: a stalled body counts until the client hangs up.
-  let open = 0;
-  let idle: (() => void)[] = [];
-  const requests: FakeRequest[] = [];
-  const server = createServer((req, res) => {
-    if (!(req.url ?? "").startsWith("/_fake/")) {
-      const entry = {
-        method: req.method ?? "GET",
-        url: req.url ?? "/",
-        receivedAt: performance.now(),
-        answeredAt: null as number | null,
-      };
-      requests.push(entry);
-      res.once("close", () => void (entry.answeredAt = performance.now()));
-    }
-    open++;
-    res.once("close", () => {
-      if (--open > 0) return;
-      for (const resolve of idle) resolve();
-      idle = [];
-    });
-    handle(req, res).catch(() => {
-      if (!res.headersSent) json(res, 500, { type: "error", error: { message: "Something went wrong" } });
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const server = await startFakeServer(options, handle, (res) =>
+    json(res, 500, { type: "error", error: { message: "Something went wrong" } }),
+  );
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: server.origin,
     hits,
-    requests,
+    requests: server.requests,
     addUser: (account) => store.addUser(account),
     setDefaultUser,
+    approveAs: (id) => {
+      setDefaultUser(id);
+      // Back to how the fake started (or "auto", when it started denying).
+      const initial = options.decision ?? "auto";
+      if (decision === "deny") decision = initial === "deny" ? "auto" : initial;
+    },
+    deny: () => setDecision("deny"),
+    clearFaults: () => void (faults.current = []),
     setWorkspaceRole,
     setLatency: (ms) => void (latencyMs = ms),
     setDecision,
@@ -180,14 +153,9 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
         : []),
     expireAccessTokens: () => store.expireAccessTokens(),
     revokeGrants: (id) => store.revokeGrants(user(id).uuid),
-    openRequests: () => open,
-    whenNoOpenRequests: () =>
-      open === 0 ? Promise.resolve() : new Promise<void>((resolve) => void idle.push(resolve)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    openRequests: server.openRequests,
+    whenNoOpenRequests: server.whenNoOpenRequests,
+    close: server.close,
   };
 }
 
@@ -218,15 +186,4 @@ function routeOf(method: string, path: string): { endpoint: FakeEndpoint; allowe
   if (!route) return undefined;
   const [, endpoint, allowed] = route;
   return { endpoint, allowed: method === allowed ? "" : allowed };
-}
-
-/** Waits like a distant server, but ends early when the client gives up, leaving no timer behind. */
-function wait(ms: number, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    res.once("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

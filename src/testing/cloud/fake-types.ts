@@ -1,3 +1,5 @@
+import type { FakeServerRequest } from "../shared/fake-server.js";
+
 /** A Bitbucket account of the fake. Only `uuid` is required; the rest gets plausible defaults. */
 export interface FakeBitbucketUser {
   /** Stable id with braces, e.g. `"{768f8c62-7f2a-4914-bf33-3f412fc1d3a4}"`. */
@@ -113,7 +115,17 @@ export interface FakeBitbucket {
   readonly url: string;
   /** Adds (or replaces, by uuid) an account. */
   addUser(user: FakeBitbucketUser): void;
-  /** Makes this account (by uuid or nickname) the one that approves next. */
+  /**
+   * Makes this account (by uuid or nickname) the one that approves the next authorizations, and
+   * ends a `deny()`: the same call as on the Data Center fake.
+   */
+  approveAs(uuidOrNickname: string): void;
+  /** The next authorizations are denied (`error=access_denied`), until `approveAs`. */
+  deny(): void;
+  /**
+   * Makes this account (by uuid or nickname) the one that approves next.
+   * @deprecated Use {@link FakeBitbucket.approveAs}, the name both fakes share.
+   */
   setDefaultUser(uuidOrNickname: string): void;
   /**
    * Sets an account's role in a workspace (by slug), or removes the membership with `null`: the
@@ -123,8 +135,13 @@ export interface FakeBitbucket {
   setDecision(decision: FakeDecision): void;
   /** Changes `latencyMs` from now on. */
   setLatency(ms: number): void;
-  /** Injects a fault; `null` clears all. Faults with `times` expire after that many hits. */
+  /**
+   * Injects a fault (one per endpoint: a new one replaces it). Faults with `times` expire after that
+   * many hits. `null` clears all, as {@link FakeBitbucket.clearFaults} does (the name both fakes share).
+   */
   setFault(fault: FakeFault | null): void;
+  /** Clears every fault. */
+  clearFaults(): void;
   /** Expires every access token issued so far (they answer 401 "Access token expired"). */
   expireAccessTokens(): void;
   /**
@@ -153,7 +170,7 @@ export interface FakeBitbucket {
 }
 
 /** One request the fake Bitbucket Cloud received. */
-export interface FakeRequest {
+export interface FakeRequest extends FakeServerRequest {
   readonly method: string;
   /** The path and query as sent. */
   readonly url: string;

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isControl, startFakeServer, wait } from "../shared/fake-server.js";
 import { readBody } from "../http/fake-http.js";
 import { dataCenterControl } from "./fake-dc-control.js";
 import { authorize, token } from "./fake-dc-oauth.js";
@@ -10,7 +10,6 @@ import type {
   FakeDataCenterEndpoint,
   FakeDataCenterFault,
   FakeDataCenterOptions,
-  FakeDataCenterRequest,
 } from "./fake-dc-types.js";
 
 const ALLOW: Readonly<Record<string, string>> = { authorize: "GET", token: "POST" };
@@ -68,44 +67,35 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
   const contextPath = (options.contextPath ?? "/bitbucket").replace(/\/+$/, "");
   const store = new FakeDataCenterStore(options.users ?? DEFAULT_FAKE_DATACENTER_USERS);
   const maxPageSize = options.maxPageSize ?? 1000;
-  const requests: FakeDataCenterRequest[] = [];
   let faults: FakeDataCenterFault[] = [];
   let latencyMs = options.latencyMs ?? 0;
   let base = "";
+  const hits: Record<FakeDataCenterEndpoint, number> = {
+    authorize: 0,
+    token: 0,
+    "application-properties": 0,
+    users: 0,
+    projects: 0,
+    repos: 0,
+  };
 
   // Filled in once the fake's object exists, which is before anyone knows its port.
   const controls: { current?: Parameters<typeof dataCenterControl>[0] } = {};
-  const server = createServer((req, res) => {
-    // Kept from arrival, before any latency: the times count a client's round trips.
-    const entry = {
-      method: req.method ?? "GET",
-      url: req.url ?? "/",
-      receivedAt: performance.now(),
-      answeredAt: null as number | null,
-    };
-    res.once("close", () => void (entry.answeredAt = performance.now()));
-    if (latencyMs > 0) {
-      // Ends early when the client gives up, so a closed fake leaves no timer behind.
-      const timer = setTimeout(() => handle(req, res, entry), latencyMs);
-      res.once("close", () => clearTimeout(timer));
-      return;
-    }
-    handle(req, res, entry);
-  });
-  const handle = (req: IncomingMessage, res: ServerResponse, entry: FakeDataCenterRequest): void => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://fake");
     // The fake's own controls (curl's, not a client's): outside the context path, and not logged.
     const c = controls.current;
-    if (url.pathname.startsWith("/_fake/") && c) {
-      return void readBody(req).then((body) => dataCenterControl(c, req, res, url, body));
-    }
-    requests.push(entry);
+    if (isControl(req) && c) return dataCenterControl(c, req, res, url, await readBody(req));
+    // Every other answer waits, ending early when the client gives up.
+    if (latencyMs > 0) await wait(latencyMs, res);
+    if (res.destroyed) return;
     if (contextPath && !url.pathname.startsWith(`${contextPath}/`))
       return void res.writeHead(404, { "Content-Type": "text/plain" }).end("Not under the context path");
     const path = url.pathname.slice(contextPath.length);
     const endpoint = endpointOf(path);
     const method = endpoint && Object.hasOwn(ALLOW, endpoint) ? ALLOW[endpoint] : "GET";
     if (req.method !== method) return void res.writeHead(405, { Allow: method ?? "GET" }).end();
+    if (endpoint) hits[endpoint]++;
     const fault = endpoint ? faults.find((f) => f.endpoint === endpoint) : undefined;
     if (fault?.times !== undefined) {
       faults = faults.flatMap((f) =>
@@ -117,7 +107,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     const user = isRest ? store.bearer(req.headers.authorization) : undefined;
     if (fault?.kind === "json") return send(res, { status: fault.status ?? 200, body: fault.body }, user);
     if (endpoint === "authorize") return authorize(store, url.searchParams, res);
-    if (endpoint === "token") return void token(store, req, res).catch(() => res.destroy());
+    if (endpoint === "token") return token(store, req, res).catch(() => void res.destroy());
     if (!isRest) return send(res, { status: 404, body: { errors: [] } }, undefined);
     send(
       res,
@@ -126,8 +116,10 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
       fault?.kind === "headers" ? fault : undefined,
     );
   };
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${contextPath}`;
+  const server = await startFakeServer({ port: options.port }, handle, (res) =>
+    res.writeHead(500, { "Content-Type": "text/plain" }).end("Internal error"),
+  );
+  base = `${server.origin}${contextPath}`;
 
   const byName = (name: string) => {
     const user = store.users.find((u) => u.name === name);
@@ -136,7 +128,10 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
   };
   const fake: FakeDataCenter = {
     url: base,
-    requests,
+    requests: server.requests,
+    hits,
+    openRequests: server.openRequests,
+    whenNoOpenRequests: server.whenNoOpenRequests,
     approveAs: (name) => void (store.approver = byName(name).id),
     deny: () => void (store.approver = "deny"),
     renameUser(id, change) {
@@ -156,11 +151,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     expireAccessTokens() {
       for (const grant of store.grants.values()) grant.expiresAt = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
   controls.current = fake;
   return fake;

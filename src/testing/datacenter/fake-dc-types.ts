@@ -1,3 +1,5 @@
+import type { FakeServerRequest } from "../shared/fake-server.js";
+
 /** A user of the fake Data Center. */
 export interface FakeDataCenterUser {
   readonly id: number;
@@ -49,7 +51,7 @@ export interface FakeDataCenterOptions {
 }
 
 /** One request the fake received, for tests that check where requests went. */
-export interface FakeDataCenterRequest {
+export interface FakeDataCenterRequest extends FakeServerRequest {
   readonly method: string;
   /** The path and query as sent, context path included. */
   readonly url: string;
@@ -63,8 +65,17 @@ export interface FakeDataCenterRequest {
 export interface FakeDataCenter {
   /** The base URL with its context path, e.g. `http://127.0.0.1:4321/bitbucket`: the `serverUrl`. */
   readonly url: string;
-  /** Every request received, in order. */
+  /** Every request received (not the `/_fake/` controls), in order. */
   readonly requests: readonly FakeDataCenterRequest[];
+  /** Counters of requests by endpoint, for assertions (as on the Cloud fake). */
+  readonly hits: Readonly<Record<FakeDataCenterEndpoint, number>>;
+  /**
+   * How many requests the fake is still answering: a stalled body counts until the client hangs
+   * up. For tests that no request (and so no socket) outlives its caller.
+   */
+  openRequests(): number;
+  /** Resolves as soon as {@link FakeDataCenter.openRequests} is 0 (at once when it already is). */
+  whenNoOpenRequests(): Promise<void>;
   /** Makes this user (by name) the one who approves the next authorizations. */
   approveAs(name: string): void;
   /** The next authorizations are denied (`error=access_denied`), until `approveAs`. */
