@@ -597,3 +597,37 @@ describe("construction, further", () => {
     );
   });
 });
+
+describe("a request the guard answered goes no further", () => {
+  it("reaches none of the app's routes after ACCESS_REVOKED or TOKEN_STORE_FAILED", async () => {
+    const real = memoryTokenStore();
+    let broken = false;
+    const tokens: BitbucketTokenStore = {
+      get: async (id, grant) => {
+        if (broken) throw new Error("disk on fire");
+        return real.get(id, grant);
+      },
+      save: (id, grant, t) => real.save(id, grant, t),
+      remove: (id, grant) => real.remove(id, grant),
+    };
+    let passed = 0;
+    h = await startHarness({
+      fake: ACCESS_FAKE,
+      router: { allow, tokens },
+      afterRouter: (app, auth) => {
+        app.use(bitbucketAccessGuard(auth, { allow, ...client, tokens, interval: 0 }));
+        app.use((_req, _res, next) => (passed++, next()));
+      },
+    });
+    const first = await signedIn(h);
+    const second = await signedIn(h);
+    const before = passed;
+    broken = true;
+    expect((await first.agent.get("/me")).status).toBe(500);
+    expect(passed).toBe(before);
+    broken = false;
+    h.fake.setWorkspaceRole("ada", "fake-team", null);
+    await revoked(second.agent);
+    expect(passed).toBe(before);
+  });
+});

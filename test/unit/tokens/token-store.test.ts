@@ -1,0 +1,30 @@
+// src/tokens/token-store.ts: the stored shape, with `checkedRules` only when there are rules.
+import { describe, expect, it } from "@jest/globals";
+import { storedTokensOf, toStoredTokens } from "../../../src/tokens/token-store.js";
+
+const answer = { accessToken: "a", refreshToken: "r", accessTokenExpiresIn: 7200 };
+
+describe("the stored shape of a token answer", () => {
+  it("carries no checkedRules key without rules, and the fingerprint with them", () => {
+    expect(toStoredTokens(answer, 1000, 0, undefined)).toStrictEqual({
+      accessToken: "a",
+      refreshToken: "r",
+      accessTokenExpiresAt: 1000 + 7_200_000,
+      checkedAt: 0,
+    });
+    expect(toStoredTokens(answer, 1000, 1000, "fp")).toStrictEqual({
+      accessToken: "a",
+      refreshToken: "r",
+      accessTokenExpiresAt: 1000 + 7_200_000,
+      checkedAt: 1000,
+      checkedRules: "fp",
+    });
+  });
+
+  it("reads a row back the same way", () => {
+    const row = { accessToken: "a", refreshToken: "r", accessTokenExpiresAt: 5, checkedAt: 1 };
+    expect(storedTokensOf(row)).toStrictEqual(row);
+    expect(storedTokensOf({ ...row, checkedRules: "fp" })).toStrictEqual({ ...row, checkedRules: "fp" });
+    expect(storedTokensOf({ ...row, checkedRules: 3 })).toBeNull();
+  });
+});
