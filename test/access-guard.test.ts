@@ -202,21 +202,27 @@ describe("refresh is single-flight", () => {
   });
 });
 
+/** A memory store whose `get` throws "disk on fire" while broken. */
+function breakableStore() {
+  const real = memoryTokenStore();
+  let broken = false;
+  const tokens: BitbucketTokenStore = {
+    get: async (id, grant) => {
+      if (broken) throw new Error("disk on fire");
+      return real.get(id, grant);
+    },
+    save: (id, grant, t) => real.save(id, grant, t),
+    remove: (id, grant) => real.remove(id, grant),
+  };
+  return { tokens, breaks: (value: boolean) => void (broken = value) };
+}
+
 describe("the token store", () => {
   it("a failing store answers TOKEN_STORE_FAILED and lets nothing through", async () => {
-    const real = memoryTokenStore();
-    let broken = false;
-    const tokens: BitbucketTokenStore = {
-      get: async (id, grant) => {
-        if (broken) throw new Error("disk on fire");
-        return real.get(id, grant);
-      },
-      save: (id, grant, t) => real.save(id, grant, t),
-      remove: (id, grant) => real.remove(id, grant),
-    };
+    const { tokens, breaks } = breakableStore();
     const { harness } = await start({ tokens });
     const { agent } = await signedIn(harness);
-    broken = true;
+    breaks(true);
     const res = await agent.get("/me");
     expect({ status: res.status, error: res.body.error }).toEqual({
       status: 500,
@@ -600,16 +606,7 @@ describe("construction, further", () => {
 
 describe("a request the guard answered goes no further", () => {
   it("reaches none of the app's routes after ACCESS_REVOKED or TOKEN_STORE_FAILED", async () => {
-    const real = memoryTokenStore();
-    let broken = false;
-    const tokens: BitbucketTokenStore = {
-      get: async (id, grant) => {
-        if (broken) throw new Error("disk on fire");
-        return real.get(id, grant);
-      },
-      save: (id, grant, t) => real.save(id, grant, t),
-      remove: (id, grant) => real.remove(id, grant),
-    };
+    const { tokens, breaks } = breakableStore();
     let passed = 0;
     h = await startHarness({
       fake: ACCESS_FAKE,
@@ -622,10 +619,10 @@ describe("a request the guard answered goes no further", () => {
     const first = await signedIn(h);
     const second = await signedIn(h);
     const before = passed;
-    broken = true;
+    breaks(true);
     expect((await first.agent.get("/me")).status).toBe(500);
     expect(passed).toBe(before);
-    broken = false;
+    breaks(false);
     h.fake.setWorkspaceRole("ada", "fake-team", null);
     await revoked(second.agent);
     expect(passed).toBe(before);

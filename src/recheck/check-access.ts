@@ -2,7 +2,7 @@ import type { BitbucketAccess } from "../editions/cloud/access.js";
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
-import { selectEdition } from "../editions/select.js";
+import { recheckBitbucket } from "./credentials.js";
 import { createDeadline } from "../http/upstream.js";
 
 /** Input of {@link checkBitbucketAccess}. */
@@ -61,9 +61,7 @@ export async function checkBitbucketAccess(
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
   // The rules are required here: a missing `allow` is passed on as `null`, which the edition's rule
   // check refuses by name.
-  const raw: Readonly<Record<string, unknown>> = { ...options };
-  const { serverUrl, providerId, allow = null } = raw;
-  const { bitbucket } = selectEdition({ serverUrl, providerId, allow }, fail);
+  const bitbucket = recheckBitbucket(options, true, fail);
   const { ask } = bitbucket.rules ?? fail(`option "allow" is required.`);
   const deadline = createDeadline(timeout);
   try {

@@ -1,12 +1,11 @@
 import type { Auth } from "lucia";
 import type { AccessVerdict } from "../editions/edition.js";
-import { selectEdition } from "../editions/select.js";
 import type { Refresh } from "../editions/edition.js";
 import type { Deadline } from "../http/upstream.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { isTarget } from "../util/validators.js";
 import { isTokenStore, legacyStoreProblem, type BitbucketTokenStore } from "../tokens/token-store.js";
-import { credentialsOf } from "./credentials.js";
+import { credentialsOf, recheckBitbucket } from "./credentials.js";
 import {
   GUARD_OPTIONS,
   type BitbucketAccessGuardOptions,
@@ -86,9 +85,7 @@ export function resolveGuardOptions(
     fail(`option "failureRedirect" must be a path or an absolute http(s) URL.`);
   const { tokens } = options;
   // The rules are required: a guard with nothing to check would only cost requests.
-  const raw: Readonly<Record<string, unknown>> = { ...options };
-  const { serverUrl, providerId: id, allow = null } = raw;
-  const { bitbucket } = selectEdition({ serverUrl, providerId: id, allow }, fail);
+  const bitbucket = recheckBitbucket(options, true, fail);
   const { ask, fingerprint: rules } = bitbucket.rules ?? fail(`option "allow" is required.`);
   const { grant, providerId } = bitbucket;
   const refreshTokens = bitbucket.refresher(credentialsOf(options));

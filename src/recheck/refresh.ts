@@ -2,8 +2,7 @@ import type { BitbucketAccess } from "../editions/cloud/access.js";
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
-import { selectEdition } from "../editions/select.js";
-import { credentialsOf } from "./credentials.js";
+import { credentialsOf, recheckBitbucket } from "./credentials.js";
 import { BitbucketAuthError } from "../errors/errors.js";
 import { createDeadline } from "../http/upstream.js";
 
@@ -96,9 +95,7 @@ export async function refreshBitbucketTokens(
   }
   if (!Number.isInteger(timeout) || timeout < 1000)
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);
-  const raw: Readonly<Record<string, unknown>> = { ...options };
-  const { serverUrl, providerId, allow } = raw;
-  const { bitbucket } = selectEdition({ serverUrl, providerId, allow }, fail);
+  const bitbucket = recheckBitbucket(options, false, fail);
   const refresh = bitbucket.refresher(credentialsOf(options));
   const deadline = createDeadline(timeout);
   try {

@@ -116,8 +116,13 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
       fault?.kind === "headers" ? fault : undefined,
     );
   };
+  // A guess, not observed: an unexpected failure answers 500 in the REST error envelope.
   const server = await startFakeServer({ port: options.port }, handle, (res) =>
-    res.writeHead(500, { "Content-Type": "text/plain" }).end("Internal error"),
+    send(
+      res,
+      { status: 500, body: { errors: [{ context: null, message: "Internal error", exceptionName: null }] } },
+      undefined,
+    ),
   );
   base = `${server.origin}${contextPath}`;
 
