@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import Database from "better-sqlite3";
 import type { Adapter } from "lucia";
 import {
+  BitbucketAuthError,
   bitbucketAccessGuard,
   memoryTokenStore,
   sqliteTokenStore,
@@ -626,5 +627,174 @@ describe("a request the guard answered goes no further", () => {
     h.fake.setWorkspaceRole("ada", "fake-team", null);
     await revoked(second.agent);
     expect(passed).toBe(before);
+  });
+});
+
+/** A guard whose calls of `next` are recorded: with what, and whether before the guard returned. */
+async function recording(setup: Setup = {}) {
+  const tokens = setup.tokens ?? memoryTokenStore();
+  const calls: { args: unknown[]; sync: boolean }[] = [];
+  h = await startHarness({
+    fake: ACCESS_FAKE,
+    router: { allow, tokens },
+    adapter: setup.adapter,
+    afterRouter: (app, auth) => {
+      const guard = bitbucketAccessGuard(auth, { allow, ...client, tokens, interval: 0, ...setup.guard });
+      app.use((req, res, next) => {
+        let returned = false;
+        void guard(req, res, (...args: unknown[]) => {
+          calls.push({ args, sync: !returned });
+          next(...(args as []));
+        });
+        returned = true;
+      });
+    },
+  });
+  return { harness: h, tokens, calls };
+}
+
+/** What a call of `next` passed on: an error's code, or "next()" for none. */
+const codeOf = (call: { args: unknown[] }) =>
+  call.args.length === 0 ? "next()" : ((call.args[0] as { code?: string }).code ?? "an error without a code");
+
+describe("the guard calls next exactly once per request", () => {
+  it("once, with ACCESS_REVOKED, for a user who no longer qualifies", async () => {
+    const { harness, calls } = await recording();
+    const { agent } = await signedIn(harness);
+    harness.fake.setWorkspaceRole("ada", "fake-team", null);
+    calls.length = 0;
+    await revoked(agent);
+    expect(calls.map(codeOf)).toEqual(["ACCESS_REVOKED"]);
+  });
+
+  it("once, with TOKEN_STORE_FAILED, when the store cannot read", async () => {
+    const { tokens, breaks } = breakableStore();
+    const { harness, calls } = await recording({ tokens });
+    const { agent } = await signedIn(harness);
+    breaks(true);
+    calls.length = 0;
+    expect((await agent.get("/me")).status).toBe(500);
+    expect(calls.map(codeOf)).toEqual(["TOKEN_STORE_FAILED"]);
+  });
+
+  it("once, with TOKEN_STORE_FAILED, when the store cannot remove a revoked user's tokens", async () => {
+    const { tokens, failing } = countingStore();
+    const { harness, calls } = await recording({ tokens });
+    const { agent } = await signedIn(harness);
+    harness.fake.setWorkspaceRole("ada", "fake-team", null);
+    failing.remove = true;
+    calls.length = 0;
+    expect((await agent.get("/me")).status).toBe(500);
+    expect(calls.map(codeOf)).toEqual(["TOKEN_STORE_FAILED"]);
+  });
+
+  it("once, with SESSION_REVOCATION_FAILED, when Lucia cannot end the sessions", async () => {
+    const { harness, calls } = await recording({
+      adapter: (real) => ({
+        ...real,
+        deleteSessionsByUserId: async () => Promise.reject(new Error("database is locked")),
+      }),
+    });
+    const { agent } = await signedIn(harness);
+    harness.fake.setWorkspaceRole("ada", "fake-team", null);
+    calls.length = 0;
+    expect((await agent.get("/me")).status).toBe(500);
+    expect(calls.map(codeOf)).toEqual(["SESSION_REVOCATION_FAILED"]);
+  });
+
+  it("once, with nothing, for a member; before it returns when the check is fresh (cookie or Bearer)", async () => {
+    const { harness, calls } = await recording({ guard: { interval: 60_000 } });
+    const { agent } = await signedIn(harness);
+    const { sessionId } = await harness.auth.createSession({
+      userId: (await agent.get("/me")).body.userId as string,
+      attributes: {},
+    });
+    calls.length = 0;
+    expect((await agent.get("/me")).status).toBe(200);
+    // The app's /me reads only the cookie; the guard reads the Bearer session too. It is new to the
+    // guard, so it is read once, after which it is fresh as well.
+    const bearer = () => harness.agent().get("/me").set("Authorization", `Bearer ${sessionId}`);
+    await bearer();
+    await bearer();
+    expect(calls).toEqual([
+      { args: [], sync: true },
+      { args: [], sync: false },
+      { args: [], sync: true },
+    ]);
+  });
+});
+
+describe("which users are this guard's", () => {
+  it("a user with this Bitbucket's key among others, and no stored tokens, is signed out", async () => {
+    const { harness, tokens } = await start();
+    const { agent, userId } = await signedIn(harness);
+    await harness.auth.createKey({ userId, providerId: "github", providerUserId: "ada", password: null });
+    await tokens.remove(userId, GRANT);
+    await revoked(agent);
+    expect(lastWhy(harness)).toBe("no stored Bitbucket tokens for this user");
+  });
+
+  it("a user who is not this guard's is passed on, and not looked at again within the interval", async () => {
+    const { tokens, calls } = countingStore();
+    const { harness } = await start({ tokens, guard: { interval: 60_000 } });
+    const user = await harness.auth.createUser({
+      key: { providerId: "github", providerUserId: "someone", password: null },
+      attributes: {},
+    } as never);
+    const { sessionId } = await harness.auth.createSession({ userId: user.userId, attributes: {} });
+    const agent = harness.agent();
+    const asThem = () => agent.get("/me").set("Cookie", `auth_session=${sessionId}`);
+    expect((await asThem()).status).toBe(200);
+    expect((await asThem()).status).toBe(200);
+    expect(calls.get).toBe(1);
+  });
+});
+
+describe("the guard's timeouts and bounds, at their edges", () => {
+  it("takes an interval of exactly a day", async () => {
+    const { harness } = await start({ guard: { interval: 86_400_000 } });
+    expect((await signedIn(harness)).agent).toBeDefined();
+  });
+
+  it.each([
+    ["a plain error", new Error("disk on fire")],
+    ["a package error that is not a time-out", new BitbucketAuthError("BITBUCKET_UNAVAILABLE")],
+  ])("a store that fails with %s is not said to be late", async (_name, failure) => {
+    const real = memoryTokenStore();
+    let broken = false;
+    const tokens: BitbucketTokenStore = {
+      get: async (id, grant) => (broken ? Promise.reject(failure) : real.get(id, grant)),
+      save: (id, grant, t) => real.save(id, grant, t),
+      remove: (id, grant) => real.remove(id, grant),
+    };
+    const { harness } = await start({ tokens });
+    const { agent } = await signedIn(harness);
+    broken = true;
+    const res = await agent.get("/me");
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 500,
+      error: "TOKEN_STORE_FAILED",
+    });
+    expect(res.body.message).toBe(new BitbucketAuthError("TOKEN_STORE_FAILED").message);
+  });
+});
+
+describe("what the router stores for the guard", () => {
+  it("without allow, the tokens carry no check: checkedAt 0 and no checkedRules", async () => {
+    const tokens = memoryTokenStore();
+    h = await startHarness({ fake: ACCESS_FAKE, router: { tokens } });
+    const { userId } = await signedIn(h);
+    const stored = await tokens.get(userId, GRANT);
+    expect(stored?.checkedAt).toBe(0);
+    expect(stored !== null && Object.hasOwn(stored, "checkedRules")).toBe(false);
+  });
+
+  it("with allow, the login's gate counts as a check of those rules, made now", async () => {
+    const { harness, tokens } = await start();
+    const before = Date.now();
+    const { userId } = await loggedIn(harness);
+    const stored = await tokens.get(userId, GRANT);
+    expect(stored?.checkedAt).toBeGreaterThanOrEqual(before);
+    expect(stored?.checkedRules).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 });

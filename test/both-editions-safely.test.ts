@@ -395,6 +395,26 @@ describe("finding 2: a check stamped in the future is not trusted (access-guard.
     expect(h.fake.hits.permission).toBe(before);
   });
 
+  it("with an interval of a minute, does not trust a check 5 s ahead: the skew is at most a second", async () => {
+    const { h, tokens } = await guardedCloud({ interval: 60_000 });
+    const { agent, userId } = await signIn(h);
+    const row = (await tokens.get(userId, GRANT)) as BitbucketStoredTokens;
+    await tokens.save(userId, GRANT, { ...row, checkedAt: Date.now() + 5000 });
+    const before = h.fake.hits.permission;
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(h.fake.hits.permission - before).toBe(1);
+  });
+
+  it("with an interval of 1 s, does not trust a check 950 ms ahead: the skew is at most half the interval", async () => {
+    const { h, tokens } = await guardedCloud({ interval: 1000 });
+    const { agent, userId } = await signIn(h);
+    const row = (await tokens.get(userId, GRANT)) as BitbucketStoredTokens;
+    await tokens.save(userId, GRANT, { ...row, checkedAt: Date.now() + 950 });
+    const before = h.fake.hits.permission;
+    expect((await agent.get("/me")).status).toBe(200);
+    expect(h.fake.hits.permission - before).toBe(1);
+  });
+
   it("does not trust a check made for other rules, however fresh", async () => {
     const { h, tokens } = await guardedCloud({ interval: 60_000 });
     const { agent, userId } = await signIn(h);

@@ -223,6 +223,28 @@ describe("the callback reads only a state cookie it issued for this state", () =
     });
   });
 
+  it("names another router's cookie for this state, by its mark, as issued by another router", async () => {
+    const name = stateCookieName(STATE_COOKIE, "another router's issuer", "abc");
+    expect(name).not.toBe(stateCookieFor("abc"));
+    const res = await request(own()).get("/consume-told?state=abc").set("Cookie", `${name}=s:whatever`);
+    expect(res.body).toEqual({
+      code: "STATE_COOKIE_INVALID",
+      message: "The login state was issued by another router (another client, redirect URI or link setting).",
+    });
+  });
+
+  it.each([
+    ["a mark one character longer", (tag: string) => `${STATE_COOKIE}.abcde${tag}`],
+    ["a mark one character shorter", (tag: string) => `${STATE_COOKIE}.abc${tag}`],
+    ["another stem", (tag: string) => `${STATE_COOKIE}x.abcd${tag}`],
+  ])("does not take a cookie with %s for another router's", async (_name, nameFor) => {
+    const tag = stateCookieFor("abc").slice(-6);
+    const res = await request(own())
+      .get("/consume-told?state=abc")
+      .set("Cookie", `${nameFor(tag)}=s:whatever`);
+    expect(res.body.code).toBe("STATE_COOKIE_MISSING");
+  });
+
   it("allows a clock a little behind (issued 30 s in the future)", async () => {
     const res = await consume(own(), "abc", crafted("abc", pending("abc", Date.now() + 30_000)));
     expect(res.status).toBe(200);

