@@ -8,12 +8,13 @@ import { BitbucketAuthError } from "../src/index.js";
 import {
   createDeadline,
   fetchJson,
-  fromHttpError,
   fromThrown,
   readBody,
+  tokenEndpointError,
   type Deadline,
   type Endpoint,
 } from "../src/http/upstream.js";
+import { cloudApiError, isNoAccess } from "../src/editions/cloud/api-errors.js";
 
 // Every deadline a test makes is ended after it, as the routes end theirs: no timer outlives a test.
 const made: Deadline[] = [];
@@ -56,12 +57,13 @@ const ENABLE =
 const refusedFor = (permissions: string) =>
   `Bitbucket refused: the OAuth consumer lacks the ${permissions} permission. ${ENABLE}`;
 
-/** The shape of the provider's `OAuthRequestError`. */
-const oauthFailure = (url: string, response: Response, withRequest = true) => ({
-  message: "OAUTH_REQUEST_FAILED",
-  request: withRequest ? new Request(url) : undefined,
-  response: withRequest ? response : Object.defineProperty(response, "url", { value: url }),
-});
+/** The mapping a call at `endpoint` gets: the token endpoint's (both editions), or Cloud's API's. */
+const fromHttpError = (endpoint: Endpoint, status: number, body: string, headers = new Headers()) =>
+  (endpoint === "token" || endpoint === "refresh" ? tokenEndpointError : cloudApiError)(endpoint, {
+    status,
+    body,
+    headers,
+  });
 
 const causeOf = (err: BitbucketAuthError) => (err.cause as Error).message;
 
@@ -162,142 +164,12 @@ describe("anything a Bitbucket call throws becomes a coded error", () => {
       new TypeError("fetch failed"),
       "Request to Bitbucket's token endpoint failed",
     ],
-    [
-      "a provider error without a response object",
-      { message: "OAUTH_REQUEST_FAILED", response: "HTTP 500" },
-      "Request to Bitbucket's token endpoint failed",
-    ],
-    [
-      "a provider error with a null response",
-      { message: "OAUTH_REQUEST_FAILED", response: null },
-      "Request to Bitbucket's token endpoint failed",
-    ],
     ["something that is not an error", undefined, "Request to Bitbucket's token endpoint failed"],
   ])("reads %s as Bitbucket being unreachable", async (_name, thrown, cause) => {
     const err = await fromThrown(thrown, "token");
     expect(err.code).toBe("BITBUCKET_UNAVAILABLE");
     expect(err.message).toBe("Bitbucket could not be reached.");
     expect(causeOf(err)).toBe(cause);
-  });
-
-  it("reads a provider error without a body by its status alone", async () => {
-    const failure = oauthFailure("https://api.bitbucket.org/2.0/user", new Response(null, { status: 401 }));
-    expect((await fromThrown(failure, "token", deadlineOf(60_000))).code).toBe("BITBUCKET_TOKEN_REJECTED");
-  });
-
-  it.each<[string, string, boolean, Endpoint, number, string, string]>([
-    [
-      "the token URL",
-      "https://bitbucket.org/site/oauth2/access_token",
-      true,
-      "user",
-      401,
-      "{}",
-      "CLIENT_CREDENTIALS_REJECTED",
-    ],
-    [
-      "the emails URL",
-      "https://api.bitbucket.org/2.0/user/emails",
-      true,
-      "user",
-      403,
-      "{}",
-      "SCOPE_MISSING:email",
-    ],
-    [
-      "the user URL",
-      "https://api.bitbucket.org/2.0/user",
-      true,
-      "token",
-      401,
-      "{}",
-      "BITBUCKET_TOKEN_REJECTED",
-    ],
-    [
-      "an unknown URL",
-      "https://api.bitbucket.org/2.0/other",
-      true,
-      "token",
-      401,
-      "{}",
-      "CLIENT_CREDENTIALS_REJECTED",
-    ],
-    [
-      "the response's URL",
-      "https://api.bitbucket.org/2.0/user/emails",
-      false,
-      "token",
-      403,
-      "{}",
-      "SCOPE_MISSING:email",
-    ],
-  ])("takes the endpoint from %s", async (_name, url, withRequest, fallback, status, body, expected) => {
-    const err = await fromThrown(oauthFailure(url, new Response(body, { status }), withRequest), fallback);
-    const [code, scope] = expected.split(":");
-    expect(err.code).toBe(code);
-    if (scope) expect(err.message).toContain(`'${scope}'`);
-  });
-
-  describe("an error body that stalls is cancelled at the deadline", () => {
-    const stalled = () => {
-      let cancelled = false;
-      const body = new ReadableStream<Uint8Array>({
-        start: (controller) => controller.enqueue(new TextEncoder().encode('{"error":"inv')),
-        // No more ever arrives: only a cancel ends the read.
-        pull: () => new Promise<void>(() => undefined),
-        cancel: () => {
-          cancelled = true;
-        },
-      });
-      const failure = oauthFailure(
-        "https://bitbucket.org/site/oauth2/access_token",
-        new Response(body, { status: 400 }),
-      );
-      return { failure, cancelled: () => cancelled };
-    };
-
-    it("while it is being read", async () => {
-      const { failure, cancelled } = stalled();
-      const thrown = await fromThrown(failure, "token", deadlineOf(1000)).catch((err: unknown) => err);
-      expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
-      expect((thrown as BitbucketAuthError).message).toBe("Bitbucket did not answer within 1000 ms.");
-      expect(cancelled()).toBe(true);
-    });
-
-    it("and not before: a body that ends is read whole, leaving no listener on the deadline", async () => {
-      const deadline = deadlineOf(60_000);
-      const failure = oauthFailure(
-        "https://bitbucket.org/site/oauth2/access_token",
-        new Response('{"error":"unauthorized_client"}', { status: 400 }),
-      );
-      expect((await fromThrown(failure, "token", deadline)).code).toBe("CLIENT_CREDENTIALS_REJECTED");
-      expect(getEventListeners(deadline.signal, "abort")).toEqual([]);
-    });
-
-    it("and one reset mid-body is read by its status, with what arrived", async () => {
-      let sent = false;
-      const body = new ReadableStream<Uint8Array>({
-        pull: (controller) => {
-          if (sent) return controller.error(new TypeError("terminated"));
-          sent = true;
-          controller.enqueue(new TextEncoder().encode('{"error":"inv'));
-        },
-      });
-      const failure = oauthFailure(
-        "https://bitbucket.org/site/oauth2/access_token",
-        new Response(body, { status: 429 }),
-      );
-      expect((await fromThrown(failure, "token", deadlineOf(60_000))).code).toBe("BITBUCKET_RATE_LIMITED");
-    });
-
-    it("when the deadline has already passed", async () => {
-      const deadline = deadlineOf(1000);
-      if (!deadline.signal.aborted) await once(deadline.signal, "abort");
-      const { failure, cancelled } = stalled();
-      const thrown = await fromThrown(failure, "token", deadline).catch((err: unknown) => err);
-      expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
-      expect(cancelled()).toBe(true);
-    });
   });
 });
 
@@ -375,15 +247,17 @@ describe("fetchJson reads a 404 as 'no access' only when asked to", () => {
   });
 
   it("throws BITBUCKET_UNAVAILABLE by default", async () => {
-    const thrown = await fetchJson("emails", server.url(), {}, deadlineOf(10_000)).catch(
+    const thrown = await fetchJson("emails", server.url(), {}, deadlineOf(10_000), cloudApiError).catch(
       (err: unknown) => err,
     );
     expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_UNAVAILABLE");
     expect((thrown as BitbucketAuthError).message).toBe("Bitbucket answered HTTP 404.");
   });
 
-  it("resolves null with noAccessAsNull", async () => {
-    await expect(fetchJson("api", server.url(), {}, deadlineOf(10_000), true)).resolves.toBeNull();
+  it("resolves null with Cloud's isNoAccess", async () => {
+    await expect(
+      fetchJson("api", server.url(), {}, deadlineOf(10_000), cloudApiError, isNoAccess),
+    ).resolves.toBeNull();
   });
 });
 
@@ -414,33 +288,34 @@ describe("readBody: every body is read through a reader the deadline cancels", (
     // "é" is 0xC3 0xA9, split between two chunks; 0xEF 0xBB 0xBF is the BOM.
     const { response } = body(bytes([0xef, 0xbb, 0xbf], '{"name":"Ren', [0xc3], [0xa9], '"}'), "end");
     const deadline = deadlineOf(60_000);
-    expect(await readBody(response, deadline, false)).toBe('{"name":"René"}');
+    expect(await readBody(response, deadline)).toBe('{"name":"René"}');
     expect(getEventListeners(deadline.signal, "abort")).toEqual([]);
   });
 
   it("reads no body as empty", async () => {
-    expect(await readBody(new Response(null, { status: 204 }), deadlineOf(60_000), false)).toBe("");
+    expect(await readBody(new Response(null, { status: 204 }), deadlineOf(60_000))).toBe("");
   });
 
   it("throws an answer's reset mid-body: half an answer is never taken for one", async () => {
     const { response } = body(bytes('{"access_token":"tr'), "fail");
-    await expect(readBody(response, deadlineOf(60_000), false)).rejects.toThrow("terminated");
+    await expect(readBody(response, deadlineOf(60_000))).rejects.toThrow("terminated");
   });
 
-  it("keeps what arrived of an error body that is reset mid-body", async () => {
-    const { response } = body(bytes('{"error":"invalid_grant"', ',"error_desc'), "fail");
-    expect(await readBody(response, deadlineOf(60_000), true)).toBe('{"error":"invalid_grant","error_desc');
+  it("cancels a stalled body at the deadline by its own listener: BITBUCKET_TIMEOUT", async () => {
+    const { response, cancelled } = body(bytes('{"values": ['), "stall");
+    const thrown = await readBody(response, deadlineOf(1000)).catch((err: unknown) => err);
+    expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+    expect(cancelled()).toBe(true);
   });
 
-  it.each([false, true])(
-    "cancels a stalled body at the deadline by its own listener (keepPartial %s): BITBUCKET_TIMEOUT",
-    async (keepPartial) => {
-      const { response, cancelled } = body(bytes('{"values": ['), "stall");
-      const thrown = await readBody(response, deadlineOf(1000), keepPartial).catch((err: unknown) => err);
-      expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
-      expect(cancelled()).toBe(true);
-    },
-  );
+  it("cancels a body at once when the deadline has already passed", async () => {
+    const deadline = deadlineOf(1000);
+    if (!deadline.signal.aborted) await once(deadline.signal, "abort");
+    const { response, cancelled } = body(bytes('{"error":"inv'), "stall");
+    const thrown = await readBody(response, deadline).catch((err: unknown) => err);
+    expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_TIMEOUT");
+    expect(cancelled()).toBe(true);
+  });
 });
 
 describe("fetchJson: an answer reset mid-body is an unreachable Bitbucket, not one that sent no JSON", () => {
@@ -451,10 +326,52 @@ describe("fetchJson: an answer reset mid-body is an unreachable Bitbucket, not o
   });
 
   it("BITBUCKET_UNAVAILABLE, could not be reached", async () => {
-    const thrown = await fetchJson("token", server.url(), {}, deadlineOf(10_000)).catch(
+    const thrown = await fetchJson("token", server.url(), {}, deadlineOf(10_000), tokenEndpointError).catch(
       (err: unknown) => err,
     );
     expect((thrown as BitbucketAuthError).code).toBe("BITBUCKET_UNAVAILABLE");
     expect((thrown as BitbucketAuthError).message).toBe("Bitbucket could not be reached.");
+  });
+});
+
+describe("a 429 carries Bitbucket's Retry-After, on every endpoint of both editions", () => {
+  it.each<[Endpoint, string | null, number | null]>([
+    ["token", "30", 30],
+    ["refresh", "0", 0],
+    ["user", "120", 120],
+    ["api", null, null],
+    ["emails", "Wed, 21 Oct 2026 07:28:00 GMT", null],
+    ["api", "1.5", null],
+    ["api", "-1", null],
+    ["api", "", null],
+  ])("%s, Retry-After %p: retryAfter %p", (endpoint, header, retryAfter) => {
+    const headers = new Headers(header === null ? {} : { "retry-after": header });
+    const err = fromHttpError(endpoint, 429, "", headers);
+    expect({ code: err.code, retryAfter: err.retryAfter }).toEqual({
+      code: "BITBUCKET_RATE_LIMITED",
+      retryAfter,
+    });
+  });
+
+  it("through fetchJson, from the answer's own header", async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(429, { "retry-after": "17", "content-type": "application/json" });
+      res.end("{}");
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/2.0/user`;
+      const thrown = (await fetchJson("user", url, {}, deadlineOf(10_000), cloudApiError).catch(
+        (err: unknown) => err,
+      )) as BitbucketAuthError;
+      expect({ code: thrown.code, retryAfter: thrown.retryAfter }).toEqual({
+        code: "BITBUCKET_RATE_LIMITED",
+        retryAfter: 17,
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -30,22 +30,16 @@ const tooLarge = () =>
  * a stalled body then holds the call, and its socket, for good. test/red-team.test.ts collects
  * garbage while a body stalls.
  *
- * With `keepPartial` (an error body, read only for its short `error` field), a reset mid-body
- * gives what arrived. Without it (an answer), the reset is thrown: a half-read answer is never
- * taken for Bitbucket's.
+ * A reset mid-body is thrown: a half-read answer is never taken for Bitbucket's.
  */
-export async function readBody(
-  response: Response,
-  deadline: Deadline | undefined,
-  keepPartial: boolean,
-): Promise<string> {
+export async function readBody(response: Response, deadline: Deadline): Promise<string> {
   const reader = response.body?.getReader();
   if (!reader) return "";
-  const signal = deadline?.signal;
+  const { signal } = deadline;
   const cancel = () => void reader.cancel().catch(noop);
   // A deadline that has already passed fires no more events, hence the check beside the listener.
-  signal?.addEventListener("abort", cancel);
-  if (signal?.aborted) cancel();
+  signal.addEventListener("abort", cancel);
+  if (signal.aborted) cancel();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
@@ -59,20 +53,15 @@ export async function readBody(
       chunks.push(value);
     }
   } catch (err) {
-    if (err instanceof BitbucketAuthError) {
-      cancel();
-      // An error body is read only for its short `error` field: what arrived below the cap will do.
-      if (keepPartial) return UTF8.decode(Buffer.concat(chunks));
-      throw err;
-    }
-    // A reset mid-body: for an error body, what arrived is all there is. (An abort that reached the
-    // body is thrown too; every caller reads a thrown error under an ended deadline as its timeout.)
-    if (!keepPartial) throw err;
+    // Past the cap: the rest is not read. (A reset or an abort that reached the body is thrown as
+    // it is; every caller reads a thrown error under an ended deadline as its timeout.)
+    if (err instanceof BitbucketAuthError) cancel();
+    throw err;
   } finally {
     // The deadline is shared by every call of the callback: no listener of ours outlives its read.
-    signal?.removeEventListener("abort", cancel);
+    signal.removeEventListener("abort", cancel);
   }
-  if (deadline && signal?.aborted) throw timeoutError(deadline.ms);
+  if (signal.aborted) throw timeoutError(deadline.ms);
   // Decoded once, whole: a character split across chunks stays whole, and a BOM is dropped as
   // response.text() drops it.
   return UTF8.decode(Buffer.concat(chunks));

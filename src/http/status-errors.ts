@@ -1,43 +1,85 @@
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
 
-/** Which Bitbucket endpoint a call went to; it decides how an HTTP error is read. */
-export type Endpoint = "token" | "refresh" | "user" | "emails" | "api";
+/**
+ * Which endpoint a call went to, as its causes name it: "token" and "refresh" for the OAuth token
+ * endpoint, and each edition's own labels for its API ("api", "user", "emails").
+ */
+export type Endpoint = string;
 
-/** Maps a non-2xx answer onto a code. Only Bitbucket's short `error` field is kept, never a token. */
-export function fromHttpError(endpoint: Endpoint, status: number, body: string): BitbucketAuthError {
-  const parsed = parseJson(body);
-  const oauthError = typeof parsed?.error === "string" ? parsed.error.replace(/[^a-z_]/g, "") : "";
-  const cause = new Error(
-    `Bitbucket's ${endpoint} endpoint answered HTTP ${status}${oauthError ? ` (${oauthError})` : ""}`,
-  );
-  const fail = (code: BitbucketAuthErrorCode, message?: string) =>
-    new BitbucketAuthError(code, message, { cause });
-
-  if (status === 429) return fail("BITBUCKET_RATE_LIMITED");
-  if (status >= 500) return fail("BITBUCKET_UNAVAILABLE", `Bitbucket answered HTTP ${status}.`);
-  if (endpoint === "token" || endpoint === "refresh") {
-    if (status === 401 || oauthError === "unauthorized_client" || oauthError === "invalid_client") {
-      return fail("CLIENT_CREDENTIALS_REJECTED");
-    }
-    return fail(endpoint === "token" ? "TOKEN_EXCHANGE_FAILED" : "REFRESH_TOKEN_INVALID");
-  }
-  if (status === 403) {
-    const required = requiredScopes(parsed) ?? (endpoint === "emails" ? ["email"] : ["account"]);
-    const labels = required.map(
-      (s) => `'${s}'${Object.hasOwn(PERMISSION_LABELS, s) ? ` (${PERMISSION_LABELS[s]})` : ""}`,
-    );
-    return fail(
-      "SCOPE_MISSING",
-      `Bitbucket refused: the OAuth consumer lacks the ${labels.join(", ")} permission. ` +
-        `Enable it in the consumer's settings in Bitbucket (Workspace settings → OAuth consumers → Permissions).`,
-    );
-  }
-  if (status === 401) return fail("BITBUCKET_TOKEN_REJECTED");
-  return fail("BITBUCKET_UNAVAILABLE", `Bitbucket answered HTTP ${status}.`);
+/** A non-2xx answer, as an edition's status mapping reads it. */
+export interface HttpAnswer {
+  readonly status: number;
+  /** The whole body as text (only its short `error` field is ever kept). */
+  readonly body: string;
+  readonly headers: Headers;
 }
 
+/** One edition's reading of a non-2xx answer from one of its endpoints, as one coded error. */
+export type StatusMapper = (endpoint: Endpoint, answer: HttpAnswer) => BitbucketAuthError;
+
+/**
+ * `Retry-After` in whole seconds, or `null`. Bitbucket sends delta-seconds; an HTTP date, a fraction
+ * or anything else is not guessed at.
+ */
+export function retryAfterOf(headers: Headers): number | null {
+  // Digits only: `Number("")` would read an empty header as "retry at once".
+  const raw = headers.get("retry-after") ?? "";
+  return /^\d{1,9}$/.test(raw) ? Number(raw) : null;
+}
+
+/**
+ * The answers that mean Bitbucket could not serve the call, whatever the edition and endpoint:
+ * a 429 (`BITBUCKET_RATE_LIMITED`, with its `Retry-After`) and a 5xx (`BITBUCKET_UNAVAILABLE`);
+ * `null` for any other status.
+ */
+export function outageOf(answer: HttpAnswer, cause: () => Error): BitbucketAuthError | null {
+  if (answer.status === 429)
+    return new BitbucketAuthError("BITBUCKET_RATE_LIMITED", undefined, {
+      cause: cause(),
+      retryAfter: retryAfterOf(answer.headers),
+    });
+  if (answer.status >= 500)
+    return new BitbucketAuthError("BITBUCKET_UNAVAILABLE", `Bitbucket answered HTTP ${answer.status}.`, {
+      cause: cause(),
+    });
+  return null;
+}
+
+/** The short OAuth `error` field of a body, letters and underscores only, or "". */
+export function oauthErrorOf(body: string): string {
+  const parsed = parseJson(body);
+  return typeof parsed?.error === "string" ? parsed.error.replace(/[^a-z_]/g, "") : "";
+}
+
+/** The cause every mapped answer carries: the endpoint, the status and the short error field. */
+export function causeOf(endpoint: Endpoint, answer: HttpAnswer): Error {
+  const oauthError = oauthErrorOf(answer.body);
+  return new Error(
+    `Bitbucket's ${endpoint} endpoint answered HTTP ${answer.status}${oauthError ? ` (${oauthError})` : ""}`,
+  );
+}
+
+/**
+ * An OAuth 2 token endpoint's refusal (RFC 6749 §5.2), the same on both editions: the client's
+ * credentials (a 401, `invalid_client`, `unauthorized_client`), else the code at "token" and the
+ * refresh token at "refresh". Outages first.
+ */
+export const tokenEndpointError: StatusMapper = (endpoint, answer) => {
+  const cause = () => causeOf(endpoint, answer);
+  const outage = outageOf(answer, cause);
+  if (outage) return outage;
+  const oauthError = oauthErrorOf(answer.body);
+  const code: BitbucketAuthErrorCode =
+    answer.status === 401 || oauthError === "unauthorized_client" || oauthError === "invalid_client"
+      ? "CLIENT_CREDENTIALS_REJECTED"
+      : endpoint === "token"
+        ? "TOKEN_EXCHANGE_FAILED"
+        : "REFRESH_TOKEN_INVALID";
+  return new BitbucketAuthError(code, undefined, { cause: cause() });
+};
+
 // Only fields are read from the result (with `?.`), and null or a primitive has none.
-function parseJson(body: string): Record<string, unknown> | null | undefined {
+export function parseJson(body: string): Record<string, unknown> | null | undefined {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -45,24 +87,4 @@ function parseJson(body: string): Record<string, unknown> | null | undefined {
     // Not JSON: no fields.
   }
   return value as Record<string, unknown> | null | undefined;
-}
-
-/** True when a 403's body is Bitbucket's "your credentials lack … privilege scopes" envelope. */
-export function isScopeError(body: string): boolean {
-  return requiredScopes(parseJson(body)) !== undefined;
-}
-
-// Bitbucket's scope names, as its consumer settings page labels them.
-const PERMISSION_LABELS: Readonly<Record<string, string>> = {
-  account: "Account: Read",
-  email: "Account: Email",
-  repository: "Repositories: Read",
-};
-
-function requiredScopes(parsed: Record<string, unknown> | null | undefined): string[] | undefined {
-  const error = parsed?.error as { detail?: { required?: unknown } } | undefined;
-  const required = error?.detail?.required;
-  return Array.isArray(required) && required.every((s) => typeof s === "string" && /^[a-z:_]+$/.test(s))
-    ? (required as string[])
-    : undefined;
 }

@@ -1,5 +1,6 @@
 import { BitbucketAuthError } from "../errors/errors.js";
 import type { BitbucketTokens } from "@lucia-auth/oauth/providers";
+import { tokenEndpointError } from "./status-errors.js";
 import { fetchJson, type Deadline } from "./upstream.js";
 
 const FORM_TYPE = "application/x-www-form-urlencoded";
@@ -38,6 +39,7 @@ export async function postTokenForm(
     url,
     { method: "POST", headers, body: new URLSearchParams(form).toString() },
     deadline,
+    tokenEndpointError,
   );
   const tokens = (body ?? {}) as Record<string, unknown>;
   if (typeof tokens.access_token !== "string" || typeof tokens.refresh_token !== "string") {

@@ -1,6 +1,7 @@
 import { fetchJson, type Deadline } from "../../http/upstream.js";
 import type { FetchBitbucket } from "../edition.js";
 import { hasPlainSegments } from "../../http/paths.js";
+import { cloudApiError, isNoAccess } from "./api-errors.js";
 
 /** Bitbucket Cloud's API: the only origin a Bearer token is ever sent to. */
 export const API_ORIGIN = "https://api.bitbucket.org";
@@ -26,6 +27,6 @@ export function createFetchBitbucket(accessToken: string, deadline: Deadline): F
       throw new TypeError(
         `fetchBitbucket: expected an API path such as "/2.0/user"; got ${JSON.stringify(path)}.`,
       );
-    return fetchJson("api", API_ORIGIN + path, { headers }, deadline, true);
+    return fetchJson("api", API_ORIGIN + path, { headers }, deadline, cloudApiError, isNoAccess);
   };
 }

@@ -1,8 +1,8 @@
-import { bearerHeaders } from "./bitbucket-api.js";
+import { API_ORIGIN, bearerHeaders } from "./bitbucket-api.js";
+import { cloudApiError } from "./api-errors.js";
 import { fetchJson, type Deadline } from "../../http/upstream.js";
 
-const EMAILS_URL = "https://api.bitbucket.org/2.0/user/emails?pagelen=100";
-const API_ORIGIN = "https://api.bitbucket.org/";
+const EMAILS_URL = `${API_ORIGIN}/2.0/user/emails?pagelen=100`;
 const MAX_PAGES = 10;
 
 interface EmailEntry {
@@ -19,7 +19,7 @@ export async function fetchPrimaryEmail(accessToken: string, deadline: Deadline)
   const headers = bearerHeaders(accessToken);
   let url: string | undefined = EMAILS_URL;
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const body = (await fetchJson("emails", url, { headers }, deadline)) as {
+    const body = (await fetchJson("emails", url, { headers }, deadline, cloudApiError)) as {
       values?: unknown;
       next?: unknown;
     } | null;
@@ -28,7 +28,7 @@ export async function fetchPrimaryEmail(accessToken: string, deadline: Deadline)
       (e) => e?.is_primary === true && e.is_confirmed === true && typeof e.email === "string",
     );
     if (primary) return primary.email as string;
-    url = typeof body?.next === "string" && body.next.startsWith(API_ORIGIN) ? body.next : undefined;
+    url = typeof body?.next === "string" && body.next.startsWith(`${API_ORIGIN}/`) ? body.next : undefined;
   }
   return null;
 }

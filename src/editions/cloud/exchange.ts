@@ -6,6 +6,7 @@ import { API_ORIGIN, bearerHeaders } from "./bitbucket-api.js";
 import { BitbucketAuthError } from "../../errors/errors.js";
 import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
 import { fetchJson, type Deadline } from "../../http/upstream.js";
+import { cloudApiError } from "./api-errors.js";
 
 const USER_URL = `${API_ORIGIN}/2.0/user`;
 
@@ -48,6 +49,7 @@ export function createCodeExchange<_Auth extends Auth>(
         USER_URL,
         { headers: bearerHeaders(tokens.accessToken) },
         deadline,
+        cloudApiError,
       )) as Partial<BitbucketUser> | null;
       if (typeof user?.uuid !== "string" || user.uuid.length === 0) {
         throw new BitbucketAuthError("BITBUCKET_USER_INVALID");

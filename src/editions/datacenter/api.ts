@@ -1,6 +1,6 @@
 import { BitbucketAuthError } from "../../errors/errors.js";
 import { hasPlainSegments } from "../../http/paths.js";
-import { fetchText, thrownUnder, type Deadline } from "../../http/upstream.js";
+import { fetchText, outageOf, thrownUnder, type Deadline } from "../../http/upstream.js";
 import type { FetchBitbucket } from "../edition.js";
 
 /** An authenticated answer of Data Center's REST API, with who the token belongs to. */
@@ -48,17 +48,8 @@ export async function getDataCenter(
     const userName = decodeHeader(response.headers.get("x-ausername"));
     const userId = response.headers.get("x-auserid");
     const cause = () => new Error(`Bitbucket Data Center answered HTTP ${response.status} for ${path}`);
-    if (response.status === 429) {
-      const retryAfter = Number(response.headers.get("retry-after"));
-      throw new BitbucketAuthError("BITBUCKET_RATE_LIMITED", undefined, {
-        cause: cause(),
-        retryAfter: Number.isInteger(retryAfter) && retryAfter >= 0 ? retryAfter : null,
-      });
-    }
-    if (response.status >= 500)
-      throw new BitbucketAuthError("BITBUCKET_UNAVAILABLE", `Bitbucket answered HTTP ${response.status}.`, {
-        cause: cause(),
-      });
+    const outage = outageOf({ status: response.status, body: text, headers: response.headers }, cause);
+    if (outage) throw outage;
     if ((response.status === 401 || response.status === 403) && userName === null)
       throw new BitbucketAuthError("BITBUCKET_TOKEN_REJECTED", undefined, { cause: cause() });
     return {
@@ -68,7 +59,7 @@ export async function getDataCenter(
       body: response.status === 200 ? JSON.parse(text) : null,
     };
   } catch (err) {
-    throw await thrownUnder(err, "api", deadline);
+    throw thrownUnder(err, "api", deadline);
   }
 }
 
