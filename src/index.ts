@@ -33,6 +33,7 @@ export {
 } from "./recheck/access-guard.js";
 export {
   memoryTokenStore,
+  withRefreshedTokens,
   type BitbucketStoredTokens,
   type BitbucketTokenStore,
 } from "./tokens/token-store.js";

@@ -38,6 +38,17 @@ export type { BitbucketAccessGuardOptions, BitbucketDataCenterAccessGuardOptions
  * app.use(bitbucketRouter(auth, { clientId, clientSecret, redirectUri, allow, tokens }));
  * app.use(bitbucketAccessGuard(auth, { allow, clientId, clientSecret, tokens }));
  */
+export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOptions): RequestHandler;
+/**
+ * The guard for a Data Center router: `serverUrl` (and `providerId` when the router sets one), and
+ * Data Center's `allow` rules.
+ * @example
+ * app.use(bitbucketAccessGuard(auth, { serverUrl, allow: { projects: ["ENG"] }, clientId, clientSecret, tokens }));
+ */
+export function bitbucketAccessGuard(
+  auth: Auth,
+  options: BitbucketDataCenterAccessGuardOptions,
+): RequestHandler;
 export function bitbucketAccessGuard(
   auth: Auth,
   options: BitbucketAccessGuardOptions | BitbucketDataCenterAccessGuardOptions,

@@ -69,12 +69,7 @@ export interface RefreshedBitbucketTokens<Access = BitbucketAccess> {
  * @example
  * const fresh = await refreshBitbucketTokens({ clientId, clientSecret, refreshToken: stored.refreshToken });
  * // The old refresh token is now spent: store the new ones.
- * await tokens.save(userId, bitbucketGrant(), {
- *   ...stored,
- *   accessToken: fresh.accessToken,
- *   refreshToken: fresh.refreshToken,
- *   accessTokenExpiresAt: Date.now() + fresh.accessTokenExpiresIn * 1000,
- * });
+ * await tokens.save(userId, bitbucketGrant(), withRefreshedTokens(stored, fresh));
  */
 export async function refreshBitbucketTokens(
   options: RefreshBitbucketDataCenterTokensOptions,

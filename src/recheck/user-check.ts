@@ -2,7 +2,7 @@ import type { Auth } from "lucia";
 import type { AccessVerdict } from "../editions/edition.js";
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
 import { createDeadline, type Deadline } from "../http/upstream.js";
-import { toStoredTokens, type BitbucketStoredTokens } from "../tokens/token-store.js";
+import { withRefreshedTokens, type BitbucketStoredTokens } from "../tokens/token-store.js";
 import { log } from "../util/log.js";
 import type { GuardConfig } from "./guard-config.js";
 
@@ -57,7 +57,7 @@ export function createUserCheck(auth: Auth, config: GuardConfig): UserCheck {
   ): Promise<BitbucketStoredTokens> => {
     try {
       const fresh = await refreshTokens(current.refreshToken, deadline);
-      const next = toStoredTokens(fresh, Date.now(), current.checkedAt, current.checkedRules);
+      const next = withRefreshedTokens(current, fresh);
       // Saved before anything else can fail: the old refresh token is spent.
       await store(deadline, () => tokens.save(userId, grant, next));
       log("guard: refreshed the tokens of a user");

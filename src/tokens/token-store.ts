@@ -105,6 +105,26 @@ export function toStoredTokens(
   };
 }
 
+/**
+ * Stored tokens after a refresh: the new access and refresh tokens and the new expiry, with the
+ * last check (`checkedAt`, `checkedRules`) kept. Save the result at once: the old refresh token is
+ * spent.
+ * @example
+ * const fresh = await refreshBitbucketTokens({ clientId, clientSecret, refreshToken: stored.refreshToken });
+ * await tokens.save(userId, bitbucketGrant(), withRefreshedTokens(stored, fresh));
+ */
+export function withRefreshedTokens(
+  stored: BitbucketStoredTokens,
+  fresh: {
+    readonly accessToken: string;
+    readonly refreshToken: string;
+    readonly accessTokenExpiresIn: number;
+  },
+  now: number = Date.now(),
+): BitbucketStoredTokens {
+  return toStoredTokens(fresh, now, stored.checkedAt, stored.checkedRules);
+}
+
 /** The fields a store keeps, checked when a row is read back: a row of another shape reads as none. */
 export function storedTokensOf(value: unknown): BitbucketStoredTokens | null {
   const t = value as Partial<Record<keyof BitbucketStoredTokens, unknown>> | null;

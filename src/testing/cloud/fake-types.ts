@@ -179,3 +179,10 @@ export interface FakeRequest extends FakeServerRequest {
   /** When its answer was done (`performance.now()`); `null` while it is still open. */
   readonly answeredAt: number | null;
 }
+
+/** The Cloud fake's endpoints, named as the Data Center fake's are (`FakeDataCenterEndpoint`). */
+export type FakeCloudEndpoint = FakeEndpoint;
+/** A fault of the Cloud fake, named as the Data Center fake's are (`FakeDataCenterFault`). */
+export type FakeCloudFault = FakeFault;
+/** What the Cloud fake's consent screen answers, named after its edition. */
+export type FakeCloudDecision = FakeDecision;

@@ -1,6 +1,6 @@
 // src/tokens/token-store.ts: the stored shape, with `checkedRules` only when there are rules.
 import { describe, expect, it } from "@jest/globals";
-import { storedTokensOf, toStoredTokens } from "../../../src/tokens/token-store.js";
+import { storedTokensOf, toStoredTokens, withRefreshedTokens } from "../../../src/tokens/token-store.js";
 
 const answer = { accessToken: "a", refreshToken: "r", accessTokenExpiresIn: 7200 };
 
@@ -26,5 +26,30 @@ describe("the stored shape of a token answer", () => {
     expect(storedTokensOf(row)).toStrictEqual(row);
     expect(storedTokensOf({ ...row, checkedRules: "fp" })).toStrictEqual({ ...row, checkedRules: "fp" });
     expect(storedTokensOf({ ...row, checkedRules: 3 })).toBeNull();
+  });
+});
+
+describe("withRefreshedTokens", () => {
+  it("takes the new tokens and expiry, and keeps the last check", () => {
+    const stored = {
+      accessToken: "old-a",
+      refreshToken: "old-r",
+      accessTokenExpiresAt: 1,
+      checkedAt: 500,
+      checkedRules: "fp",
+    };
+    const fresh = { accessToken: "new-a", refreshToken: "new-r", accessTokenExpiresIn: 3600 };
+    expect(withRefreshedTokens(stored, fresh, 10_000)).toStrictEqual({
+      accessToken: "new-a",
+      refreshToken: "new-r",
+      accessTokenExpiresAt: 10_000 + 3_600_000,
+      checkedAt: 500,
+      checkedRules: "fp",
+    });
+    const before = Date.now();
+    const { checkedRules: _unused, ...unchecked } = stored;
+    const result = withRefreshedTokens({ ...unchecked, checkedAt: 0 }, fresh);
+    expect(result.accessTokenExpiresAt).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(Object.hasOwn(result, "checkedRules")).toBe(false);
   });
 });
