@@ -106,4 +106,26 @@ describe("a Cloud login's round trips", () => {
     expect(res.body.error).toBe("BITBUCKET_UNAVAILABLE");
     expect(await h.db.counts()).toEqual({ users: 0, keys: 0, sessions: 0 });
   });
+
+  it("a refusal by the gate beside a failing email answers as the refusal", async () => {
+    h = await startHarness({ router: { allow: { workspaces: ["other-team"] }, fetchEmail: true } });
+    h.fake.setFault({ endpoint: "emails", kind: "status", status: 503 });
+    const res = await login(h.agent());
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 403,
+      error: "ACCESS_NOT_ALLOWED",
+    });
+    expect(await h.db.counts()).toEqual({ users: 0, keys: 0, sessions: 0 });
+  });
+
+  it("a failing email fails a login the gate allows, with its own code, writing nothing", async () => {
+    h = await startHarness({ router: { allow: { workspaces: ["fake-team"] }, fetchEmail: true } });
+    h.fake.setFault({ endpoint: "emails", kind: "status", status: 503 });
+    const res = await login(h.agent());
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 502,
+      error: "BITBUCKET_UNAVAILABLE",
+    });
+    expect(await h.db.counts()).toEqual({ users: 0, keys: 0, sessions: 0 });
+  });
 });

@@ -80,9 +80,9 @@ describe("a Data Center login", () => {
   });
 
   it.each([
-    ["an inactive account", "former"],
-    ["a SERVICE account", "ci-bot"],
-  ])("refuses %s with ACCESS_NOT_ALLOWED and writes nothing", async (_what, name) => {
+    ["an inactive account", "former", "the account is inactive"],
+    ["a SERVICE account", "ci-bot", "service accounts may not sign in"],
+  ])("refuses %s with ACCESS_NOT_ALLOWED and writes nothing", async (_what, name, why) => {
     h = await startDataCenterHarness();
     h.dc.approveAs(name);
     const res = await dcLogin(h.agent());
@@ -91,6 +91,8 @@ describe("a Data Center login", () => {
       error: "ACCESS_NOT_ALLOWED",
     });
     expect(await h.db.counts()).toEqual({ users: 0, keys: 0, sessions: 0 });
+    // The account's own refusal, not a rule of `allow`: its cause says so without "allow rules:".
+    expect(((h.errors.at(-1) as Error).cause as Error).message).toBe(why);
   });
 
   it("answers Deny with ACCESS_DENIED", async () => {

@@ -55,8 +55,16 @@ export interface SignIn<_Auth extends Auth, User, Access extends AccessVerdict> 
   readonly bitbucketUserAuth: BitbucketProviderUserAuth<_Auth, User>;
   /** What the `allow` rules found; `null` without `allow`. A refusal is the route's to act on. */
   readonly access: Access | null;
-  /** The email, or why it could not be read: thrown by the route only after a refusal stands. */
-  readonly email: PromiseSettledResult<string | null>;
+  /**
+   * Why this account may not sign in whatever the rules say (Data Center: inactive, or a `SERVICE`
+   * account), or `null`. The route refuses it as it refuses a failed rule.
+   */
+  readonly refusal: string | null;
+  /**
+   * The email, or `null`. An email that could not be read is the edition's to throw, and only when
+   * no refusal stands: a refused person hears of the refusal, not of an outage beside it.
+   */
+  readonly email: string | null;
   /** The `authorize` hook's way to ask this Bitbucket more, under the same deadline. */
   readonly fetchBitbucket: FetchBitbucket;
 }

@@ -50,16 +50,16 @@ export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends
 
       log("callback: state checked, exchanging the code");
       const signIn = await edition.signIn(code, pending.codeVerifier ?? null, deadline);
-      const { bitbucketUserAuth, access, email, fetchBitbucket } = signIn;
+      const { bitbucketUserAuth, access, refusal, email, fetchBitbucket } = signIn;
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
+      if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null, options.refusalMessage);
       if (access && !access.allowed)
         // Stryker disable next-line StringLiteral: a refusal always carries its reason.
         await refuse(auth, bitbucketUserAuth, access.reason ?? "", access, options.refusalMessage);
-      if (email.status === "rejected") throw email.reason;
       const context: BitbucketLoginContext<_Auth, BbUser, Access> = {
         bitbucketUser,
         bitbucketTokens,
-        email: email.value,
+        email,
         access,
         bitbucketUserAuth,
         req,

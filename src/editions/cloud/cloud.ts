@@ -11,8 +11,6 @@ import { fetchPrimaryEmail } from "./email.js";
 import { createCodeExchange } from "./exchange.js";
 import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
 
-const NO_EMAIL: PromiseSettledResult<null> = Object.freeze({ status: "fulfilled", value: null });
-
 /** What Bitbucket Cloud needs to know of a router or a guard, once resolved. */
 export interface CloudConfig {
   readonly clientId: string;
@@ -101,7 +99,8 @@ export function createCloudEdition<_Auth extends Auth>(
         return {
           bitbucketUserAuth: await exchange.identify(tokens, deadline),
           access: null,
-          email: NO_EMAIL,
+          refusal: null,
+          email: null,
           fetchBitbucket,
         };
       // All settled before anything is thrown: no request of this login is still out when it answers.
@@ -113,7 +112,16 @@ export function createCloudEdition<_Auth extends Auth>(
       // Who signed in first: an answer about nobody is never read as a refusal.
       if (user.status === "rejected") throw user.reason;
       if (access.status === "rejected") throw access.reason;
-      return { bitbucketUserAuth: user.value, access: access.value, email, fetchBitbucket };
+      // The email's failure counts only when no refusal stands: a refused person hears of that.
+      const refused = access.value !== null && !access.value.allowed;
+      if (email.status === "rejected" && !refused) throw email.reason;
+      return {
+        bitbucketUserAuth: user.value,
+        access: access.value,
+        refusal: null,
+        email: email.status === "fulfilled" ? email.value : null,
+        fetchBitbucket,
+      };
     },
   };
 }

@@ -119,8 +119,8 @@ export const datacenter: EditionDefinition<BitbucketDataCenterUser, BitbucketDat
  * Bitbucket Data Center as the routes see it: an authorization code with PKCE (S256) every time,
  * built on `@lucia-auth/oauth`'s own helpers; the exchange at `{serverUrl}/rest/oauth2/latest/token`;
  * then who signed in (two calls) beside the gate, so `allow` adds no round trip of its own.
- * Inactive and `SERVICE` accounts are refused like a failed rule, so an existing user loses their
- * sessions.
+ * Inactive and `SERVICE` accounts are the sign-in's `refusal`, which the route refuses like a
+ * failed rule, so an existing user loses their sessions.
  */
 export function createDataCenterEdition<_Auth extends Auth>(
   auth: _Auth,
@@ -164,15 +164,6 @@ export function createDataCenterEdition<_Auth extends Auth>(
         : user.type === "SERVICE"
           ? "service accounts may not sign in"
           : null;
-      const access: BitbucketDataCenterAccess | null = refusal
-        ? {
-            allowed: false,
-            reason: refusal,
-            project: null,
-            repository: null,
-            permission: allow?.permission ?? "read",
-          }
-        : rules.value;
       const bitbucketUserAuth = Object.assign(providerUserAuth(auth, providerId, String(user.id)), {
         bitbucketUser: user,
         bitbucketTokens: { accessToken, accessTokenExpiresIn, refreshToken },
@@ -181,8 +172,9 @@ export function createDataCenterEdition<_Auth extends Auth>(
         typeof user.emailAddress === "string" && user.emailAddress !== "" ? user.emailAddress : null;
       return {
         bitbucketUserAuth,
-        access,
-        email: { status: "fulfilled", value: email },
+        access: rules.value,
+        refusal,
+        email,
         fetchBitbucket: createDataCenterFetch(serverUrl, accessToken, deadline),
       };
     },
