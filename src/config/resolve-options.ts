@@ -11,6 +11,7 @@ import {
   requiredString as requiredOf,
 } from "../util/validators.js";
 import { resolveStateCookie } from "./state-cookie-options.js";
+import { resolveRoutePaths } from "./route-paths.js";
 import { isTokenStore, legacyStoreProblem } from "../tokens/token-store.js";
 import { EDITION_OPTIONS, selectEdition } from "../editions/select.js";
 
@@ -81,49 +82,7 @@ export function resolveOptions<_Auth extends Auth>(
 
   const clientId = requiredString(options, "clientId");
   const clientSecret = requiredString(options, "clientSecret");
-  const redirectUri = requiredString(options, "redirectUri");
-  let redirect: URL;
-  try {
-    redirect = new URL(redirectUri);
-  } catch {
-    fail(
-      `option "redirectUri" must be an absolute URL such as "https://app.example/login/bitbucket/callback"; got a relative or invalid one.`,
-    );
-  }
-  if (redirect.protocol !== "https:" && redirect.protocol !== "http:")
-    fail(`option "redirectUri" must be an http(s) URL.`);
-  if (redirect.hash) fail(`option "redirectUri" must not have a #fragment.`);
-
-  const loginPath = optional<string>(
-    options,
-    "loginPath",
-    "/login/bitbucket",
-    isPath,
-    'a path starting with "/"',
-  );
-  const callbackPath = optional<string>(
-    options,
-    "callbackPath",
-    "/login/bitbucket/callback",
-    isPath,
-    'a path starting with "/"',
-  );
-  if (!redirect.pathname.endsWith(callbackPath)) {
-    fail(
-      `option "redirectUri" (path "${redirect.pathname}") does not end with the callback path "${callbackPath}"; ` +
-        `Bitbucket would send people to a route the router does not mount. Set callbackPath to match.`,
-    );
-  }
-  const linkPath = optional<string | false>(
-    options,
-    "linkPath",
-    "/login/bitbucket/link",
-    (v) => v === false || isPath(v),
-    'false or a path starting with "/"',
-  );
-  if (loginPath === callbackPath) fail(`options "loginPath" and "callbackPath" must differ.`);
-  if (linkPath === loginPath || linkPath === callbackPath)
-    fail(`option "linkPath" must differ from "loginPath" and "callbackPath".`);
+  const { redirectUri, redirect, loginPath, callbackPath, linkPath } = resolveRoutePaths(options, fail);
 
   const secretCheck = (v: unknown) =>
     (typeof v === "string" && v.length > 0) ||

@@ -1,71 +1,16 @@
 import type { ServerResponse } from "node:http";
 import type { FakeDataCenterUser } from "./fake-dc-types.js";
 import { FAKE_PROJECTS, rankOf, type FakeDataCenterStore } from "./fake-dc-store.js";
-
-type Answer = { readonly status: number; readonly body: unknown };
-
-const errors = (status: number, message: string, exceptionName: string): Answer => ({
-  status,
-  body: { errors: [{ context: null, message, exceptionName }] },
-});
-const notPermitted = () =>
-  errors(
-    401,
-    "You are not permitted to access this resource",
-    "com.atlassian.bitbucket.AuthorisationException",
-  );
-const unauthenticated = () =>
-  errors(
-    401,
-    "Authentication failed. Please check your credentials and try again.",
-    "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException",
-  );
-
-/** A page of a list, as Data Center pages them. */
-function page(values: readonly unknown[], query: URLSearchParams, maxPageSize: number): Answer {
-  const start = Math.max(0, Number(query.get("start") ?? 0) || 0);
-  const limit = Math.min(Math.max(1, Number(query.get("limit") ?? 25) || 25), maxPageSize);
-  const slice = values.slice(start, start + limit);
-  const isLastPage = start + slice.length >= values.length;
-  return {
-    status: 200,
-    body: {
-      size: slice.length,
-      limit,
-      isLastPage,
-      values: slice,
-      start,
-      filter: null,
-      ...(isLastPage ? {} : { nextPageStart: start + slice.length }),
-    },
-  };
-}
-
-const userJson = (u: FakeDataCenterUser, base: string) => ({
-  name: u.name,
-  emailAddress: u.emailAddress,
-  id: u.id,
-  displayName: u.displayName,
-  active: u.active,
-  slug: u.slug,
-  type: u.type,
-  links: { self: [{ href: `${base}/users/${encodeURIComponent(u.slug)}` }] },
-});
-const projectJson = (key: string, base: string) => ({
-  key,
-  id: Object.keys(FAKE_PROJECTS).indexOf(key) + 1,
-  name: FAKE_PROJECTS[key]?.name,
-  public: FAKE_PROJECTS[key]?.public ?? false,
-  type: "NORMAL",
-  links: { self: [{ href: `${base}/projects/${key}` }] },
-});
-const repoJson = (key: string, slug: string, base: string) => ({
-  slug,
-  name: slug,
-  project: projectJson(key, base),
-  public: FAKE_PROJECTS[key]?.public ?? false,
-  links: { self: [{ href: `${base}/projects/${key}/repos/${slug}/browse` }] },
-});
+import {
+  errors,
+  notPermitted,
+  page,
+  projectJson,
+  repoJson,
+  unauthenticated,
+  userJson,
+  type Answer,
+} from "./fake-dc-json.js";
 
 /** The REST API under `/rest/api/latest`, answered for `user` (undefined: anonymous). */
 export function rest(
