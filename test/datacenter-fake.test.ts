@@ -168,3 +168,121 @@ async function tokenFor(name: string): Promise<string> {
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }
+
+describe("the clients and projects it is given", () => {
+  let own: FakeDataCenter;
+  const linked = {
+    clientId: "linked-app",
+    clientSecret: "linked-secret",
+    redirectUris: ["https://app.test/cb"],
+  };
+  beforeAll(async () => {
+    own = await startFakeDataCenter({
+      clients: [linked, { clientId: "open-app", clientSecret: "open-secret" }],
+      projects: {
+        INT: { name: "Internal", public: false, repos: ["tools"] },
+        OSS: { name: "Open", public: true, repos: [] },
+      },
+      users: [
+        {
+          id: 7,
+          name: "ada",
+          slug: "ada",
+          displayName: "Ada",
+          emailAddress: "ada@x.test",
+          active: true,
+          type: "NORMAL",
+          projects: { INT: "read" },
+        },
+      ],
+    });
+  });
+  afterAll(() => own.close());
+
+  const authorizeAt = (params: Record<string, string>) =>
+    fetch(
+      `${own.url}/rest/oauth2/latest/authorize?${new URLSearchParams({ response_type: "code", state: "s", ...params })}`,
+      {
+        redirect: "manual",
+      },
+    );
+  const tokenAt = (form: Record<string, string>) =>
+    fetch(`${own.url}/rest/oauth2/latest/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form),
+    });
+
+  it("refuses a redirect URI the client did not register, byte for byte, on its own page", async () => {
+    for (const redirect_uri of [
+      "https://app.test/cb/",
+      "https://app.test/cb?x=1",
+      "http://app.test/cb",
+      "https://other.test/cb",
+    ]) {
+      const res = await authorizeAt({ client_id: "linked-app", redirect_uri });
+      expect({ redirect_uri, status: res.status, location: res.headers.get("location") }).toEqual({
+        redirect_uri,
+        status: 400,
+        location: null,
+      });
+    }
+    expect((await authorizeAt({ client_id: "linked-app", redirect_uri: "https://app.test/cb" })).status).toBe(
+      303,
+    );
+  });
+
+  it("knows only its own clients, each with its own secret", async () => {
+    expect(
+      (await authorizeAt({ client_id: "fake-client-id", redirect_uri: "https://app.test/cb" })).status,
+    ).toBe(400);
+    const approved = await authorizeAt({ client_id: "open-app", redirect_uri: "https://any.test/cb" });
+    const code = new URL(approved.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const exchange = {
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: "https://any.test/cb",
+      client_id: "open-app",
+    };
+    const wrong = await tokenAt({ ...exchange, client_secret: "linked-secret" });
+    expect({ status: wrong.status, body: await wrong.json() }).toMatchObject({
+      status: 401,
+      body: { error: "invalid_client" },
+    });
+    const again = await authorizeAt({ client_id: "open-app", redirect_uri: "https://any.test/cb" });
+    const code2 = new URL(again.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const right = await tokenAt({ ...exchange, code: code2, client_secret: "open-secret" });
+    expect(right.status).toBe(200);
+    const { access_token, refresh_token } = (await right.json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
+    const projects = await fetch(`${own.url}/rest/api/latest/projects`, {
+      headers: { Authorization: `Bearer ${access_token}` },
+    });
+    const keys = ((await projects.json()) as { values: { key: string }[] }).values.map((p) => p.key);
+    expect(keys.sort()).toEqual(["INT", "OSS"]);
+    const missing = await fetch(`${own.url}/rest/api/latest/projects/ENG`, {
+      headers: { Authorization: `Bearer ${access_token}` },
+    });
+    expect(missing.status).toBe(404);
+    const inherited = await fetch(`${own.url}/rest/api/latest/projects/constructor`, {
+      headers: { Authorization: `Bearer ${access_token}` },
+    });
+    expect(inherited.status).toBe(404);
+    const refreshedByOther = await tokenAt({
+      grant_type: "refresh_token",
+      refresh_token,
+      client_id: "linked-app",
+      client_secret: "linked-secret",
+    });
+    expect(refreshedByOther.status).toBe(400);
+    const refreshed = await tokenAt({
+      grant_type: "refresh_token",
+      refresh_token,
+      client_id: "open-app",
+      client_secret: "open-secret",
+    });
+    expect(refreshed.status).toBe(200);
+  });
+});

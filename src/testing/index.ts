@@ -26,14 +26,17 @@ export { startFakeDataCenter } from "./datacenter/fake-datacenter.js";
 export {
   DEFAULT_FAKE_DATACENTER_CLIENT,
   DEFAULT_FAKE_DATACENTER_USERS,
-  FAKE_PROJECTS as FAKE_DATACENTER_PROJECTS,
+  DEFAULT_FAKE_DATACENTER_PROJECTS,
+  FAKE_DATACENTER_PROJECTS,
 } from "./datacenter/fake-dc-store.js";
 export type {
   FakeDataCenter,
+  FakeDataCenterClient,
   FakeDataCenterEndpoint,
   FakeDataCenterFault,
   FakeDataCenterOptions,
   FakeDataCenterPermission,
+  FakeDataCenterProject,
   FakeDataCenterRequest,
   FakeDataCenterUser,
 } from "./datacenter/fake-dc-types.js";

@@ -65,7 +65,11 @@ function applyFault(
  */
 export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): Promise<FakeDataCenter> {
   const contextPath = (options.contextPath ?? "/bitbucket").replace(/\/+$/, "");
-  const store = new FakeDataCenterStore(options.users ?? DEFAULT_FAKE_DATACENTER_USERS);
+  const store = new FakeDataCenterStore(
+    options.users ?? DEFAULT_FAKE_DATACENTER_USERS,
+    options.projects,
+    options.clients,
+  );
   const maxPageSize = options.maxPageSize ?? 1000;
   let faults: FakeDataCenterFault[] = [];
   let latencyMs = options.latencyMs ?? 0;

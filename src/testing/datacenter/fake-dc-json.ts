@@ -1,7 +1,8 @@
 // The JSON shapes of Data Center's REST API as the fake answers them: the error envelope, a page
 // of a list, and user, project and repository records (Bitbucket Data Center REST API reference).
-import type { FakeDataCenterUser } from "./fake-dc-types.js";
-import { FAKE_PROJECTS } from "./fake-dc-store.js";
+import type { FakeDataCenterProject, FakeDataCenterUser } from "./fake-dc-types.js";
+
+type Projects = Readonly<Record<string, FakeDataCenterProject>>;
 
 /** A status and the JSON body it carries. */
 export type Answer = { readonly status: number; readonly body: unknown };
@@ -53,18 +54,18 @@ export const userJson = (u: FakeDataCenterUser, base: string) => ({
   type: u.type,
   links: { self: [{ href: `${base}/users/${encodeURIComponent(u.slug)}` }] },
 });
-export const projectJson = (key: string, base: string) => ({
+export const projectJson = (key: string, base: string, projects: Projects) => ({
   key,
-  id: Object.keys(FAKE_PROJECTS).indexOf(key) + 1,
-  name: FAKE_PROJECTS[key]?.name,
-  public: FAKE_PROJECTS[key]?.public ?? false,
+  id: Object.keys(projects).indexOf(key) + 1,
+  name: projects[key]?.name,
+  public: projects[key]?.public ?? false,
   type: "NORMAL",
   links: { self: [{ href: `${base}/projects/${key}` }] },
 });
-export const repoJson = (key: string, slug: string, base: string) => ({
+export const repoJson = (key: string, slug: string, base: string, projects: Projects) => ({
   slug,
   name: slug,
-  project: projectJson(key, base),
-  public: FAKE_PROJECTS[key]?.public ?? false,
+  project: projectJson(key, base, projects),
+  public: projects[key]?.public ?? false,
   links: { self: [{ href: `${base}/projects/${key}/repos/${slug}/browse` }] },
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { html, json, readBody } from "../http/fake-http.js";
-import { DEFAULT_FAKE_DATACENTER_CLIENT, sha256, type FakeDataCenterStore } from "./fake-dc-store.js";
+import { sha256, type FakeDataCenterStore } from "./fake-dc-store.js";
 
 const KNOWN_SCOPES = new Set([
   "PUBLIC_REPOS",
@@ -10,15 +10,15 @@ const KNOWN_SCOPES = new Set([
   "PROJECT_ADMIN",
   "ACCOUNT_WRITE",
 ]);
-const { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } = DEFAULT_FAKE_DATACENTER_CLIENT;
 
 const oauthError = (res: ServerResponse, status: number, error: string, description: string) =>
   json(res, status, { error, error_description: description });
 
 /**
  * `GET /rest/oauth2/latest/authorize`: every answer that goes back to the app is a 303 (as the
- * provider plugin answers), with `Cache-Control: no-store`; an unknown client or a redirect URI that
- * is not absolute gets Bitbucket's own error page and no redirect.
+ * provider plugin answers), with `Cache-Control: no-store`; an unknown client, or a redirect URI
+ * that is not absolute or (when the client registers its URIs) not one of them exactly, gets
+ * Bitbucket's own error page and no redirect.
  */
 export function authorize(store: FakeDataCenterStore, query: URLSearchParams, res: ServerResponse): void {
   const redirectUri = query.get("redirect_uri") ?? "";
@@ -28,8 +28,10 @@ export function authorize(store: FakeDataCenterStore, query: URLSearchParams, re
   } catch {
     return html(res, 400, "<h1>Invalid redirect_uri</h1>");
   }
-  if (query.get("client_id") !== CLIENT_ID || target.hash)
-    return html(res, 400, "<h1>Invalid client_id</h1>");
+  const client = store.client(query.get("client_id"));
+  if (!client || target.hash) return html(res, 400, "<h1>Invalid client_id</h1>");
+  if (client.redirectUris && !client.redirectUris.includes(redirectUri))
+    return html(res, 400, "<h1>Invalid redirect_uri</h1>");
   const back = (params: Record<string, string>) => {
     for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
     const state = query.get("state");
@@ -44,7 +46,7 @@ export function authorize(store: FakeDataCenterStore, query: URLSearchParams, re
   if (store.approver === "deny") return back({ error: "access_denied", error_description: "Denied" });
   const challenge = query.get("code_challenge");
   const code = store.issueCode({
-    clientId: CLIENT_ID,
+    clientId: client.clientId,
     redirectUri,
     userId: store.approver,
     challenge,
@@ -63,9 +65,10 @@ export async function token(store: FakeDataCenterStore, req: IncomingMessage, re
   const form = new URLSearchParams(await readBody(req));
   const grant = form.get("grant_type");
   if (grant === "refresh_token") {
-    if (form.get("client_id") !== CLIENT_ID || form.get("client_secret") !== CLIENT_SECRET)
+    const client = store.client(form.get("client_id"));
+    if (!client || form.get("client_secret") !== client.clientSecret)
       return oauthError(res, 401, "invalid_client", "Client authentication failed");
-    const fresh = store.refresh(form.get("refresh_token") ?? "", CLIENT_ID);
+    const fresh = store.refresh(form.get("refresh_token") ?? "", client.clientId);
     if (!fresh) return oauthError(res, 400, "invalid_grant", "Invalid refresh token");
     return json(res, 200, fresh);
   }
@@ -90,7 +93,7 @@ export async function token(store: FakeDataCenterStore, req: IncomingMessage, re
     if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || expected !== code.challenge)
       return oauthError(res, 400, "invalid_grant", "PKCE verification failed");
   }
-  if (form.get("client_secret") !== CLIENT_SECRET)
+  if (form.get("client_secret") !== store.client(code.clientId)?.clientSecret)
     return oauthError(res, 401, "invalid_client", "Client authentication failed");
   code.used = true;
   res.setHeader("Pragma", "no-cache");

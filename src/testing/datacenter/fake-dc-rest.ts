@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { FakeDataCenterUser } from "./fake-dc-types.js";
-import { FAKE_PROJECTS, rankOf, type FakeDataCenterStore } from "./fake-dc-store.js";
+import { rankOf, type FakeDataCenterStore } from "./fake-dc-store.js";
 import {
   errors,
   notPermitted,
@@ -34,8 +34,8 @@ export function rest(
   if (!user) {
     // Public projects and repositories answer anonymous callers too; everything else needs a user.
     const publicRepo = /^\/projects\/([^/]+)\/repos\/([^/]+)$/.exec(path);
-    if (publicRepo && FAKE_PROJECTS[publicRepo[1] ?? ""]?.public)
-      return { status: 200, body: repoJson(publicRepo[1] ?? "", publicRepo[2] ?? "", base) };
+    if (publicRepo && store.project(publicRepo[1] ?? "")?.public)
+      return { status: 200, body: repoJson(publicRepo[1] ?? "", publicRepo[2] ?? "", base, store.projects) };
     return unauthenticated();
   }
   if (path === "/users") {
@@ -64,11 +64,11 @@ export function rest(
         "Invalid permission",
         "com.atlassian.bitbucket.validation.ArgumentValidationException",
       );
-    const keys = Object.keys(FAKE_PROJECTS).filter((k) =>
+    const keys = Object.keys(store.projects).filter((k) =>
       query.get("permission") === null ? store.canSeeProject(user, k) : store.projectRank(user, k) >= rank,
     );
     return page(
-      keys.map((k) => projectJson(k, base)),
+      keys.map((k) => projectJson(k, base, store.projects)),
       query,
       maxPageSize,
     );
@@ -76,26 +76,28 @@ export function rest(
   const project = /^\/projects\/([^/]+)$/.exec(path);
   if (project) {
     const key = (project[1] ?? "").toUpperCase();
-    if (!FAKE_PROJECTS[key])
+    if (!store.project(key))
       return errors(
         404,
         `Project ${key} does not exist.`,
         "com.atlassian.bitbucket.project.NoSuchProjectException",
       );
-    return store.canSeeProject(user, key) ? { status: 200, body: projectJson(key, base) } : notPermitted();
+    return store.canSeeProject(user, key)
+      ? { status: 200, body: projectJson(key, base, store.projects) }
+      : notPermitted();
   }
   const repo = /^\/projects\/([^/]+)\/repos\/([^/]+)$/.exec(path);
   if (repo) {
     const key = (repo[1] ?? "").toUpperCase();
     const slug = decodeURIComponent(repo[2] ?? "");
-    if (!FAKE_PROJECTS[key]?.repos.includes(slug))
+    if (!store.project(key)?.repos.includes(slug))
       return errors(
         404,
         `Repository ${key}/${slug} does not exist.`,
         "com.atlassian.bitbucket.repository.NoSuchRepositoryException",
       );
     return store.repoRank(user, key, slug) > 0
-      ? { status: 200, body: repoJson(key, slug, base) }
+      ? { status: 200, body: repoJson(key, slug, base, store.projects) }
       : notPermitted();
   }
   if (path === "/repos") {
@@ -107,12 +109,12 @@ export function rest(
         "com.atlassian.bitbucket.validation.ArgumentValidationException",
       );
     const onlyKey = query.get("projectkey")?.toUpperCase();
-    const all = Object.entries(FAKE_PROJECTS).flatMap(([k, p]) =>
+    const all = Object.entries(store.projects).flatMap(([k, p]) =>
       onlyKey && k !== onlyKey ? [] : p.repos.map((r) => [k, r] as const),
     );
     const visible = all.filter(([k, r]) => store.repoRank(user, k, r) >= rank);
     return page(
-      visible.map(([k, r]) => repoJson(k, r, base)),
+      visible.map(([k, r]) => repoJson(k, r, base, store.projects)),
       query,
       maxPageSize,
     );

@@ -1,5 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { FakeDataCenterPermission, FakeDataCenterUser } from "./fake-dc-types.js";
+import type {
+  FakeDataCenterClient,
+  FakeDataCenterPermission,
+  FakeDataCenterProject,
+  FakeDataCenterUser,
+} from "./fake-dc-types.js";
 
 /** The client the fake Data Center knows: the same id and secret as the Cloud fake's. */
 export const DEFAULT_FAKE_DATACENTER_CLIENT = {
@@ -73,14 +78,18 @@ export const DEFAULT_FAKE_DATACENTER_USERS: readonly FakeDataCenterUser[] = [
   },
 ];
 
-// Projects and their repositories; PUB is open to public access (every account may read it).
-export const FAKE_PROJECTS: Readonly<
-  Record<string, { readonly name: string; readonly public: boolean; readonly repos: readonly string[] }>
-> = {
+/**
+ * The fake instance's projects and their repositories: ENG (`api`, `web`), OPS (`deploy`), and PUB
+ * (`docs`), which is open to public access (every account may read it).
+ */
+export const DEFAULT_FAKE_DATACENTER_PROJECTS: Readonly<Record<string, FakeDataCenterProject>> = {
   ENG: { name: "Engineering", public: false, repos: ["api", "web"] },
   OPS: { name: "Operations", public: false, repos: ["deploy"] },
   PUB: { name: "Public", public: true, repos: ["docs"] },
 };
+
+/** @deprecated The same as {@link DEFAULT_FAKE_DATACENTER_PROJECTS}, under its earlier name. */
+export const FAKE_DATACENTER_PROJECTS = DEFAULT_FAKE_DATACENTER_PROJECTS;
 
 const RANK: Readonly<Record<FakeDataCenterPermission, number>> = { read: 1, write: 2, admin: 3 };
 const CODE_LIFETIME_MS = 60_000;
@@ -116,9 +125,28 @@ export class FakeDataCenterStore {
   /** access token → grant */
   readonly grants = new Map<string, Grant>();
 
-  constructor(users: readonly FakeDataCenterUser[]) {
+  readonly projects: Readonly<Record<string, FakeDataCenterProject>>;
+  readonly clients: readonly FakeDataCenterClient[];
+
+  constructor(
+    users: readonly FakeDataCenterUser[],
+    projects: Readonly<Record<string, FakeDataCenterProject>> = DEFAULT_FAKE_DATACENTER_PROJECTS,
+    clients: readonly FakeDataCenterClient[] = [DEFAULT_FAKE_DATACENTER_CLIENT],
+  ) {
     this.users = users.map((u) => ({ ...u }));
     this.approver = this.users[0]?.id ?? "deny";
+    this.projects = projects;
+    this.clients = clients;
+  }
+
+  /** The client with this id, if the fake knows it. */
+  client(clientId: string | null): FakeDataCenterClient | undefined {
+    return this.clients.find((c) => c.clientId === clientId);
+  }
+
+  /** The project with this key, if there is one (own keys only: never `constructor` or `__proto__`). */
+  project(key: string): FakeDataCenterProject | undefined {
+    return Object.hasOwn(this.projects, key) ? this.projects[key] : undefined;
   }
 
   user(id: number) {
@@ -172,7 +200,7 @@ export class FakeDataCenterStore {
   /** The permission rank a user holds on a project (project permissions only). */
   projectRank(user: FakeDataCenterUser | undefined, key: string): number {
     const own = user?.projects?.[key];
-    const publicRead = FAKE_PROJECTS[key]?.public ? 1 : 0;
+    const publicRead = this.project(key)?.public ? 1 : 0;
     return Math.max(own ? RANK[own] : 0, publicRead);
   }
 
@@ -186,7 +214,7 @@ export class FakeDataCenterStore {
   canSeeProject(user: FakeDataCenterUser | undefined, key: string): boolean {
     return (
       this.projectRank(user, key) > 0 ||
-      (FAKE_PROJECTS[key]?.repos ?? []).some((r) => this.repoRank(user, key, r) > 0)
+      (this.project(key)?.repos ?? []).some((r) => this.repoRank(user, key, r) > 0)
     );
   }
 }

@@ -17,6 +17,27 @@ export interface FakeDataCenterUser {
 
 export type FakeDataCenterPermission = "read" | "write" | "admin";
 
+/** A project of the fake Data Center, with the slugs of its repositories. */
+export interface FakeDataCenterProject {
+  readonly name: string;
+  /** Open to public access: every account may read it and its repositories. */
+  readonly public: boolean;
+  readonly repos: readonly string[];
+}
+
+/** An OAuth client (an incoming application link) of the fake Data Center. */
+export interface FakeDataCenterClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /**
+   * The redirect URIs registered for it, each compared exactly as a string, as the real provider
+   * plugin compares them; a request with another gets Bitbucket's own error page, not a redirect.
+   * WARNING: when unset, any absolute URI without a fragment is taken, which is kinder than a real
+   * instance (where a link always has its URIs): register yours to test it.
+   */
+  readonly redirectUris?: readonly string[];
+}
+
 /** Which part of the fake a fault hits. */
 export type FakeDataCenterEndpoint =
   "authorize" | "token" | "application-properties" | "users" | "projects" | "repos";
@@ -44,6 +65,13 @@ export interface FakeDataCenterOptions {
   readonly contextPath?: string;
   /** Default {@link DEFAULT_FAKE_DATACENTER_USERS}. The first one approves unless told otherwise. */
   readonly users?: readonly FakeDataCenterUser[];
+  /**
+   * The OAuth clients it knows. Default: one, {@link DEFAULT_FAKE_DATACENTER_CLIENT} (the same id
+   * and secret as the Cloud fake's), with no redirect URIs registered.
+   */
+  readonly clients?: readonly FakeDataCenterClient[];
+  /** Its projects by key. Default {@link DEFAULT_FAKE_DATACENTER_PROJECTS}: ENG, OPS and the public PUB. */
+  readonly projects?: Readonly<Record<string, FakeDataCenterProject>>;
   /** The most entries a page holds, whatever `limit` asks. Default `1000`; `1` forces paging. */
   readonly maxPageSize?: number;
   /** Milliseconds every answer waits, as an instance far away would. Default `0`. */
