@@ -1,6 +1,7 @@
 import { ROLE_RANK, isRole, type BitbucketWorkspaceRole, type ResolvedAllow } from "./allow.js";
 import type { FetchBitbucket } from "../edition.js";
 import { BitbucketAuthError } from "../../errors/errors.js";
+import { firstYes } from "../first-yes.js";
 
 /** A workspace as Bitbucket names it. Match on `slug` or `uuid`; `name` is for display only. */
 export interface BitbucketWorkspace {
@@ -79,13 +80,10 @@ async function outcome<T, Q>(
   refusal: (answers: readonly T[]) => { reason: string; best: T | null },
 ): Promise<Outcome<T>> {
   if (asked.length === 0) return { kind: "pass", found: null };
-  const answers = await Promise.allSettled(asked.map(ask));
-  const found = answers.flatMap((a) => (a.status === "fulfilled" && a.value !== null ? [a.value] : []));
-  const first = found.find(qualifies);
-  if (first !== undefined) return { kind: "pass", found: first };
-  const outage = answers.find((a) => a.status === "rejected");
-  if (outage?.status === "rejected") return { kind: "outage", error: outage.reason };
-  return { kind: "fail", ...refusal(found) };
+  const answer = await firstYes(asked.map(ask), (a): a is T => a !== null && qualifies(a));
+  if (answer.kind === "yes") return { kind: "pass", found: answer.value };
+  if (answer.kind === "outage") return answer;
+  return { kind: "fail", ...refusal(answer.answers.filter((a): a is T => a !== null)) };
 }
 
 function workspaceOutcome(

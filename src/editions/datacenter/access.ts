@@ -2,6 +2,7 @@ import { BitbucketAuthError } from "../../errors/errors.js";
 import type { Deadline } from "../../http/upstream.js";
 import type { BitbucketDataCenterPermission, ResolvedDataCenterAllow } from "./allow.js";
 import { getDataCenter } from "./api.js";
+import { firstYes } from "../first-yes.js";
 
 /** What the Data Center `allow` rules found. */
 export interface BitbucketDataCenterAccess {
@@ -111,9 +112,9 @@ async function repositoryOutcome(
 async function anyOf(outcomes: Promise<Outcome>[]): Promise<Outcome | null> {
   // Stryker disable next-line ConditionalExpression: equivalent; without repositories the "no" of an empty list is never read (the rule applies only when some are named). The early return spares an allSettled over nothing.
   if (outcomes.length === 0) return null;
-  const settled = await Promise.allSettled(outcomes);
-  for (const s of settled) if (s.status === "fulfilled" && s.value.kind === "yes") return s.value;
-  for (const s of settled) if (s.status === "rejected") throw s.reason;
+  const answer = await firstYes(outcomes, (o): o is Outcome => o.kind === "yes");
+  if (answer.kind === "yes") return answer.value;
+  if (answer.kind === "outage") throw answer.error;
   return { kind: "no" };
 }
 
