@@ -24,7 +24,10 @@ const CODE_SHAPE = /^[A-Za-z0-9._~+/=-]{1,512}$/;
 export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends AccessVerdict>(
   auth: _Auth,
   edition: Edition<_Auth, BbUser, Access>,
-  options: ResolvedOptions,
+  options: Pick<
+    ResolvedOptions,
+    "tokens" | "grant" | "checkedRules" | "timeout" | "refusalMessage" | "successRedirect"
+  >,
   hooks: ResolvedHooks<_Auth, BbUser, Access>,
   stateCookie: StateCookie,
   fail: FailureHandler,

@@ -11,7 +11,7 @@ import { isSameOrigin } from "./same-origin.js";
 /** `POST <logoutPath>`: invalidates the Lucia session and clears its cookie; cross-site requests are refused. */
 export function createLogoutHandler(
   auth: Auth,
-  options: ResolvedOptions,
+  options: Pick<ResolvedOptions, "provider" | "logoutRedirect">,
   fail: FailureHandler,
 ): RequestHandler {
   const appOrigin = new URL(options.provider.redirectUri).origin;
