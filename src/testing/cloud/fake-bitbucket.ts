@@ -51,8 +51,9 @@ const RETIRED = new Set([
 
 /**
  * Starts a fake Bitbucket Cloud on loopback: authorize, `access_token` (Basic auth, form body,
- * single-use codes, rotating refresh tokens), `/2.0/user` and `/2.0/user/emails`, with the error
- * shapes of the real service and injectable faults. Route the provider to it with `routeBitbucketTo`.
+ * single-use codes, rotating refresh tokens), `/2.0/user`, `/2.0/user/emails`, the workspace
+ * permission and repository endpoints the `allow` rules ask, with the error shapes of the real
+ * service and injectable faults. Send the router's Cloud calls to it with `routeBitbucketTo`.
  *
  * @example
  * const fake = await startFakeBitbucket();

@@ -2,8 +2,9 @@ const BITBUCKET_HOSTS = /^https:\/\/(api\.)?bitbucket\.org\//;
 
 /**
  * Sends every `fetch` to bitbucket.org and api.bitbucket.org to the fake instead: the network edge,
- * where the real `@lucia-auth/oauth` provider (which takes no base URL) makes its calls. Other
- * requests pass through untouched. Returns a function that restores the original `fetch`.
+ * where the router's Cloud calls (the token endpoint and the API, which take no base URL) leave the
+ * process. Other requests pass through untouched. Returns a function that restores the original
+ * `fetch`.
  *
  * Inside Jest, call it from the test file: Jest's sandbox has its own `globalThis`.
  * @example
