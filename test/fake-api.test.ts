@@ -178,3 +178,79 @@ describe("the fake Bitbucket's methods and token answer", () => {
     expect(Object.hasOwn(body, "scopes")).toBe(false);
   });
 });
+
+describe("the fake Bitbucket as clients written by others meet it", () => {
+  let plain: FakeBitbucket;
+  beforeAll(async () => {
+    plain = await startFakeBitbucket({
+      clients: [{ clientId: "my-app", clientSecret: "s3cr-t+x" }],
+    });
+  });
+  afterAll(() => plain.close());
+
+  const tokenWith = (
+    authorization: string | undefined,
+    form: Record<string, string> = { grant_type: "refresh_token", refresh_token: "nope" },
+  ) =>
+    fetch(`${plain.url}/site/oauth2/access_token`, {
+      method: "POST",
+      headers: {
+        ...(authorization ? { Authorization: authorization } : {}),
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams(form),
+    });
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
+
+  it("form-decodes both halves of Basic credentials (RFC 6749 §2.3.1), and takes them plain", async () => {
+    // Authenticated, each way: the answer is about the refresh token (400), not the client (401).
+    for (const [id, secret] of [
+      ["my%2Dapp", "s3cr%2Dt%2Bx"], // as oauth4webapi and openid-client send them
+      ["my-app", "s3cr-t%2Bx"], // `-` needs no encoding
+    ] as const) {
+      const res = await tokenWith(basic(id, secret));
+      expect({ id, secret, status: res.status, body: await res.json() }).toMatchObject({
+        status: 400,
+        body: { error: "invalid_request" },
+      });
+    }
+    // `+` form-decodes to a space: a secret sent with a raw `+` is not this client's.
+    expect((await tokenWith(basic("my-app", "s3cr-t+x"))).status).toBe(401);
+  });
+
+  it("refuses credentials that do not decode, or in the form body only, with 401 and Bitbucket's challenge", async () => {
+    for (const res of [
+      await tokenWith(basic("my-app", "%E0%A4%A")),
+      await tokenWith(undefined, {
+        grant_type: "refresh_token",
+        refresh_token: "nope",
+        client_id: "my-app",
+        client_secret: "s3cr-t+x",
+      }),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Basic realm="Bitbucket.org HTTP"');
+      expect(await res.json()).toMatchObject({ error: "unauthorized_client" });
+    }
+  });
+
+  it("sends Bitbucket's challenge with an API 401 too", async () => {
+    const res = await fetch(`${plain.url}/2.0/user`, { headers: { Authorization: "Bearer not-a-token" } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Basic realm="Bitbucket.org HTTP"');
+  });
+
+  it("knows the outsider eve by default, as the CLI does", async () => {
+    const fresh = await startFakeBitbucket();
+    try {
+      fresh.approveAs("eve");
+      const res = await fetch(
+        `${fresh.url}/site/oauth2/authorize?client_id=fake-client-id&response_type=code&redirect_uri=http://app.test/cb`,
+        { redirect: "manual" },
+      );
+      expect(new URL(res.headers.get("location") ?? "").searchParams.get("code")).toBeTruthy();
+    } finally {
+      await fresh.close();
+    }
+  });
+});

@@ -76,7 +76,7 @@ async function attackerLogin(harness: Harness) {
 const countsAre = async (harness: Harness, counts: { users: number; keys: number; sessions: number }) =>
   expect(await harness.db.counts()).toEqual(counts);
 
-describe("finding 1: a cookie name is read byte for byte, never trimmed", () => {
+describe("finding 1 (src/state/cookie-header.ts): a cookie name is read byte for byte, never trimmed", () => {
   // The planted name as Node reads a raw 0xA0 byte (latin1), and near misses of our own.
   const nearMisses: [string, (name: string) => string][] = [
     ["a 0xA0 byte before it (the red team's)", (n) => `\u00a0${n}`],
@@ -135,7 +135,7 @@ describe("finding 1: a cookie name is read byte for byte, never trimmed", () => 
   });
 });
 
-describe("finding 3: planted cookie names never break a login start", () => {
+describe("finding 3 (src/state/state-cookie.ts): planted cookie names never break a login start", () => {
   const stateLines = (res: { headers: Record<string, unknown> }) => setCookies(res, STATE_COOKIE);
 
   it.each([
@@ -173,7 +173,7 @@ describe("finding 3: planted cookie names never break a login start", () => {
   });
 });
 
-describe("finding 4: one state cookie buys one token request", () => {
+describe("finding 4 (src/state/used-states.ts): one state cookie buys one token request", () => {
   it("800 replays of one state cookie from one address make one token request", async () => {
     h = await startHarness();
     const { res, authorizeUrl } = await beginLogin(h.agent());
@@ -209,7 +209,7 @@ describe("finding 4: one state cookie buys one token request", () => {
   });
 });
 
-describe("finding 5: no socket outlives the callback's deadline", () => {
+describe("finding 5 (src/http/deadline.ts, src/http/upstream.ts): no socket outlives the callback's deadline", () => {
   /** Waits for the fake to have no request open; fails (not hangs) when one stays open. */
   const waitForNoOpenRequests = async (harness: Harness) => {
     let timer: NodeJS.Timeout | undefined;
@@ -253,7 +253,7 @@ describe("finding 5: no socket outlives the callback's deadline", () => {
 // signal it is given only weakly (nodejs/undici#3644): after a collection, aborting it no longer
 // reached a body that stalled once the answer's head had arrived. Every body is now read through a
 // reader that the deadline cancels itself.
-describe("finding 5, again: a stalled body is cut off even when garbage is collected meanwhile", () => {
+describe("finding 5, again (src/http/read-body.ts): a stalled body is cut off even when garbage is collected meanwhile", () => {
   let dc: DataCenterHarness | undefined;
   afterEach(async () => {
     await closeDataCenterHarness(dc);
@@ -337,7 +337,7 @@ describe("finding 5, again: a stalled body is cut off even when garbage is colle
   });
 });
 
-describe("finding 6: fetchBitbucket and routeBitbucketTo stay where they belong", () => {
+describe("finding 6 (src/editions/cloud/bitbucket-api.ts, src/testing/http/route-fetch.ts): fetchBitbucket and routeBitbucketTo stay where they belong", () => {
   it.each([
     "/2.0/../../etc/passwd",
     "/2.0/%2e%2e/%2e%2e/etc",
@@ -408,7 +408,7 @@ describe("finding 6: fetchBitbucket and routeBitbucketTo stay where they belong"
   });
 });
 
-describe("finding 7: a state is good only at the router that issued it", () => {
+describe("finding 7 (src/state/state-value.ts, src/config/resolve-options.ts): a state is good only at the router that issued it", () => {
   it("a link state from a router with linking refused where linkPath is false", async () => {
     h = await startHarness({ fake: { users: [ATTACKER] } });
     const agent = h.agent();
@@ -450,7 +450,7 @@ describe("finding 7: a state is good only at the router that issued it", () => {
   });
 });
 
-describe("finding 8: lookups never reach through the prototype", () => {
+describe("finding 8 (src/editions/cloud/allow.ts, src/editions/cloud/access.ts): lookups never reach through the prototype", () => {
   it("a permission answer with a role named like an Object method is malformed, not a pass", async () => {
     h = await startHarness({ router: { allow: { workspaces: ["fake-team"] } } });
     for (const permission of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
@@ -471,7 +471,7 @@ describe("finding 8: lookups never reach through the prototype", () => {
   });
 });
 
-describe("finding 9: defence in depth", () => {
+describe("finding 9 (src/http/upstream.ts, src/routes/gate.ts): defence in depth", () => {
   it("a 307 from the token endpoint is never followed: the refresh token goes nowhere else", async () => {
     const seen: string[] = [];
     const elsewhere: Server = createServer((req, res) => {

@@ -1,3 +1,4 @@
+import { CLOUD_CHALLENGE } from "./fake-challenge.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { json } from "../http/fake-http.js";
 import { userJson, type FakeStore } from "./fake-store.js";
@@ -21,7 +22,12 @@ const NEEDS: Readonly<Record<ApiEndpoint, string>> = {
 };
 
 const error = (res: ServerResponse, status: number, message: string, detail?: unknown) =>
-  json(res, status, { type: "error", error: { message, ...(detail ? { detail } : {}) } });
+  json(
+    res,
+    status,
+    { type: "error", error: { message, ...(detail ? { detail } : {}) } },
+    status === 401 ? CLOUD_CHALLENGE : {},
+  );
 
 /**
  * The API as of 2026: Bearer header only (a token in `?access_token=` is refused), the permission

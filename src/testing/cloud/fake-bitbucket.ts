@@ -66,7 +66,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   const store = new FakeStore((options.accessTokenTtl ?? 7200) * 1000);
   for (const ws of options.workspaces ?? [DEFAULT_FAKE_WORKSPACE]) store.addWorkspace(ws);
   for (const client of options.clients ?? [DEFAULT_FAKE_CLIENT]) store.clients.set(client.clientId, client);
-  for (const user of options.users ?? [DEFAULT_FAKE_USER]) store.addUser(user);
+  for (const user of options.users ?? [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER]) store.addUser(user);
   let decision: FakeDecision = options.decision ?? "auto";
   const ctx: FakeContext = {
     store,

@@ -1,3 +1,4 @@
+import { CLOUD_CHALLENGE } from "./fake-challenge.js";
 import type { ServerResponse } from "node:http";
 import type { FakeEndpoint, FakeFault } from "./fake-types.js";
 
@@ -73,6 +74,7 @@ export async function applyFault(fault: FakeFault, res: ServerResponse): Promise
       res
         .writeHead(fault.status, {
           "Content-Type": typeof body === "string" ? "text/plain" : "application/json",
+          ...(fault.status === 401 ? CLOUD_CHALLENGE : {}),
         })
         .end(text);
       return true;

@@ -93,7 +93,7 @@ export interface FakeBitbucketOptions {
   readonly host?: string;
   /** Default: one consumer `fake-client-id` / `fake-client-secret` accepting any callback. */
   readonly clients?: readonly FakeBitbucketClient[];
-  /** Default: one user, "Ada Fake". The first is the default user who approves. */
+  /** Default: "Ada Fake" and the outsider "Eve Outsider" (`FAKE_OUTSIDER_USER`), as the CLI. The first approves by default. */
   readonly users?: readonly FakeBitbucketUser[];
   readonly decision?: FakeDecision;
   /** Token responses carry `scope` (current Bitbucket) or `scopes` (older). Default `"scope"`. */
