@@ -82,7 +82,7 @@ export default {
       // the sandbox leaves out) cover no mutant in this process; they run in `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
-        "test/(api-docs|bench-table|browser|example-curl|own-app|package|readme|readme-snippets|two-instances)\\.test\\.ts$",
+        "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|example-curl|own-app|two-instances))\\.test\\.ts$",
       ],
       testTimeout: 60_000,
     },

@@ -3,7 +3,7 @@ import { LATEST, readResults, renderTable, withBlock, withTable } from "./result
 import { readSoak, renderSoak, SOAK, SOAK_END, SOAK_START } from "./soak/results.js";
 
 // `npm run bench:table` writes the table of the last full run, and the kept soak run's, into docs/benchmarks.md;
-// `-- --check` only says whether the two agree (test/bench-table.test.ts asks the same in CI).
+// `-- --check` only says whether the two agree (test/project/bench-table.test.ts asks the same in CI).
 const DOC = "docs/benchmarks.md";
 const text = readFileSync(DOC, "utf8");
 const soak = existsSync(SOAK) ? renderSoak(readSoak(SOAK)) : "";

@@ -1,6 +1,6 @@
 /**
  * The curl walkthrough `npm start` prints: every step of docs/curl.md, with this run's addresses.
- * test/example-curl.test.ts holds the two in step (each command of the docs appears here).
+ * test/e2e/example-curl.test.ts holds the two in step (each command of the docs appears here).
  * @param gated whether `allow` is on (BITBUCKET_WORKSPACES and friends): then the gate's steps.
  */
 export function walkthrough(app: string, fake: string, gated: boolean): string {

@@ -27,7 +27,7 @@ const tooLarge = () =>
  * Why not `response.text()` or `.json()`: Node's fetch (undici) passes our signal on to its own
  * copy of the request through a weak reference. Once a garbage collection has run after an
  * answer's head arrived, aborting our signal no longer reaches the body (nodejs/undici#3644), and
- * a stalled body then holds the call, and its socket, for good. test/red-team.test.ts collects
+ * a stalled body then holds the call, and its socket, for good. test/e2e/red-team.test.ts collects
  * garbage while a body stalls.
  *
  * A reset mid-body is thrown: a half-read answer is never taken for Bitbucket's.

@@ -1,6 +1,11 @@
 // src/tokens/token-store.ts: the stored shape, with `checkedRules` only when there are rules.
 import { describe, expect, it } from "@jest/globals";
-import { storedTokensOf, toStoredTokens, withRefreshedTokens } from "../../../src/tokens/token-store.js";
+import {
+  isTokenStore,
+  storedTokensOf,
+  toStoredTokens,
+  withRefreshedTokens,
+} from "../../../src/tokens/token-store.js";
 
 const answer = { accessToken: "a", refreshToken: "r", accessTokenExpiresIn: 7200 };
 
@@ -51,5 +56,18 @@ describe("withRefreshedTokens", () => {
     const result = withRefreshedTokens({ ...unchecked, checkedAt: 0 }, fresh);
     expect(result.accessTokenExpiresAt).toBeGreaterThanOrEqual(before + 3_600_000);
     expect(Object.hasOwn(result, "checkedRules")).toBe(false);
+  });
+});
+
+describe("isTokenStore", () => {
+  const fn = async () => undefined;
+  it("takes an object with get, save and remove, and nothing less", () => {
+    expect(isTokenStore({ get: fn, save: fn, remove: fn })).toBe(true);
+    expect(isTokenStore({ get: fn, save: fn })).toBe(false);
+    expect(isTokenStore({ get: fn })).toBe(false);
+    expect(isTokenStore(null)).toBe(false);
+    expect(isTokenStore(undefined)).toBe(false);
+    expect(isTokenStore("get save remove")).toBe(false);
+    expect(isTokenStore(Object.assign(() => undefined, { get: fn, save: fn, remove: fn }))).toBe(false);
   });
 });

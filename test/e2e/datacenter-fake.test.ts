@@ -1,0 +1,288 @@
+// The shipped fake Data Center as other people's test suites meet it: its OAuth provider's error
+// paths, anonymous answers, paging, faults, controls, the context path, and the CLI.
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { startFakeDataCenter, type FakeDataCenter } from "../../src/testing/index.js";
+import { spawnUntil } from "../helpers/processes.js";
+
+let dc: FakeDataCenter;
+beforeAll(async () => void (dc = await startFakeDataCenter({ maxPageSize: 2 })));
+afterAll(() => dc.close());
+
+const authorize = (params: Record<string, string>) =>
+  fetch(`${dc.url}/rest/oauth2/latest/authorize?${new URLSearchParams(params)}`, { redirect: "manual" });
+const valid = {
+  client_id: "fake-client-id",
+  redirect_uri: "http://app.test/cb",
+  response_type: "code",
+  state: "s1",
+};
+
+describe("authorize", () => {
+  it("answers 303 back to the app on every outcome it can redirect", async () => {
+    const ok = await authorize(valid);
+    expect(ok.status).toBe(303);
+    expect(new URL(ok.headers.get("location") ?? "").searchParams.get("state")).toBe("s1");
+    const badScope = await authorize({ ...valid, scope: "REPO_READ NOPE" });
+    expect(badScope.status).toBe(303);
+    expect(new URL(badScope.headers.get("location") ?? "").searchParams.get("error")).toBe("invalid_scope");
+    dc.deny();
+    const denied = await authorize(valid);
+    expect(new URL(denied.headers.get("location") ?? "").searchParams.get("error")).toBe("access_denied");
+    dc.approveAs("ada");
+  });
+
+  it("shows its own error page, with no redirect, for an unknown client or a redirect URI that is not absolute", async () => {
+    for (const bad of [
+      { ...valid, client_id: "other" },
+      { ...valid, redirect_uri: "/cb" },
+    ]) {
+      const res = await authorize(bad);
+      expect(res.status).toBe(400);
+      expect(res.headers.get("location")).toBeNull();
+      expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    }
+  });
+
+  it("answers a wrong method with 405 and Allow", async () => {
+    const res = await fetch(`${dc.url}/rest/oauth2/latest/authorize`, { method: "POST" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET");
+  });
+});
+
+describe("the REST API", () => {
+  it("answers an anonymous application-properties with 200 and no user headers", async () => {
+    const res = await fetch(`${dc.url}/rest/api/latest/application-properties`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ausername")).toBeNull();
+    expect(((await res.json()) as { displayName: string }).displayName).toBe("Bitbucket");
+  });
+
+  it("answers an anonymous user lookup 401 with the errors envelope", async () => {
+    const res = await fetch(`${dc.url}/rest/api/latest/users?filter=ada`);
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { errors: { message: string; exceptionName: string }[] };
+    expect(body.errors[0]?.exceptionName).toMatch(/AuthenticationException$/);
+  });
+
+  it("serves only under its context path", async () => {
+    const res = await fetch(`${new URL(dc.url).origin}/rest/api/latest/application-properties`);
+    expect(res.status).toBe(404);
+  });
+
+  it("pages with isLastPage and nextPageStart", async () => {
+    // Ada may read ENG (her own permission) and PUB (public): with one per page, two pages.
+    const token = await tokenFor("ada");
+    const page = async (start: number) =>
+      (await (
+        await fetch(`${dc.url}/rest/api/latest/projects?permission=PROJECT_READ&limit=1&start=${start}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+      ).json()) as { values: { key: string }[]; isLastPage: boolean; nextPageStart?: number };
+    const first = await page(0);
+    expect(first).toMatchObject({ isLastPage: false, nextPageStart: 1 });
+    expect(first.values.map((p) => p.key)).toEqual(["ENG"]);
+    const second = await page(1);
+    expect(second.isLastPage).toBe(true);
+    expect(second.nextPageStart).toBeUndefined();
+    expect(second.values.map((p) => p.key)).toEqual(["PUB"]);
+  });
+
+  it("names the user on every authenticated answer, a 404 included, URL-encoding a non-ASCII name", async () => {
+    const token = await tokenFor("zoë");
+    const res = await fetch(`${dc.url}/rest/api/latest/projects/NOPE`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-ausername")).toBe("zo%C3%AB");
+    expect(res.headers.get("x-auserid")).toBe("103");
+  });
+});
+
+describe("faults", () => {
+  it("answers a 429 with Retry-After, counting down `times`", async () => {
+    dc.setFault({ endpoint: "application-properties", kind: "status", status: 429, retryAfter: 9, times: 1 });
+    const limited = await fetch(`${dc.url}/rest/api/latest/application-properties`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("9");
+    expect((await fetch(`${dc.url}/rest/api/latest/application-properties`)).status).toBe(200);
+  });
+
+  it("answers an HTML page with 200 when asked to", async () => {
+    dc.setFault({ endpoint: "projects", kind: "html" });
+    const res = await fetch(`${dc.url}/rest/api/latest/projects`);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    dc.clearFaults();
+  });
+});
+
+describe("the HTTP controls", () => {
+  it("rename a user keeping the id, and set or remove a permission", async () => {
+    const origin = new URL(dc.url).origin;
+    const post = (path: string, body: string, method = "POST") =>
+      fetch(`${origin}/_fake/${path}`, { method, body }).then((r) => r.json());
+    expect(await post("users/106/rename", "name=eve2&slug=eve2")).toMatchObject({ id: 106, name: "eve2" });
+    expect(await post("users/eve2/permissions/OPS", "admin", "PUT")).toMatchObject({ permission: "admin" });
+    const token = await tokenFor("eve2");
+    const ops = await fetch(`${dc.url}/rest/api/latest/projects/OPS`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(ops.status).toBe(200);
+    expect(ops.headers.get("x-auserid")).toBe("106");
+    expect(await post("users/eve2/permissions/OPS", "", "DELETE")).toMatchObject({ permission: null });
+    expect(await post("users/nobody/permissions/OPS", "read", "PUT")).toMatchObject({
+      error: expect.any(String),
+    });
+  });
+});
+
+describe("the CLI", () => {
+  it("starts a fake Data Center with --datacenter and says where", async () => {
+    const cli = await spawnUntil("npx", ["tsx", "src/testing/cli.ts", "--datacenter", "--port", "0"], {
+      ready: /listening on http/,
+    });
+    try {
+      const url = /listening on (\S+)/.exec(cli.output())?.[1] ?? "";
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/bitbucket$/);
+      expect((await fetch(`${url}/rest/api/latest/application-properties`)).status).toBe(200);
+    } finally {
+      await cli.stop();
+    }
+  });
+});
+
+/** A live access token of `name`, through the real authorize and token steps (no PKCE). */
+async function tokenFor(name: string): Promise<string> {
+  dc.approveAs(name);
+  const code = new URL((await authorize(valid)).headers.get("location") ?? "").searchParams.get("code") ?? "";
+  dc.approveAs("ada");
+  const res = await fetch(`${dc.url}/rest/oauth2/latest/token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: valid.redirect_uri,
+      client_id: "fake-client-id",
+      client_secret: "fake-client-secret",
+    }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+describe("the clients and projects it is given", () => {
+  let own: FakeDataCenter;
+  const linked = {
+    clientId: "linked-app",
+    clientSecret: "linked-secret",
+    redirectUris: ["https://app.test/cb"],
+  };
+  beforeAll(async () => {
+    own = await startFakeDataCenter({
+      clients: [linked, { clientId: "open-app", clientSecret: "open-secret" }],
+      projects: {
+        INT: { name: "Internal", public: false, repos: ["tools"] },
+        OSS: { name: "Open", public: true, repos: [] },
+      },
+      users: [
+        {
+          id: 7,
+          name: "ada",
+          slug: "ada",
+          displayName: "Ada",
+          emailAddress: "ada@x.test",
+          active: true,
+          type: "NORMAL",
+          projects: { INT: "read" },
+        },
+      ],
+    });
+  });
+  afterAll(() => own.close());
+
+  const authorizeAt = (params: Record<string, string>) =>
+    fetch(
+      `${own.url}/rest/oauth2/latest/authorize?${new URLSearchParams({ response_type: "code", state: "s", ...params })}`,
+      {
+        redirect: "manual",
+      },
+    );
+  const tokenAt = (form: Record<string, string>) =>
+    fetch(`${own.url}/rest/oauth2/latest/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form),
+    });
+
+  it("refuses a redirect URI the client did not register, byte for byte, on its own page", async () => {
+    for (const redirect_uri of [
+      "https://app.test/cb/",
+      "https://app.test/cb?x=1",
+      "http://app.test/cb",
+      "https://other.test/cb",
+    ]) {
+      const res = await authorizeAt({ client_id: "linked-app", redirect_uri });
+      expect({ redirect_uri, status: res.status, location: res.headers.get("location") }).toEqual({
+        redirect_uri,
+        status: 400,
+        location: null,
+      });
+    }
+    expect((await authorizeAt({ client_id: "linked-app", redirect_uri: "https://app.test/cb" })).status).toBe(
+      303,
+    );
+  });
+
+  it("knows only its own clients, each with its own secret", async () => {
+    expect(
+      (await authorizeAt({ client_id: "fake-client-id", redirect_uri: "https://app.test/cb" })).status,
+    ).toBe(400);
+    const approved = await authorizeAt({ client_id: "open-app", redirect_uri: "https://any.test/cb" });
+    const code = new URL(approved.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const exchange = {
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: "https://any.test/cb",
+      client_id: "open-app",
+    };
+    const wrong = await tokenAt({ ...exchange, client_secret: "linked-secret" });
+    expect({ status: wrong.status, body: await wrong.json() }).toMatchObject({
+      status: 401,
+      body: { error: "invalid_client" },
+    });
+    const again = await authorizeAt({ client_id: "open-app", redirect_uri: "https://any.test/cb" });
+    const code2 = new URL(again.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const right = await tokenAt({ ...exchange, code: code2, client_secret: "open-secret" });
+    expect(right.status).toBe(200);
+    const { access_token, refresh_token } = (await right.json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
+    const projects = await fetch(`${own.url}/rest/api/latest/projects`, {
+      headers: { Authorization: `Bearer ${access_token}` },
+    });
+    const keys = ((await projects.json()) as { values: { key: string }[] }).values.map((p) => p.key);
+    expect(keys.sort()).toEqual(["INT", "OSS"]);
+    const missing = await fetch(`${own.url}/rest/api/latest/projects/ENG`, {
+      headers: { Authorization: `Bearer ${access_token}` },
+    });
+    expect(missing.status).toBe(404);
+    const inherited = await fetch(`${own.url}/rest/api/latest/projects/constructor`, {
+      headers: { Authorization: `Bearer ${access_token}` },
+    });
+    expect(inherited.status).toBe(404);
+    const refreshedByOther = await tokenAt({
+      grant_type: "refresh_token",
+      refresh_token,
+      client_id: "linked-app",
+      client_secret: "linked-secret",
+    });
+    expect(refreshedByOther.status).toBe(400);
+    const refreshed = await tokenAt({
+      grant_type: "refresh_token",
+      refresh_token,
+      client_id: "open-app",
+      client_secret: "open-secret",
+    });
+    expect(refreshed.status).toBe(200);
+  });
+});
