@@ -253,6 +253,7 @@ describe("fetchBitbucket on Data Center", () => {
     const results: unknown[] = [];
     h = await startDataCenterHarness({
       router: {
+        scope: ["PUBLIC_REPOS", "REPO_READ"],
         authorize: async ({ fetchBitbucket }) => {
           results.push(await fetchBitbucket("/rest/api/latest/projects/ENG"));
           results.push(await fetchBitbucket("/rest/api/latest/projects/OPS/repos/deploy"));
@@ -285,12 +286,32 @@ describe("fetchBitbucket on Data Center", () => {
   });
 });
 
+describe("fetchBitbucket under the default scope, as a real instance answers it", () => {
+  it("an authorize hook reading a private project with PUBLIC_REPOS alone gets no, a public one its JSON", async () => {
+    const results: unknown[] = [];
+    h = await startDataCenterHarness({
+      router: {
+        authorize: async ({ fetchBitbucket }) => {
+          results.push(await fetchBitbucket("/rest/api/latest/projects/ENG"));
+          results.push(await fetchBitbucket("/rest/api/latest/projects/PUB"));
+          return true;
+        },
+      },
+    });
+    expect((await dcLogin(h.agent())).status).toBe(302);
+    // Ada writes to ENG, but the token was granted PUBLIC_REPOS only: ask for REPO_READ with `scope`.
+    expect(results[0]).toBeNull();
+    expect(results[1]).toMatchObject({ key: "PUB" });
+  });
+});
+
 describe("fetchBitbucket's answers on Data Center", () => {
   // What the authorize hook sees for each answer of the instance, one request each (`times: 1`).
   async function askOnce(fault: FakeDataCenterFault | null) {
     const seen: unknown[] = [];
     h = await startDataCenterHarness({
       router: {
+        scope: ["PUBLIC_REPOS", "REPO_READ"],
         authorize: async ({ fetchBitbucket }) => {
           if (fault) h!.dc.setFault(fault);
           await fetchBitbucket("/rest/api/latest/projects/ENG").then(

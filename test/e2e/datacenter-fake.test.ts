@@ -286,3 +286,69 @@ describe("the clients and projects it is given", () => {
     expect(refreshed.status).toBe(200);
   });
 });
+
+describe("scopes, as the instance grants them", () => {
+  /** A login at the shared fake as ada, with `scope` asked (or none): the token answer. */
+  async function tokensFor(scope: string | null) {
+    const verifier = "v".repeat(43);
+    const params: Record<string, string> = { ...valid, redirect_uri: "http://app.test/cb" };
+    if (scope !== null) params.scope = scope;
+    const approved = await authorize(params);
+    const code = new URL(approved.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const res = await fetch(`${dc.url}/rest/oauth2/latest/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: "http://app.test/cb",
+        client_id: "fake-client-id",
+        client_secret: "fake-client-secret",
+        code_verifier: verifier,
+      }),
+    });
+    return (await res.json()) as { access_token: string; refresh_token: string; scope: string };
+  }
+  const get = (path: string, token: string) =>
+    fetch(`${dc.url}/rest/api/latest${path}`, { headers: { Authorization: `Bearer ${token}` } });
+
+  it("echoes the scope asked, or the link's own when none is asked", async () => {
+    expect((await tokensFor("PUBLIC_REPOS")).scope).toBe("PUBLIC_REPOS");
+    expect((await tokensFor("PUBLIC_REPOS REPO_WRITE")).scope).toBe("PUBLIC_REPOS REPO_WRITE");
+    expect((await tokensFor(null)).scope).toBe("PUBLIC_REPOS REPO_READ");
+  });
+
+  it("with PUBLIC_REPOS alone, shows only public projects and repositories; REPO_READ or above shows the rest", async () => {
+    const publicOnly = (await tokensFor("PUBLIC_REPOS")).access_token;
+    expect((await get("/projects/ENG", publicOnly)).status).toBe(401);
+    expect((await get("/projects/ENG/repos/api", publicOnly)).status).toBe(401);
+    expect((await get("/projects/PUB", publicOnly)).status).toBe(200);
+    const listed = (await (await get("/projects?limit=100", publicOnly)).json()) as {
+      values: { key: string }[];
+    };
+    expect(listed.values.map((p) => p.key)).toEqual(["PUB"]);
+    // The user headers still name ada: the token is accepted, the scope is what it lacks.
+    expect((await get("/projects/ENG", publicOnly)).headers.get("x-ausername")).toBe("ada");
+    for (const scope of ["REPO_READ", "PUBLIC_REPOS REPO_WRITE", "PROJECT_ADMIN"]) {
+      const token = (await tokensFor(scope)).access_token;
+      expect({ scope, status: (await get("/projects/ENG", token)).status }).toEqual({ scope, status: 200 });
+    }
+  });
+
+  it("a refresh keeps the scope granted", async () => {
+    const { refresh_token } = await tokensFor("PUBLIC_REPOS");
+    const res = await fetch(`${dc.url}/rest/oauth2/latest/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token,
+        client_id: "fake-client-id",
+        client_secret: "fake-client-secret",
+      }),
+    });
+    const fresh = (await res.json()) as { access_token: string; scope: string };
+    expect(fresh.scope).toBe("PUBLIC_REPOS");
+    expect((await get("/projects/ENG", fresh.access_token)).status).toBe(401);
+  });
+});

@@ -24,7 +24,8 @@ let h: DataCenterHarness;
 const token: Record<"ada" | "eve", string> = { ada: "", eve: "" };
 beforeAll(async () => {
   const tokens = memoryTokenStore();
-  h = await startDataCenterHarness({ router: { tokens } });
+  // The gate reads private projects: its token needs REPO_READ, which a router with allow asks itself.
+  h = await startDataCenterHarness({ router: { tokens, scope: ["PUBLIC_REPOS", "REPO_READ"] } });
   for (const name of ["ada", "eve"] as const) {
     h.dc.approveAs(name);
     const agent = h.agent();

@@ -77,7 +77,10 @@ describe("no timer outlives", () => {
   it("checkBitbucketAccess on Data Center", async () => {
     let accessToken = "";
     dc = await startDataCenterHarness({
-      router: { onSuccess: (ctx) => void (accessToken = ctx.bitbucketTokens.accessToken) },
+      router: {
+        scope: ["PUBLIC_REPOS", "REPO_READ"],
+        onSuccess: (ctx) => void (accessToken = ctx.bitbucketTokens.accessToken),
+      },
     });
     expect((await dcLogin(dc.agent())).status).toBe(302);
     const ask = () =>

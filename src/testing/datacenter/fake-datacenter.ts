@@ -108,7 +108,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     }
     if (fault && fault.kind !== "headers" && fault.kind !== "json") return applyFault(fault, res);
     const isRest = path.startsWith("/rest/api/latest/");
-    const user = isRest ? store.bearer(req.headers.authorization) : undefined;
+    const user = isRest ? store.viewer(req.headers.authorization) : undefined;
     if (fault?.kind === "json") return send(res, { status: fault.status ?? 200, body: fault.body }, user);
     if (endpoint === "authorize") return authorize(store, url.searchParams, res);
     if (endpoint === "token") return token(store, req, res).catch(() => void res.destroy());

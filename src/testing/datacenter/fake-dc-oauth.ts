@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { html, json, readBody } from "../http/fake-http.js";
-import { sha256, type FakeDataCenterStore } from "./fake-dc-store.js";
+import { LINK_SCOPES, sha256, type FakeDataCenterStore } from "./fake-dc-store.js";
 
 const KNOWN_SCOPES = new Set([
   "PUBLIC_REPOS",
@@ -47,6 +47,7 @@ export function authorize(store: FakeDataCenterStore, query: URLSearchParams, re
   const challenge = query.get("code_challenge");
   const code = store.issueCode({
     clientId: client.clientId,
+    scopes: scopes.length > 0 ? scopes : (client.scopes ?? LINK_SCOPES),
     redirectUri,
     userId: store.approver,
     challenge,
@@ -97,5 +98,5 @@ export async function token(store: FakeDataCenterStore, req: IncomingMessage, re
     return oauthError(res, 401, "invalid_client", "Client authentication failed");
   code.used = true;
   res.setHeader("Pragma", "no-cache");
-  json(res, 200, store.issueTokens(code.userId, code.clientId, code));
+  json(res, 200, store.issueTokens(code.userId, code.clientId, code.scopes, code));
 }

@@ -91,12 +91,26 @@ export const DEFAULT_FAKE_DATACENTER_PROJECTS: Readonly<Record<string, FakeDataC
 /** @deprecated The same as {@link DEFAULT_FAKE_DATACENTER_PROJECTS}, under its earlier name. */
 export const FAKE_DATACENTER_PROJECTS = DEFAULT_FAKE_DATACENTER_PROJECTS;
 
+// Data Center's scopes each imply the ones below them (Atlassian's "OAuth 2.0 scopes" table).
+const READS_REPOSITORIES: ReadonlySet<string> = new Set([
+  "REPO_READ",
+  "REPO_WRITE",
+  "REPO_ADMIN",
+  "PROJECT_ADMIN",
+  "ADMIN_WRITE",
+  "SYSTEM_ADMIN",
+]);
+/** What a link grants when an authorization asks for no scope (see FakeDataCenterClient.scopes). */
+export const LINK_SCOPES: readonly string[] = ["PUBLIC_REPOS", "REPO_READ"];
+
 const RANK: Readonly<Record<FakeDataCenterPermission, number>> = { read: 1, write: 2, admin: 3 };
 const CODE_LIFETIME_MS = 60_000;
 const ACCESS_LIFETIME_S = 3600;
 
 interface Code {
   readonly clientId: string;
+  /** What the authorization granted: the scopes asked for, or the link's own when none were. */
+  readonly scopes: readonly string[];
   readonly redirectUri: string;
   readonly userId: number;
   readonly challenge: string | null;
@@ -110,6 +124,7 @@ interface Code {
 interface Grant {
   readonly userId: number;
   readonly clientId: string;
+  readonly scopes: readonly string[];
   readonly refreshToken: string;
   expiresAt: number;
 }
@@ -159,12 +174,13 @@ export class FakeDataCenterStore {
     return code;
   }
 
-  issueTokens(userId: number, clientId: string, from?: Code) {
+  issueTokens(userId: number, clientId: string, scopes: readonly string[], from?: Code) {
     const accessToken = token();
     const refreshToken = token();
     this.grants.set(accessToken, {
       userId,
       clientId,
+      scopes,
       refreshToken,
       expiresAt: Date.now() + ACCESS_LIFETIME_S * 1000,
     });
@@ -174,7 +190,7 @@ export class FakeDataCenterStore {
       token_type: "bearer",
       expires_in: ACCESS_LIFETIME_S,
       refresh_token: refreshToken,
-      scope: "PUBLIC_REPOS REPO_READ",
+      scope: scopes.join(" "),
     };
   }
 
@@ -183,7 +199,7 @@ export class FakeDataCenterStore {
     for (const [access, grant] of this.grants) {
       if (grant.refreshToken === refreshToken && grant.clientId === clientId) {
         this.grants.delete(access);
-        return this.issueTokens(grant.userId, clientId);
+        return this.issueTokens(grant.userId, clientId, grant.scopes);
       }
     }
     return null;
@@ -191,10 +207,30 @@ export class FakeDataCenterStore {
 
   /** The user a Bearer token belongs to, if it is live. */
   bearer(header: string | undefined): FakeDataCenterUser | undefined {
+    const grant = this.liveGrant(header);
+    return grant ? this.user(grant.userId) : undefined;
+  }
+
+  /**
+   * The user as a Bearer token lets the REST API see them: without a scope that reads
+   * repositories (`REPO_READ` or one that implies it), none of their own project or repository
+   * permissions count, so only public projects and repositories are readable, as Atlassian says of
+   * `PUBLIC_REPOS`. (What the real instance answers for a private one is not documented: the fake
+   * answers as for a user without the permission, a guess.)
+   */
+  viewer(header: string | undefined): FakeDataCenterUser | undefined {
+    const grant = this.liveGrant(header);
+    const user = grant ? this.user(grant.userId) : undefined;
+    if (!grant || !user) return undefined;
+    return grant.scopes.some((s) => READS_REPOSITORIES.has(s))
+      ? user
+      : { ...user, projects: {}, repositories: {} };
+  }
+
+  private liveGrant(header: string | undefined): Grant | undefined {
     const match = /^Bearer (\S+)$/.exec(header ?? "");
     const grant = match?.[1] === undefined ? undefined : this.grants.get(match[1]);
-    if (!grant || grant.expiresAt <= Date.now()) return undefined;
-    return this.user(grant.userId);
+    return grant && grant.expiresAt > Date.now() ? grant : undefined;
   }
 
   /** The permission rank a user holds on a project (project permissions only). */

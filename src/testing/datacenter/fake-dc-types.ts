@@ -36,6 +36,12 @@ export interface FakeDataCenterClient {
    * instance (where a link always has its URIs): register yours to test it.
    */
   readonly redirectUris?: readonly string[];
+  /**
+   * The scopes the link grants when an authorization asks for none. Default
+   * `["PUBLIC_REPOS", "REPO_READ"]` (a guess: Atlassian says a blank scope means the link's
+   * configured scope, and what a link is configured with varies).
+   */
+  readonly scopes?: readonly string[];
 }
 
 /** Which part of the fake a fault hits. */
