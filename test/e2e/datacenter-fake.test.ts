@@ -352,3 +352,62 @@ describe("scopes, as the instance grants them", () => {
     expect((await get("/projects/ENG", fresh.access_token)).status).toBe(401);
   });
 });
+
+describe("the token endpoint, as clients written by others call it", () => {
+  async function codeFor() {
+    const approved = await authorize({ ...valid, redirect_uri: "http://app.test/cb" });
+    return new URL(approved.headers.get("location") ?? "").searchParams.get("code") ?? "";
+  }
+  const post = (init: { query?: Record<string, string>; form?: Record<string, string>; basic?: string }) =>
+    fetch(`${dc.url}/rest/oauth2/latest/token${init.query ? `?${new URLSearchParams(init.query)}` : ""}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        ...(init.basic ? { Authorization: `Basic ${Buffer.from(init.basic).toString("base64")}` } : {}),
+      },
+      body: new URLSearchParams(init.form ?? {}),
+    });
+  const exchange = (code: string) => ({
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: "http://app.test/cb",
+  });
+
+  it("takes the client's credentials by HTTP Basic, each half form-decoded (RFC 6749 §2.3.1)", async () => {
+    const res = await post({
+      form: exchange(await codeFor()),
+      basic: "fake%2Dclient%2Did:fake%2Dclient%2Dsecret",
+    });
+    expect(res.status).toBe(200);
+    const plain = await post({ form: exchange(await codeFor()), basic: "fake-client-id:fake-client-secret" });
+    expect(plain.status).toBe(200);
+    const wrong = await post({ form: exchange(await codeFor()), basic: "fake-client-id:nope" });
+    expect({ status: wrong.status, body: await wrong.json() }).toMatchObject({
+      status: 401,
+      body: { error: "invalid_client" },
+    });
+  });
+
+  it("refuses a client that authenticates twice, by Basic and in the body", async () => {
+    const res = await post({
+      form: { ...exchange(await codeFor()), client_secret: "fake-client-secret" },
+      basic: "fake-client-id:fake-client-secret",
+    });
+    expect({ status: res.status, body: await res.json() }).toMatchObject({
+      status: 400,
+      body: { error: "invalid_request" },
+    });
+  });
+
+  it("takes the parameters in the query string, as Atlassian's own example sends them", async () => {
+    const res = await post({
+      query: {
+        ...exchange(await codeFor()),
+        client_id: "fake-client-id",
+        client_secret: "fake-client-secret",
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { access_token?: unknown }).access_token).toEqual(expect.any(String));
+  });
+});

@@ -219,8 +219,8 @@ describe("the fake Data Center's token endpoint", () => {
     expect(after.headers.get("x-ausername")).toBeNull();
   });
 
-  it("reads client credentials from the form body only, and checks the verifier", async () => {
-    h = await startDataCenterHarness();
+  it("with acceptBasic: false, reads client credentials from the form body only, and checks the verifier", async () => {
+    h = await startDataCenterHarness({ fake: { acceptBasic: false } });
     const verifier = "w".repeat(50);
     const code = await authorizeDirect(h.dc, verifier);
     const { client_secret: _secret, ...withoutSecret } = form(code, verifier);

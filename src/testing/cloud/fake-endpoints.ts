@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { consentPage, errorPage } from "./fake-pages.js";
 import { html, json, readBody, redirectBack } from "../http/fake-http.js";
 import { CLOUD_CHALLENGE } from "./fake-challenge.js";
+import { basicCredentials } from "../http/basic-auth.js";
 import type { FakeStore } from "./fake-store.js";
 import type { FakeDecision } from "./fake-types.js";
 
@@ -112,28 +113,9 @@ export async function token(ctx: FakeContext, req: IncomingMessage, res: ServerR
   });
 }
 
-/**
- * The client of an HTTP Basic header. Both halves are form-decoded first, as RFC 6749 §2.3.1 has
- * clients encode them (oauth4webapi and openid-client send `-` as `%2D`); a plain id and secret
- * (`curl -u`, Atlassian's own example) decode to themselves.
- */
+/** The client of an HTTP Basic header (see basicCredentials), if its secret is the client's. */
 function basicClient(header: string | undefined, store: FakeStore) {
-  const encoded = /^Basic (.+)$/i.exec(header ?? "")?.[1];
-  if (!encoded) return undefined;
-  const decoded = Buffer.from(encoded, "base64").toString();
-  const colon = decoded.indexOf(":");
-  if (colon <= 0) return undefined;
-  const id = formDecode(decoded.slice(0, colon));
-  const secret = formDecode(decoded.slice(colon + 1));
-  const client = id === null ? undefined : store.clients.get(id);
-  return client && secret !== null && client.clientSecret === secret ? client : undefined;
-}
-
-/** `application/x-www-form-urlencoded` decoding of one value (`+` is a space); `null` when malformed. */
-function formDecode(value: string): string | null {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, " "));
-  } catch {
-    return null;
-  }
+  const credentials = basicCredentials(header);
+  const client = credentials ? store.clients.get(credentials.id) : undefined;
+  return client && client.clientSecret === credentials?.secret ? client : undefined;
 }

@@ -111,7 +111,8 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     const user = isRest ? store.viewer(req.headers.authorization) : undefined;
     if (fault?.kind === "json") return send(res, { status: fault.status ?? 200, body: fault.body }, user);
     if (endpoint === "authorize") return authorize(store, url.searchParams, res);
-    if (endpoint === "token") return token(store, req, res).catch(() => void res.destroy());
+    if (endpoint === "token")
+      return token(store, req, res, options.acceptBasic ?? true).catch(() => void res.destroy());
     if (!isRest) return send(res, { status: 404, body: { errors: [] } }, undefined);
     send(
       res,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { html, json, readBody } from "../http/fake-http.js";
+import { basicCredentials } from "../http/basic-auth.js";
 import { LINK_SCOPES, sha256, type FakeDataCenterStore } from "./fake-dc-store.js";
 
 const KNOWN_SCOPES = new Set([
@@ -58,16 +59,42 @@ export function authorize(store: FakeDataCenterStore, query: URLSearchParams, re
 }
 
 /**
- * `POST /rest/oauth2/latest/token`, form-encoded, client credentials in the body (HTTP Basic is not
- * read). The checks run in the provider plugin's order: required fields, a replayed code (which
- * revokes that code's tokens), an unknown code, the exact redirect URI, the client, PKCE, the secret.
+ * The client's id and secret from HTTP Basic (see basicCredentials) or from the parameters; `null`
+ * when a request uses both methods, which RFC 6749 §2.3 forbids.
  */
-export async function token(store: FakeDataCenterStore, req: IncomingMessage, res: ServerResponse) {
-  const form = new URLSearchParams(await readBody(req));
+function clientCredentials(
+  authorization: string | undefined,
+  params: URLSearchParams,
+  acceptBasic: boolean,
+): { readonly id: string | null; readonly secret: string | null } | null {
+  const basic = acceptBasic ? basicCredentials(authorization) : undefined;
+  if (basic === undefined) return { id: params.get("client_id"), secret: params.get("client_secret") };
+  if (params.has("client_secret")) return null;
+  return basic ?? { id: null, secret: null };
+}
+
+/**
+ * `POST /rest/oauth2/latest/token`. Its parameters come form-encoded in the body or in the query
+ * string (as in Atlassian's own example), and the client's credentials in the body or by HTTP Basic
+ * (both at once is `invalid_request`). The checks run in the provider plugin's order: required
+ * fields, a replayed code (which revokes that code's tokens), an unknown code, the exact redirect
+ * URI, the client, PKCE, the secret.
+ */
+export async function token(
+  store: FakeDataCenterStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  acceptBasic: boolean,
+) {
+  const query = new URL(req.url ?? "/", "http://fake").searchParams;
+  const form = new URLSearchParams([...new URLSearchParams(await readBody(req)), ...query]);
+  const credentials = clientCredentials(req.headers.authorization, form, acceptBasic);
+  if (!credentials)
+    return oauthError(res, 400, "invalid_request", "Use one client authentication method, not several");
   const grant = form.get("grant_type");
   if (grant === "refresh_token") {
-    const client = store.client(form.get("client_id"));
-    if (!client || form.get("client_secret") !== client.clientSecret)
+    const client = store.client(credentials.id);
+    if (!client || credentials.secret !== client.clientSecret)
       return oauthError(res, 401, "invalid_client", "Client authentication failed");
     const fresh = store.refresh(form.get("refresh_token") ?? "", client.clientId);
     if (!fresh) return oauthError(res, 400, "invalid_grant", "Invalid refresh token");
@@ -76,7 +103,7 @@ export async function token(store: FakeDataCenterStore, req: IncomingMessage, re
   if (grant !== "authorization_code")
     return oauthError(res, 400, "unsupported_grant_type", "Unsupported grant");
   const codeValue = form.get("code");
-  if (!codeValue || !form.get("redirect_uri") || !form.get("client_id"))
+  if (!codeValue || !form.get("redirect_uri") || !credentials.id)
     return oauthError(res, 400, "invalid_request", "Missing parameters");
   const code = store.codes.get(codeValue);
   if (code?.used) {
@@ -86,7 +113,7 @@ export async function token(store: FakeDataCenterStore, req: IncomingMessage, re
   if (!code || code.expiresAt <= Date.now()) return oauthError(res, 400, "invalid_request", "Unknown code");
   if (form.get("redirect_uri") !== code.redirectUri)
     return oauthError(res, 400, "invalid_grant", "redirect_uri does not match");
-  if (form.get("client_id") !== code.clientId)
+  if (credentials.id !== code.clientId)
     return oauthError(res, 400, "invalid_grant", "Code issued to another client");
   if (code.challenge !== null) {
     const verifier = form.get("code_verifier") ?? "";
@@ -94,7 +121,7 @@ export async function token(store: FakeDataCenterStore, req: IncomingMessage, re
     if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || expected !== code.challenge)
       return oauthError(res, 400, "invalid_grant", "PKCE verification failed");
   }
-  if (form.get("client_secret") !== store.client(code.clientId)?.clientSecret)
+  if (credentials.secret !== store.client(code.clientId)?.clientSecret)
     return oauthError(res, 401, "invalid_client", "Client authentication failed");
   code.used = true;
   res.setHeader("Pragma", "no-cache");

@@ -78,6 +78,13 @@ export interface FakeDataCenterOptions {
   readonly clients?: readonly FakeDataCenterClient[];
   /** Its projects by key. Default {@link DEFAULT_FAKE_DATACENTER_PROJECTS}: ENG, OPS and the public PUB. */
   readonly projects?: Readonly<Record<string, FakeDataCenterProject>>;
+  /**
+   * Whether the token endpoint takes client credentials by HTTP Basic as well as in the body.
+   * Default `true`, so that clients on RFC 6749's default (oauth4webapi, openid-client) can be
+   * tested. Public sources disagree: the provider plugin's token resource reads the form only, and
+   * no instance was observed either way; `false` models the plugin as its source reads.
+   */
+  readonly acceptBasic?: boolean;
   /** The most entries a page holds, whatever `limit` asks. Default `1000`; `1` forces paging. */
   readonly maxPageSize?: number;
   /** Milliseconds every answer waits, as an instance far away would. Default `0`. */
