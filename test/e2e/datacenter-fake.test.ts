@@ -1,6 +1,6 @@
 // The shipped fake Data Center as other people's test suites meet it: its OAuth provider's error
 // paths, anonymous answers, paging, faults, controls, the context path, and the CLI.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { startFakeDataCenter, type FakeDataCenter } from "../../src/testing/index.js";
 import { spawnUntil } from "../helpers/processes.js";
 
@@ -409,5 +409,86 @@ describe("the token endpoint, as clients written by others call it", () => {
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { access_token?: unknown }).access_token).toEqual(expect.any(String));
+  });
+});
+
+describe("what other clients read of the fake Data Center", () => {
+  let own: FakeDataCenter;
+  afterEach(async () => {
+    await own?.close();
+  });
+  const tokenOf = async (fake: FakeDataCenter, name: string) => {
+    fake.approveAs(name);
+    const approved = await fetch(
+      `${fake.url}/rest/oauth2/latest/authorize?${new URLSearchParams({ ...valid, redirect_uri: "http://app.test/cb" })}`,
+      { redirect: "manual" },
+    );
+    const code = new URL(approved.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const res = await fetch(`${fake.url}/rest/oauth2/latest/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: "http://app.test/cb",
+        client_id: "fake-client-id",
+        client_secret: "fake-client-secret",
+      }),
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
+  const whoami = (fake: FakeDataCenter, token?: string) =>
+    fetch(`${fake.url}/plugins/servlet/applinks/whoami`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      redirect: "manual",
+    });
+
+  it("applinks/whoami answers the token's user name as text, with the user headers", async () => {
+    own = await startFakeDataCenter();
+    const res = await whoami(own, await tokenOf(own, "ada"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(await res.text()).toBe("ada");
+    expect([res.headers.get("x-ausername"), res.headers.get("x-auserid")]).toEqual(["ada", "101"]);
+    expect((await whoami(own)).status).toBe(401);
+    expect((await whoami(own, "not-a-token")).status).toBe(401);
+    expect(own.hits.whoami).toBe(3);
+  });
+
+  it("with tokensOutsideRest: login-page, sends a token's whoami to the login page, as newer instances do", async () => {
+    own = await startFakeDataCenter({ tokensOutsideRest: "login-page" });
+    const res = await whoami(own, await tokenOf(own, "ada"));
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe(
+      `${own.url}/login?next=%2Fplugins%2Fservlet%2Fapplinks%2Fwhoami`,
+    );
+  });
+
+  it("gives user records an avatarUrl when avatarSize is asked, and none otherwise", async () => {
+    own = await startFakeDataCenter();
+    const token = await tokenOf(own, "ada");
+    const get = async (q: string) =>
+      (await (
+        await fetch(`${own.url}/rest/api/latest/users/ada${q}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+      ).json()) as { avatarUrl?: string };
+    expect((await get("?avatarSize=48")).avatarUrl).toBe(`${own.url}/users/ada/avatar.png?s=48`);
+    expect(Object.hasOwn(await get(""), "avatarUrl")).toBe(false);
+    const list = (await (
+      await fetch(`${own.url}/rest/api/latest/users?filter=ada&avatarSize=64`, {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+    ).json()) as { values: { avatarUrl?: string }[] };
+    expect(list.values[0]?.avatarUrl).toBe(`${own.url}/users/ada/avatar.png?s=64`);
+  });
+
+  it.each<["percent" | "utf-8", string]>([
+    ["percent", "zo%C3%AB"],
+    ["utf-8", Buffer.from("zoë", "utf8").toString("latin1")],
+  ])("sends a non-ASCII X-AUSERNAME %s-encoded when told", async (userNameEncoding, received) => {
+    own = await startFakeDataCenter({ userNameEncoding });
+    const res = await whoami(own, await tokenOf(own, "zoë"));
+    expect(res.headers.get("x-ausername")).toBe(received);
   });
 });

@@ -65,6 +65,20 @@ describe("a Data Center login", () => {
     expect(await keyOf(h, id)).not.toBeNull();
   });
 
+  it.each(["percent", "utf-8"] as const)(
+    "signs in a non-ASCII user whose X-AUSERNAME comes %s-encoded",
+    async (userNameEncoding) => {
+      h = await startDataCenterHarness({ fake: { userNameEncoding } });
+      h.dc.approveAs("zoë");
+      const agent = h.agent();
+      expect((await dcLogin(agent)).status).toBe(302);
+      expect((await agent.get("/me")).body.displayName).toBe("Zoë Ångström");
+      expect(await keyOf(h, 103)).not.toBeNull();
+      // The lookup went by the decoded name: /users/zo%C3%AB or a filter of it, never the mangled one.
+      expect(h.dc.requests.some((r) => r.url.includes("%C3%83"))).toBe(false);
+    },
+  );
+
   it("gives the hooks the Data Center user and its email, null when empty", async () => {
     const seen: unknown[] = [];
     h = await startDataCenterHarness({

@@ -64,16 +64,28 @@ export async function getDataCenter(
 }
 
 /**
- * `X-AUSERNAME` is URL-encoded when the name is not ASCII. A value that does not decode is taken as
- * sent (an ASCII name may hold a `%`); the record lookup then has to match the numeric id anyway.
+ * `X-AUSERNAME` of a name that is not ASCII: percent-encoded, or raw UTF-8, which fetch hands over
+ * read as Latin-1 (`zoÃ«` for `zoë`). Public sources do not say which a real instance sends, so both
+ * are read: bytes that form valid UTF-8 are decoded as UTF-8, then percent-encoding is undone. A
+ * value that does not decode is taken as sent (an ASCII name may hold a `%`); the record lookup then
+ * has to match the numeric id anyway.
  */
-function decodeHeader(value: string | null): string | null {
+export function decodeHeader(value: string | null): string | null {
   if (value === null || value === "") return null;
+  const text = /[^\x00-\x7f]/.test(value) ? fromRawUtf8(value) : value;
   try {
-    return decodeURIComponent(value);
+    return decodeURIComponent(text);
   } catch {
-    return value;
+    return text;
   }
+}
+
+/** A header read as Latin-1, as the UTF-8 it was sent as; itself when its bytes are not UTF-8. */
+function fromRawUtf8(value: string): string {
+  if (/[^\x00-\xff]/.test(value)) return value;
+  const bytes = Buffer.from(value, "latin1");
+  const decoded = bytes.toString("utf8");
+  return Buffer.from(decoded, "utf8").equals(bytes) ? decoded : value;
 }
 
 /**

@@ -3,7 +3,7 @@ import { isControl, startFakeServer, wait } from "../shared/fake-server.js";
 import { readBody } from "../http/fake-http.js";
 import { dataCenterControl } from "./fake-dc-control.js";
 import { authorize, token } from "./fake-dc-oauth.js";
-import { rest, send } from "./fake-dc-rest.js";
+import { rest, send as sendAs, userHeaders, type UserNameEncoding } from "./fake-dc-rest.js";
 import { DEFAULT_FAKE_DATACENTER_USERS, FakeDataCenterStore } from "./fake-dc-store.js";
 import type {
   FakeDataCenter,
@@ -22,7 +22,34 @@ function endpointOf(path: string): FakeDataCenterEndpoint | null {
   if (path === "/rest/api/latest/repos" || /^\/rest\/api\/latest\/projects\/[^/]+\/repos/.test(path))
     return "repos";
   if (path.startsWith("/rest/api/latest/projects")) return "projects";
+  if (path === "/plugins/servlet/applinks/whoami") return "whoami";
   return null;
+}
+
+/**
+ * `GET /plugins/servlet/applinks/whoami`: the name of the user a Bearer token belongs to, as
+ * `text/plain` with the user headers (Backstage's Bitbucket Server provider and go-scm read it), or
+ * the login page on newer instances. Without a live token: 401 and no name (a guess).
+ */
+function whoami(
+  res: ServerResponse,
+  store: FakeDataCenterStore,
+  authorization: string | undefined,
+  base: string,
+  options: FakeDataCenterOptions,
+): void {
+  if (options.tokensOutsideRest === "login-page" && authorization !== undefined)
+    return void res
+      .writeHead(302, { Location: `${base}/login?next=%2Fplugins%2Fservlet%2Fapplinks%2Fwhoami` })
+      .end();
+  const user = store.bearer(authorization);
+  if (!user) return void res.writeHead(401, { "Content-Type": "text/plain;charset=UTF-8" }).end();
+  res
+    .writeHead(200, {
+      "Content-Type": "text/plain;charset=UTF-8",
+      ...userHeaders(user, options.userNameEncoding ?? "percent"),
+    })
+    .end(user.name);
 }
 
 /** Answers with a fault: a status (429 with `Retry-After`), an HTML page, or a body that never ends. */
@@ -71,6 +98,9 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     options.clients,
   );
   const maxPageSize = options.maxPageSize ?? 1000;
+  const encoding: UserNameEncoding = options.userNameEncoding ?? "percent";
+  const send = (...args: Parameters<typeof sendAs>) =>
+    sendAs(args[0], args[1], args[2], args[3], args[4] ?? encoding);
   let faults: FakeDataCenterFault[] = [];
   let latencyMs = options.latencyMs ?? 0;
   let base = "";
@@ -81,6 +111,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     users: 0,
     projects: 0,
     repos: 0,
+    whoami: 0,
   };
 
   // Filled in once the fake's object exists, which is before anyone knows its port.
@@ -113,6 +144,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     if (endpoint === "authorize") return authorize(store, url.searchParams, res);
     if (endpoint === "token")
       return token(store, req, res, options.acceptBasic ?? true).catch(() => void res.destroy());
+    if (endpoint === "whoami") return whoami(res, store, req.headers.authorization, base, options);
     if (!isRest) return send(res, { status: 404, body: { errors: [] } }, undefined);
     send(
       res,

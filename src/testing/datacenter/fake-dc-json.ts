@@ -44,7 +44,11 @@ export function page(values: readonly unknown[], query: URLSearchParams, maxPage
   };
 }
 
-export const userJson = (u: FakeDataCenterUser, base: string) => ({
+/**
+ * A user record. With `avatarSize` (a request's `?avatarSize=N`), it carries `avatarUrl`, as a real
+ * instance's records do (python-social-auth and Backstage read it); its exact form is a guess.
+ */
+export const userJson = (u: FakeDataCenterUser, base: string, avatarSize: string | null = null) => ({
   name: u.name,
   emailAddress: u.emailAddress,
   id: u.id,
@@ -52,6 +56,9 @@ export const userJson = (u: FakeDataCenterUser, base: string) => ({
   active: u.active,
   slug: u.slug,
   type: u.type,
+  ...(avatarSize !== null && /^\d{1,4}$/.test(avatarSize)
+    ? { avatarUrl: `${base}/users/${encodeURIComponent(u.slug)}/avatar.png?s=${avatarSize}` }
+    : {}),
   links: { self: [{ href: `${base}/users/${encodeURIComponent(u.slug)}` }] },
 });
 export const projectJson = (key: string, base: string, projects: Projects) => ({

@@ -44,7 +44,7 @@ export function rest(
       [u.name, u.displayName, u.emailAddress].some((f) => f.toLowerCase().includes(filter)),
     );
     return page(
-      found.map((u) => userJson(u, base)),
+      found.map((u) => userJson(u, base, query.get("avatarSize"))),
       query,
       maxPageSize,
     );
@@ -53,7 +53,7 @@ export function rest(
   if (oneUser) {
     const u = store.users.find((x) => x.slug === decodeURIComponent(oneUser[1] ?? ""));
     return u
-      ? { status: 200, body: userJson(u, base) }
+      ? { status: 200, body: userJson(u, base, query.get("avatarSize")) }
       : errors(404, `User ${oneUser[1]} does not exist.`, "com.atlassian.bitbucket.user.NoSuchUserException");
   }
   if (path === "/projects") {
@@ -122,22 +122,37 @@ export function rest(
   return errors(404, "Not found", "com.atlassian.bitbucket.NoSuchEntityException");
 }
 
+/** How `X-AUSERNAME` carries a name that is not plain ASCII (see FakeDataCenterOptions). */
+export type UserNameEncoding = "percent" | "utf-8";
+
+/**
+ * The user headers of an authenticated answer. A plain ASCII name goes as it is; any other is
+ * percent-encoded, or sent as raw UTF-8 bytes (written as a Latin-1 string, which Node sends byte
+ * for byte, so a client reads it the way it reads a real instance's raw header).
+ */
+export function userHeaders(user: FakeDataCenterUser, encoding: UserNameEncoding): Record<string, string> {
+  const plain = /^[\x20-\x7e]*$/.test(user.name);
+  const name = plain
+    ? user.name
+    : encoding === "percent"
+      ? encodeURIComponent(user.name)
+      : Buffer.from(user.name, "utf8").toString("latin1");
+  return { "X-AUSERNAME": name, "X-AUSERID": String(user.id) };
+}
+
 /** Writes an answer, naming the user on every authenticated one, as Data Center does (even a 404). */
 export function send(
   res: ServerResponse,
   answer: Answer,
   user: FakeDataCenterUser | undefined,
   override?: { readonly userName?: string | null; readonly userId?: string | null },
+  encoding: UserNameEncoding = "percent",
 ): void {
   const headers: Record<string, string> = {
     "Content-Type": "application/json;charset=UTF-8",
     Vary: "x-ausername,x-auserid,cookie,accept-encoding",
+    ...(user ? userHeaders(user, encoding) : {}),
   };
-  if (user) {
-    // URL-encoded only when the name is not plain ASCII.
-    headers["X-AUSERNAME"] = /^[\x20-\x7e]*$/.test(user.name) ? user.name : encodeURIComponent(user.name);
-    headers["X-AUSERID"] = String(user.id);
-  }
   for (const [header, value] of [
     ["X-AUSERNAME", override?.userName],
     ["X-AUSERID", override?.userId],

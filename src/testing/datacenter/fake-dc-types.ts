@@ -46,7 +46,7 @@ export interface FakeDataCenterClient {
 
 /** Which part of the fake a fault hits. */
 export type FakeDataCenterEndpoint =
-  "authorize" | "token" | "application-properties" | "users" | "projects" | "repos";
+  "authorize" | "token" | "application-properties" | "users" | "projects" | "repos" | "whoami";
 
 /** A fault on one endpoint, for `times` requests (default: until cleared). */
 export type FakeDataCenterFault = { readonly endpoint: FakeDataCenterEndpoint; readonly times?: number } & (
@@ -85,6 +85,19 @@ export interface FakeDataCenterOptions {
    * no instance was observed either way; `false` models the plugin as its source reads.
    */
   readonly acceptBasic?: boolean;
+  /**
+   * How tokens fare outside `/rest` and `/scm`, on `/plugins/servlet/applinks/whoami`:
+   * `"accepted"` (default, as before 8.9.22) answers with the user's name; `"login-page"`
+   * redirects a Bearer request to the login page, as Atlassian's KB "Access Tokens no longer work
+   * as expected after upgrading Bitbucket Data Center" describes for 8.9.22, 8.19.12, 9.3.2 and later.
+   */
+  readonly tokensOutsideRest?: "accepted" | "login-page";
+  /**
+   * How `X-AUSERNAME` carries a name that is not plain ASCII: `"percent"` (default) encodes it,
+   * `"utf-8"` sends the raw UTF-8 bytes. Which one a real instance sends is not known from public
+   * sources (a guess either way); the router signs such a user in under both.
+   */
+  readonly userNameEncoding?: "percent" | "utf-8";
   /** The most entries a page holds, whatever `limit` asks. Default `1000`; `1` forces paging. */
   readonly maxPageSize?: number;
   /** Milliseconds every answer waits, as an instance far away would. Default `0`. */
