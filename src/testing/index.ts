@@ -23,6 +23,7 @@ export type {
   FakeWorkspaceRole,
 } from "./cloud/fake-types.js";
 export { startFakeDataCenter } from "./datacenter/fake-datacenter.js";
+export { fakeDataCenterDirectory } from "./datacenter/fake-dc-directory.js";
 export {
   DEFAULT_FAKE_DATACENTER_CLIENT,
   DEFAULT_FAKE_DATACENTER_USERS,

@@ -25,12 +25,12 @@ import {
 import {
   DEFAULT_FAKE_DATACENTER_CLIENT,
   DEFAULT_FAKE_DATACENTER_USERS,
+  fakeDataCenterDirectory,
   routeBitbucketTo,
   startFakeBitbucket,
   startFakeDataCenter,
   type FakeBitbucket,
   type FakeDataCenter,
-  type FakeDataCenterUser,
 } from "../../src/testing/index.js";
 import { createFetchBitbucket } from "../../src/editions/cloud/bitbucket-api.js";
 import { createDataCenterFetch } from "../../src/editions/datacenter/api.js";
@@ -515,15 +515,7 @@ describe("the guard's token-store calls end by its timeout (access-guard.ts)", (
 
 describe("finding 4: the Data Center user lookup on an instance of 5,000 look-alikes (identity.ts)", () => {
   // 5,000 accounts whose name, display name and email all hold "ada", listed before Ada herself.
-  const lookalikes: FakeDataCenterUser[] = Array.from({ length: 5000 }, (_, i) => ({
-    id: 10_000 + i,
-    name: `ada${i}`,
-    slug: `ada${i}`,
-    displayName: `Ada Lookalike ${i}`,
-    emailAddress: `ada${i}@acme.com`,
-    active: true,
-    type: "NORMAL",
-  }));
+  const lookalikes = fakeDataCenterDirectory({ count: 5000, like: "ada" });
 
   async function bigInstance() {
     const tokens = memoryTokenStore();

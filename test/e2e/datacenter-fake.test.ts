@@ -1,7 +1,11 @@
 // The shipped fake Data Center as other people's test suites meet it: its OAuth provider's error
 // paths, anonymous answers, paging, faults, controls, the context path, and the CLI.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { startFakeDataCenter, type FakeDataCenter } from "../../src/testing/index.js";
+import {
+  fakeDataCenterDirectory,
+  startFakeDataCenter,
+  type FakeDataCenter,
+} from "../../src/testing/index.js";
 import { spawnUntil } from "../helpers/processes.js";
 
 let dc: FakeDataCenter;
@@ -490,5 +494,24 @@ describe("what other clients read of the fake Data Center", () => {
     own = await startFakeDataCenter({ userNameEncoding });
     const res = await whoami(own, await tokenOf(own, "zoë"));
     expect(res.headers.get("x-ausername")).toBe(received);
+  });
+});
+
+describe("fakeDataCenterDirectory", () => {
+  it("makes count look-alikes of `like`, each a distinct active account", () => {
+    const users = fakeDataCenterDirectory({ count: 3, like: "ada", firstId: 500 });
+    expect(users.map((u) => [u.id, u.name, u.slug, u.displayName, u.emailAddress])).toEqual([
+      [500, "ada0", "ada0", "Ada Lookalike 0", "ada0@acme.com"],
+      [501, "ada1", "ada1", "Ada Lookalike 1", "ada1@acme.com"],
+      [502, "ada2", "ada2", "Ada Lookalike 2", "ada2@acme.com"],
+    ]);
+    expect(users.every((u) => u.active && u.type === "NORMAL")).toBe(true);
+    expect(fakeDataCenterDirectory({ count: 5000, like: "ada" })[4999]?.id).toBe(14_999);
+  });
+
+  it("refuses a count or a name it cannot make", () => {
+    expect(() => fakeDataCenterDirectory({ count: -1, like: "ada" })).toThrow(TypeError);
+    expect(() => fakeDataCenterDirectory({ count: 1.5, like: "ada" })).toThrow(TypeError);
+    expect(() => fakeDataCenterDirectory({ count: 1, like: "a/b" })).toThrow(TypeError);
   });
 });

@@ -72,7 +72,7 @@ export async function getDataCenter(
  */
 export function decodeHeader(value: string | null): string | null {
   if (value === null || value === "") return null;
-  const text = /[^\x00-\x7f]/.test(value) ? fromRawUtf8(value) : value;
+  const text = /[\u0080-\uffff]/.test(value) ? fromRawUtf8(value) : value;
   try {
     return decodeURIComponent(text);
   } catch {
@@ -82,7 +82,7 @@ export function decodeHeader(value: string | null): string | null {
 
 /** A header read as Latin-1, as the UTF-8 it was sent as; itself when its bytes are not UTF-8. */
 function fromRawUtf8(value: string): string {
-  if (/[^\x00-\xff]/.test(value)) return value;
+  if (/[\u0100-\uffff]/.test(value)) return value;
   const bytes = Buffer.from(value, "latin1");
   const decoded = bytes.toString("utf8");
   return Buffer.from(decoded, "utf8").equals(bytes) ? decoded : value;
