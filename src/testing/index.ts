@@ -29,7 +29,7 @@ export {
   DEFAULT_FAKE_DATACENTER_USERS,
   DEFAULT_FAKE_DATACENTER_PROJECTS,
   FAKE_DATACENTER_PROJECTS,
-} from "./datacenter/fake-dc-store.js";
+} from "./datacenter/fake-dc-fixtures.js";
 export type {
   FakeDataCenter,
   FakeDataCenterClient,

@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isControl, startFakeServer, wait } from "../shared/fake-server.js";
 import { readBody } from "../http/fake-http.js";
 import { dataCenterControl } from "./fake-dc-control.js";
+import { applyFault, whoami } from "./fake-dc-answers.js";
 import { authorize, token } from "./fake-dc-oauth.js";
-import { rest, send as sendAs, userHeaders, type UserNameEncoding } from "./fake-dc-rest.js";
-import { DEFAULT_FAKE_DATACENTER_USERS, FakeDataCenterStore } from "./fake-dc-store.js";
+import { rest, send as sendAs, type UserNameEncoding } from "./fake-dc-rest.js";
+import { DEFAULT_FAKE_DATACENTER_USERS } from "./fake-dc-fixtures.js";
+import { FakeDataCenterStore } from "./fake-dc-store.js";
 import type {
   FakeDataCenter,
   FakeDataCenterEndpoint,
@@ -24,58 +26,6 @@ function endpointOf(path: string): FakeDataCenterEndpoint | null {
   if (path.startsWith("/rest/api/latest/projects")) return "projects";
   if (path === "/plugins/servlet/applinks/whoami") return "whoami";
   return null;
-}
-
-/**
- * `GET /plugins/servlet/applinks/whoami`: the name of the user a Bearer token belongs to, as
- * `text/plain` with the user headers (Backstage's Bitbucket Server provider and go-scm read it), or
- * the login page on newer instances. Without a live token: 401 and no name (a guess).
- */
-function whoami(
-  res: ServerResponse,
-  store: FakeDataCenterStore,
-  authorization: string | undefined,
-  base: string,
-  options: FakeDataCenterOptions,
-): void {
-  if (options.tokensOutsideRest === "login-page" && authorization !== undefined)
-    return void res
-      .writeHead(302, { Location: `${base}/login?next=%2Fplugins%2Fservlet%2Fapplinks%2Fwhoami` })
-      .end();
-  const user = store.bearer(authorization);
-  if (!user) return void res.writeHead(401, { "Content-Type": "text/plain;charset=UTF-8" }).end();
-  res
-    .writeHead(200, {
-      "Content-Type": "text/plain;charset=UTF-8",
-      ...userHeaders(user, options.userNameEncoding ?? "percent"),
-    })
-    .end(user.name);
-}
-
-/** Answers with a fault: a status (429 with `Retry-After`), an HTML page, or a body that never ends. */
-function applyFault(
-  fault: Exclude<FakeDataCenterFault, { kind: "headers" | "json" }>,
-  res: ServerResponse,
-): void {
-  if (fault.kind === "status") {
-    const headers: Record<string, string> = { "Content-Type": "application/json" };
-    if (fault.status === 429) headers["Retry-After"] = String(fault.retryAfter ?? 30);
-    res.writeHead(fault.status, headers).end(
-      JSON.stringify({
-        errors: [{ context: null, message: `Fault ${fault.status}`, exceptionName: null }],
-      }),
-    );
-  } else if (fault.kind === "html") {
-    res
-      .writeHead(fault.status ?? 200, { "Content-Type": "text/html" })
-      .end("<!doctype html><h1>Bitbucket is starting up</h1>");
-  } else {
-    res.writeHead(200, { "Content-Type": "application/json" });
-    res.write('{"values": [');
-    // The client's hang-up ends the socket; close() ends the rest.
-    res.req.resume();
-    res.socket?.once("end", () => res.socket?.destroy());
-  }
 }
 
 /**
