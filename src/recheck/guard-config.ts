@@ -86,6 +86,7 @@ export function resolveGuardOptions(
   const { tokens } = options;
   // The rules are required: a guard with nothing to check would only cost requests.
   const bitbucket = recheckBitbucket(options, true, fail);
+  // Stryker disable next-line StringLiteral: unreachable; recheckBitbucket(…, true) has the edition refuse a missing allow first.
   const { ask, fingerprint: rules } = bitbucket.rules ?? fail(`option "allow" is required.`);
   const { grant, providerId } = bitbucket;
   const refreshTokens = bitbucket.refresher(credentialsOf(options));

@@ -297,6 +297,8 @@ describe("construction", () => {
     [{ intervall: 1 }, 'unknown option "intervall". Did you mean "interval"?'],
     [{ tokens: {} }, 'option "tokens" must be a token store'],
     [{ clientSecret: "" }, 'option "clientSecret" is required'],
+    // Refused by the edition's own rule check, by name, as every other bad allow is.
+    [{ allow: undefined }, 'option "allow" must be an object such as { workspaces: ["my-workspace"] }.'],
     [{ interval: 1.5 }, 'option "interval" must be a whole number of milliseconds'],
     [{ maxStale: -1 }, 'option "maxStale" must be a whole number of milliseconds'],
     [{ timeout: 10 }, 'option "timeout" must be a whole number of milliseconds (not seconds), at least 1000'],

@@ -328,7 +328,7 @@ describe("finding 1: one token row per user and Bitbucket (access-guard.ts, toke
     } as unknown as BitbucketTokenStore;
     const auth = createAuth((await later(await openDatabase({}), (d) => d.close())).adapter, "DEV");
     const said =
-      /option "tokens": its save\(\) takes \(userId, tokens\), the earlier one-row-per-user shape; it now takes \(userId, grant, tokens\)/;
+      /option "tokens": its save\(\) takes \(userId, tokens\), the earlier one-row-per-user shape; it now takes \(userId, grant, tokens\), and get\(\) and remove\(\) take \(userId, grant\): key each row on the user id and the grant\./;
     expect(() =>
       bitbucketRouter(auth, {
         ...CLIENT,

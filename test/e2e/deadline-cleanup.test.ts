@@ -104,4 +104,23 @@ describe("no timer outlives", () => {
     // Each request asked Bitbucket: the guard's deadline was made, and ended.
     expect(h.fake.hits.permission - before).toBe(2);
   });
+
+  it("a revocation by bitbucketAccessGuard, whose token removal runs under a deadline too", async () => {
+    const tokens = memoryTokenStore();
+    h = await startHarness({
+      fake: ACCESS_FAKE,
+      router: { allow, tokens },
+      afterRouter: (app, auth) =>
+        app.use(bitbucketAccessGuard(auth, { allow, ...client, tokens, interval: 0, timeout: 60_000 })),
+    });
+    const revokeOnce = async () => {
+      h!.fake.setWorkspaceRole("ada", "fake-team", "member");
+      const agent = h!.agent();
+      expect((await login(agent)).status).toBe(302);
+      h!.fake.setWorkspaceRole("ada", "fake-team", null);
+      const res = await agent.get("/me");
+      expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "ACCESS_REVOKED" });
+    };
+    expect(await leftBy(revokeOnce)).toBe(0);
+  });
 });
