@@ -12,6 +12,7 @@ import type { BitbucketDataCenterRouterOptions, BitbucketRouterOptions } from ".
 import type { ResolvedHooks, ResolvedOptions } from "./config/resolved.js";
 import { resolveHooks } from "./config/resolve-hooks.js";
 import { resolveOptions } from "./config/resolve-options.js";
+import { noteRouterStore } from "./tokens/router-stores.js";
 import { createStateCookie } from "./state/state-cookie.js";
 
 /**
@@ -58,6 +59,7 @@ export function bitbucketRouter<_Auth extends Auth>(
   }
   const resolved = resolveOptions(options);
   const { selected, provider } = resolved;
+  noteRouterStore(auth, resolved.grant, resolved.tokens);
   // `selected.kind` is what `serverUrl` picked, so `options` is that edition's: the hooks take
   // its user and access types, as the login hands them over.
   if (selected.kind === "datacenter")

@@ -79,6 +79,12 @@ export const ERROR_STATUS = {
   /** `bitbucketAccessGuard`: the token store failed to read or write; the request was not let through. */
   TOKEN_STORE_FAILED: 500,
   /**
+   * `bitbucketAccessGuard`: the user signed in through this Bitbucket, but the guard's store holds
+   * no tokens for them, most often because `bitbucketRouter` was given no `tokens` (or another
+   * store); the message names the fix. Every session of theirs was ended, as for `ACCESS_REVOKED`.
+   */
+  TOKENS_NOT_STORED: 500,
+  /**
    * `bitbucketAccessGuard`: the user no longer qualifies, but Lucia could not end their sessions;
    * the request was not let through, and the next one checks again.
    */
@@ -125,6 +131,8 @@ const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
     "This link was started under another session; nothing was linked. Start the link again while signed in.",
   ACCESS_REVOKED: "Access through Bitbucket is no longer granted; every session was ended. Sign in again.",
   TOKEN_STORE_FAILED: "The stored Bitbucket tokens could not be read or written.",
+  TOKENS_NOT_STORED:
+    "No Bitbucket tokens are stored for this user, so access could not be checked; every session was ended. Pass the same tokens store to bitbucketRouter and bitbucketAccessGuard.",
   SESSION_REVOCATION_FAILED:
     "Access through Bitbucket is no longer granted, but the sessions could not be ended; nothing was let through.",
 };

@@ -4,6 +4,7 @@ import { BitbucketAuthError } from "../errors/errors.js";
 import { createFailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
 import { createDeadline } from "../http/upstream.js";
+import { missingTokensCause } from "../tokens/router-stores.js";
 import { bounded } from "./bounded-map.js";
 import { resolveGuardOptions } from "./guard-config.js";
 import type { BitbucketAccessGuardOptions, BitbucketDataCenterAccessGuardOptions } from "./guard-options.js";
@@ -141,7 +142,10 @@ export function bitbucketAccessGuard(
       return true;
     }
     freshUntil.delete(userId);
-    log("guard: the user no longer qualifies; ending every session");
+    log(
+      "guard: %s; ending every session",
+      verdict.code ? "no tokens are stored for the user" : "the user no longer qualifies",
+    );
     // Each failure under its own code: the app's logs then say which store failed, and whether the
     // sessions are still there (SESSION_REVOCATION_FAILED) or already gone (TOKEN_STORE_FAILED).
     try {
@@ -161,8 +165,11 @@ export function bitbucketAccessGuard(
     }
     if (isCookie) res.append("Set-Cookie", auth.createSessionCookie(null).serialize());
     res.setHeader("Cache-Control", "no-store");
+    const cause = new Error(verdict.why);
     failure(
-      new BitbucketAuthError("ACCESS_REVOKED", undefined, { cause: new Error(verdict.why) }),
+      verdict.code
+        ? new BitbucketAuthError(verdict.code, missingTokensCause(auth, grant, tokens), { cause })
+        : new BitbucketAuthError("ACCESS_REVOKED", undefined, { cause }),
       res,
       next,
     );

@@ -17,9 +17,13 @@ const EXPIRY_MARGIN_MS = 30_000;
 // Another instance that rotated the refresh token first may not have saved the new one yet.
 const REREAD_DELAYS_MS = [0, 50, 150, 300, 500];
 
-/** Whether a user keeps their sessions, and until when that holds; or why not. */
+/**
+ * Whether a user keeps their sessions, and until when that holds; or why not, and under which
+ * code when it is not `ACCESS_REVOKED`.
+ */
 export type Verdict =
-  { readonly keep: true; readonly until: number } | { readonly keep: false; readonly why: string };
+  | { readonly keep: true; readonly until: number }
+  | { readonly keep: false; readonly why: string; readonly code?: "TOKENS_NOT_STORED" };
 
 /** One guard's check of one user, and the token-store calls it makes, each under the timeout. */
 export interface UserCheck {
@@ -90,7 +94,7 @@ export function createUserCheck(auth: Auth, config: GuardConfig): UserCheck {
       const stored = await store(deadline, () => tokens.get(userId, grant));
       if (!stored) {
         if (!(await isOurs(userId, deadline))) return { keep: true, until: now + interval };
-        return { keep: false, why: "no stored Bitbucket tokens for this user" };
+        return { keep: false, why: "no stored Bitbucket tokens for this user", code: "TOKENS_NOT_STORED" };
       }
       return await recheck(userId, stored, now, deadline);
     } finally {

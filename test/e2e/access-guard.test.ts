@@ -91,7 +91,7 @@ describe("the guard keeps members and signs out whoever no longer qualifies", ()
     const { harness, tokens } = await start();
     const { agent, userId } = await signedIn(harness);
     await tokens.remove(userId, GRANT);
-    await revoked(agent);
+    await notStored(agent, harness, /holds none for this user/);
     // The next login works, and stores tokens again.
     const again = await signedIn(harness);
     expect(await tokens.get(again.userId, GRANT)).not.toBeNull();
@@ -316,6 +316,68 @@ describe("construction", () => {
   });
 });
 
+/**
+ * A user of this Bitbucket with nothing in the guard's store: 500 TOKENS_NOT_STORED, whose message
+ * names the fix, and every session ended all the same (fail closed).
+ */
+async function notStored(agent: Agent, harness: Harness, fix: RegExp) {
+  const res = await agent.get("/me");
+  expect({ status: res.status, error: res.body.error }).toEqual({ status: 500, error: "TOKENS_NOT_STORED" });
+  expect(setCookie(res, "auth_session")).toMatch(/^auth_session=;/);
+  expect(res.headers["cache-control"]).toBe("no-store");
+  const err = harness.errors.at(-1) as { code?: string; message?: string; cause?: Error };
+  expect(err.code).toBe("TOKENS_NOT_STORED");
+  expect(err.message).toMatch(fix);
+  expect(err.cause?.message).toBe("no stored Bitbucket tokens for this user");
+  expect((await harness.db.counts()).sessions).toBe(0);
+  expect((await agent.get("/me")).status).toBe(401);
+}
+
+describe("a guard that finds no tokens says why, and still ends the sessions", () => {
+  const guarded = (router: object, guardTokens = memoryTokenStore()) =>
+    startHarness({
+      fake: ACCESS_FAKE,
+      router: { allow, ...router },
+      afterRouter: (app, auth) =>
+        app.use(bitbucketAccessGuard(auth, { allow, ...client, tokens: guardTokens, interval: 0 })),
+    });
+
+  it("when the router was given no tokens: pass it the guard's store", async () => {
+    h = await guarded({});
+    const agent = h.agent();
+    expect((await login(agent)).status).toBe(302);
+    await notStored(
+      agent,
+      h,
+      /bitbucketRouter was given no tokens option.*bitbucketRouter\(auth, \{ \.\.\.options, tokens \}\)/,
+    );
+  });
+
+  it("when the router was given another store: pass both the same one", async () => {
+    const routerTokens = memoryTokenStore();
+    h = await guarded({ tokens: routerTokens });
+    const agent = h.agent();
+    expect((await login(agent)).status).toBe(302);
+    expect(routerTokens.size).toBe(1);
+    await notStored(agent, h, /given another token store than this guard: pass both the same store/);
+  });
+
+  it("when the router shares the store but holds no row for the user: sign in again", async () => {
+    const tokens = memoryTokenStore();
+    h = await guarded({ tokens }, tokens);
+    const agent = h.agent();
+    expect((await login(agent)).status).toBe(302);
+    const me = await agent.get("/me");
+    expect(me.status).toBe(200);
+    await tokens.remove(me.body.userId as string, GRANT);
+    await notStored(agent, h, /they signed in before it did, or the row was removed/);
+    // A new login stores tokens again, and the guard lets it through.
+    const again = h.agent();
+    expect((await login(again)).status).toBe(302);
+    expect((await again.get("/me")).status).toBe(200);
+  });
+});
+
 /** The cause the last ACCESS_REVOKED carried: why the sessions were ended. */
 function lastWhy(harness: Harness): string {
   const err = harness.errors.at(-1) as { code?: string; cause?: Error } | undefined;
@@ -373,14 +435,6 @@ describe("why sessions end, as the ACCESS_REVOKED cause says", () => {
     harness.fake.setWorkspaceRole("ada", "fake-team", null);
     await revoked(agent);
     expect(lastWhy(harness)).toBe("not a member of the workspace 'fake-team'");
-  });
-
-  it("says there are no stored tokens", async () => {
-    const { harness, tokens } = await start();
-    const { agent, userId } = await signedIn(harness);
-    await tokens.remove(userId, GRANT);
-    await revoked(agent);
-    expect(lastWhy(harness)).toBe("no stored Bitbucket tokens for this user");
   });
 
   it("names the failed check's code, and an outage past maxStale", async () => {
@@ -732,8 +786,7 @@ describe("which users are this guard's", () => {
     const { agent, userId } = await signedIn(harness);
     await harness.auth.createKey({ userId, providerId: "github", providerUserId: "ada", password: null });
     await tokens.remove(userId, GRANT);
-    await revoked(agent);
-    expect(lastWhy(harness)).toBe("no stored Bitbucket tokens for this user");
+    await notStored(agent, harness, /holds none for this user/);
   });
 
   it("a user who is not this guard's is passed on, and not looked at again within the interval", async () => {
