@@ -1,5 +1,5 @@
 export { bitbucketRouter } from "./router.js";
-export { bitbucketErrorHandler } from "./errors/error-handler.js";
+export { bitbucketErrorHandler, type BitbucketErrorHandlerOptions } from "./errors/error-handler.js";
 export { BitbucketAuthError, ERROR_STATUS, type BitbucketAuthErrorCode } from "./errors/errors.js";
 export {
   refreshBitbucketTokens,

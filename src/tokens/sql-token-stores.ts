@@ -92,6 +92,8 @@ const columns = (bigint: string) =>
  */
 export function sqliteTokenStore(db: SqliteDatabaseLike, options: SqlTokenStoreOptions): BitbucketTokenStore {
   const { sealer, table } = prepare("sqliteTokenStore", options);
+  // Stryker disable next-line StringLiteral: an untyped SQLite column keeps JavaScript's integers as integers, as INTEGER does.
+  const sqliteColumns = columns("INTEGER");
   const has = (column: string) =>
     (
       db.prepare(`SELECT COUNT(*) AS n FROM pragma_table_info('${table}') WHERE name = ?`).get(column) as {
@@ -100,10 +102,10 @@ export function sqliteTokenStore(db: SqliteDatabaseLike, options: SqlTokenStoreO
     ).n > 0;
   if (has("user_id") && !has("grant_key")) {
     // The earlier shape: one row per user, whatever the Bitbucket. Replaced whole, in one transaction.
-    db.exec(`BEGIN IMMEDIATE; DROP TABLE ${table}; CREATE TABLE ${table} ${columns("INTEGER")}; COMMIT`);
+    db.exec(`BEGIN IMMEDIATE; DROP TABLE ${table}; CREATE TABLE ${table} ${sqliteColumns}; COMMIT`);
     log("token store: replaced table %s of the one-row-per-user shape; its users sign in again once", table);
   }
-  db.exec(`CREATE TABLE IF NOT EXISTS ${table} ${columns("INTEGER")}`);
+  db.exec(`CREATE TABLE IF NOT EXISTS ${table} ${sqliteColumns}`);
   const upsert = db.prepare(
     `INSERT INTO ${table} (user_id, grant_key, sealed, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (user_id, grant_key) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
@@ -132,6 +134,7 @@ export function postgresTokenStore(
   const { sealer, table } = prepare("postgresTokenStore", options);
   // One statement list, so one transaction; the advisory lock lets one instance at a time create
   // the table or replace one of the earlier shape (whose rows cannot tell which Bitbucket they were for).
+  // Stryker disable next-line StringLiteral: without the lock, two instances race only when both start on a fresh database at once; no test can order that.
   const setUp =
     `SELECT pg_advisory_xact_lock(hashtext('express-lucia-bitbucket:${table}')); ` +
     `DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() ` +
