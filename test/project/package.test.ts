@@ -27,6 +27,19 @@ describe("the packed tarball", () => {
     for (const file of ["LICENSE", "CHANGELOG.md", "README.md", "docs/signed-in.png"])
       expect(files).toContain(`package/${file}`);
     expect(files.filter((f) => /^package\/(src|test|bench|example-server)\//.test(f))).toEqual([]);
+    // The own-app project whole, as the README shows it, and nothing built or installed in it.
+    for (const file of [
+      "package.json",
+      "tsconfig.json",
+      "src/lucia.ts",
+      "src/app.ts",
+      "src/server.ts",
+      "test/login.ts",
+    ])
+      expect(files).toContain(`package/examples/own-app/${file}`);
+    expect(
+      files.filter((f) => /^package\/examples\/own-app\/(dist|node_modules)\/|\.sqlite$/.test(f)),
+    ).toEqual([]);
     // Source maps would point at ../src, which the tarball does not ship: none are shipped.
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
   });
