@@ -157,7 +157,8 @@ if (requireTool(hasChromium, `Chromium at ${CHROMIUM}`, "apt-get install -y chro
       // The victim is sent to the attacker's callback URL.
       const res = await page.goto(`${appOrigin}${callback}`);
       expect(res?.status()).toBe(400);
-      expect(await res?.json()).toMatchObject({ error: "STATE_COOKIE_MISSING" });
+      // A browser gets bitbucketErrorHandler's page, which names the code.
+      expect(await page.textContent("#code")).toBe("STATE_COOKIE_MISSING");
       expect((await h.auth.getAllUserKeys("victim")).length).toBe(0);
       expect(
         await h.auth.getKey("bitbucket", "{eeeeeeee-0000-4000-8000-00000000000e}").catch(() => null),
@@ -199,7 +200,8 @@ if (requireTool(hasChromium, `Chromium at ${CHROMIUM}`, "apt-get install -y chro
           if (plant === NEAR_MISSES[0]?.[1]) expect(stored).toEqual([plant(name)]); // Chromium keeps it
           const res = await page.goto(`${appOrigin}${callback}`);
           expect(res?.status()).toBe(400);
-          expect(await res?.json()).toMatchObject({ error: "STATE_COOKIE_MISSING" });
+          // A browser gets bitbucketErrorHandler's page, which names the code.
+          expect(await page.textContent("#code")).toBe("STATE_COOKIE_MISSING");
           expect(await h.auth.getKey("bitbucket", attacker.uuid).catch(() => null)).toBeNull();
           await page.close();
         },
