@@ -121,6 +121,23 @@ describe("faults", () => {
 });
 
 describe("the HTTP controls", () => {
+  it("answer under the context path as at the root, and are not recorded as requests", async () => {
+    const origin = new URL(dc.url).origin;
+    const before = dc.requests.length;
+    const under = await fetch(`${dc.url}/_fake/user`, { method: "POST", body: "eve" });
+    expect({ status: under.status, body: await under.json() }).toEqual({
+      status: 200,
+      body: { user: "eve" },
+    });
+    const root = await fetch(`${origin}/_fake/user`, { method: "POST", body: "ada" });
+    expect({ status: root.status, body: await root.json() }).toEqual({ status: 200, body: { user: "ada" } });
+    expect(dc.requests.length).toBe(before);
+    // Only the context path itself: another prefix is an ordinary (unknown) request.
+    const elsewhere = await fetch(`${origin}/elsewhere/_fake/user`, { method: "POST", body: "eve" });
+    expect(elsewhere.status).not.toBe(200);
+    expect(dc.requests.length).toBe(before + 1);
+  });
+
   it("rename a user keeping the id, and set or remove a permission", async () => {
     const origin = new URL(dc.url).origin;
     const post = (path: string, body: string, method = "POST") =>

@@ -68,7 +68,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
   const controls: { current?: Parameters<typeof dataCenterControl>[0] } = {};
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://fake");
-    // The fake's own controls (curl's, not a client's): outside the context path, and not logged.
+    // The fake's own controls (curl's, not a client's): at the root and under the context path, not logged.
     const c = controls.current;
     if (isControl(req) && c) return dataCenterControl(c, req, res, url, await readBody(req));
     // Every other answer waits, ending early when the client gives up.
@@ -104,7 +104,7 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     );
   };
   // A guess, not observed: an unexpected failure answers 500 in the REST error envelope.
-  const server = await startFakeServer({ port: options.port }, handle, (res) =>
+  const server = await startFakeServer({ port: options.port, controlPrefix: contextPath }, handle, (res) =>
     send(
       res,
       { status: 500, body: { errors: [{ context: null, message: "Internal error", exceptionName: null }] } },

@@ -6,8 +6,8 @@ type Controls = Pick<FakeDataCenter, "approveAs" | "deny" | "renameUser" | "setP
 const PERMISSIONS: readonly string[] = ["read", "write", "admin"];
 
 /**
- * The fake Data Center's own HTTP controls, outside its context path, so curl can drive it (they
- * are not Bitbucket's):
+ * The fake Data Center's own HTTP controls, at the server root and under its context path alike,
+ * so curl can drive it (they are not Bitbucket's):
  * - `POST /_fake/user` with a user name: who approves the next authorize; `deny` denies;
  * - `POST /_fake/users/{id}/rename` with `name=…&slug=…`: a rename that keeps the id;
  * - `PUT /_fake/users/{name}/permissions/{KEY or KEY/slug}` with `read`, `write` or `admin`;

@@ -34,14 +34,22 @@ export const isControl = (req: IncomingMessage) => (req.url ?? "").startsWith("/
  * throws becomes a 500 in `failure`'s shape (or a cut connection once the head is out).
  */
 export async function startFakeServer(
-  options: { readonly port?: number; readonly host?: string },
+  options: {
+    readonly port?: number;
+    readonly host?: string;
+    /** A prefix the controls answer under too (the fake Data Center's context path). */
+    readonly controlPrefix?: string;
+  },
   handle: (req: IncomingMessage, res: ServerResponse) => unknown,
   failure: (res: ServerResponse) => void,
 ): Promise<FakeServer> {
   let open = 0;
   let idle: (() => void)[] = [];
   const requests: FakeServerRequest[] = [];
+  const prefix = options.controlPrefix ? `${options.controlPrefix}/_fake/` : undefined;
   const server = createServer((req, res) => {
+    // The controls under the prefix are the same controls: `/bitbucket/_fake/user` is `/_fake/user`.
+    if (prefix && req.url?.startsWith(prefix)) req.url = req.url.slice(prefix.length - "/_fake/".length);
     if (!isControl(req)) {
       const entry = {
         method: req.method ?? "GET",
