@@ -13,12 +13,22 @@ import type { ResolvedOptions } from "./resolved.js";
  */
 export function checkMount(
   baseUrl: string,
-  options: Pick<ResolvedOptions, "mountPath" | "callbackPath" | "provider">,
+  options: Pick<ResolvedOptions, "mountPath" | "callbackPath" | "provider" | "publicPath">,
 ): BitbucketAuthError | null {
   if (baseUrl === options.mountPath) return null;
-  const { mountPath, callbackPath } = options;
+  const { mountPath, callbackPath, publicPath } = options;
   const callback = new URL(options.provider.redirectUri).pathname;
-  const served = `${baseUrl}${callbackPath}`;
+  const served = `${publicPath}${baseUrl}${callbackPath}`;
+  // The public prefix that redirectUri has and Express does not see: a proxy that strips it.
+  const whole = publicPath + mountPath;
+  const stripped =
+    whole.length > baseUrl.length && whole.endsWith(baseUrl)
+      ? whole.slice(0, whole.length - baseUrl.length)
+      : "";
+  const proxyHint =
+    stripped && !stripped.endsWith("/")
+      ? ` If a reverse proxy strips "${stripped}" before Express sees the request, pass publicPath: "${stripped}" instead.`
+      : "";
   const error = new BitbucketAuthError(
     "MOUNT_PATH_MISMATCH",
     `The router is mounted at "${baseUrl || "/"}", so its callback route is "${served}", but redirectUri's path is ` +
@@ -26,7 +36,8 @@ export function checkMount(
       (mountPath
         ? `Mount it with app.use("${mountPath}", bitbucketRouter(...)), or`
         : `Mount it at the root, app.use(bitbucketRouter(...)), or`) +
-      ` change redirectUri's path to "${served}" (and the callback URL registered with Bitbucket).`,
+      ` change redirectUri's path to "${served}" (and the callback URL registered with Bitbucket).` +
+      proxyHint,
   );
   log("configuration error: %s: %s", error.code, error.message);
   return error;

@@ -23,6 +23,16 @@ interface RouterOptionsCommon {
   readonly loginPath?: string;
   /** Path of the callback route. Default `"/login/bitbucket/callback"`. */
   readonly callbackPath?: string;
+  /**
+   * The path prefix a reverse proxy strips before Express sees a request: with
+   * `location /app/ { proxy_pass http://app/; }`, the public `/app/login/bitbucket` reaches Express
+   * as `/login/bitbucket`, so `publicPath: "/app"`. `redirectUri` is the public URL and starts with
+   * it; the router is mounted as Express sees it. Every redirect to a path of the app
+   * (`successRedirect`, `failureRedirect`, `logoutRedirect`, `?returnTo`) is sent under it, and the
+   * state cookies' path starts with it. Default `""` (no prefix).
+   * @example bitbucketRouter(auth, { ...options, redirectUri: "https://example.com/app/login/bitbucket/callback", publicPath: "/app" })
+   */
+  readonly publicPath?: string;
   /** Where a login lands when no safe `?returnTo` was given. Default `"/"`. */
   readonly successRedirect?: string;
   /**

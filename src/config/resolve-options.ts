@@ -22,6 +22,7 @@ export const KNOWN: readonly string[] = [
   "redirectUri",
   "loginPath",
   "callbackPath",
+  "publicPath",
   "successRedirect",
   "failureRedirect",
   "cookieSecret",
@@ -103,23 +104,38 @@ export function resolveOptions<_Auth extends Auth>(
   );
   const selected = selectEdition(options, fail);
   const { bitbucket } = selected;
-  // What redirectUri's path has before callbackPath: the prefix the router must be mounted under.
-  const mount = redirect.pathname.slice(0, redirect.pathname.length - callbackPath.length);
-  const stateCookie = resolveStateCookie(options, redirect, mount, [loginPath, callbackPath, linkPath], fail);
+  const publicPath = resolvePublicPath(options, redirect, callbackPath);
+  // What redirectUri's path has between publicPath and callbackPath: the prefix the router must be
+  // mounted under, as Express sees it.
+  const mount = redirect.pathname.slice(publicPath.length, redirect.pathname.length - callbackPath.length);
+  // The browser sees the public path: the state cookies' path starts with it.
+  const stateCookie = resolveStateCookie(
+    options,
+    redirect,
+    publicPath + mount,
+    [loginPath, callbackPath, linkPath],
+    fail,
+  );
+  // A redirect to a path of the app's goes through the proxy: under publicPath.
+  const target = (name: string, fallback: string | undefined) => {
+    const value = optional<string | undefined>(
+      options,
+      name,
+      fallback,
+      isTarget,
+      "a path or an absolute http(s) URL",
+    );
+    return value?.startsWith("/") ? publicPath + value : value;
+  };
 
   return {
     provider: { clientId, clientSecret, redirectUri },
     loginPath,
     callbackPath,
     mountPath: mount,
-    successRedirect: optional(options, "successRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
-    failureRedirect: optional<string | undefined>(
-      options,
-      "failureRedirect",
-      undefined,
-      isTarget,
-      "a path or an absolute http(s) URL",
-    ),
+    publicPath,
+    successRedirect: target("successRedirect", "/") as string,
+    failureRedirect: target("failureRedirect", undefined),
     cookieSecrets:
       cookieSecret === undefined
         ? undefined
@@ -154,7 +170,7 @@ export function resolveOptions<_Auth extends Auth>(
     tokens: tokenStore(options.tokens),
     linkPath,
     logoutPath,
-    logoutRedirect: optional(options, "logoutRedirect", "/", isTarget, "a path or an absolute http(s) URL"),
+    logoutRedirect: target("logoutRedirect", "/") as string,
   };
 }
 
@@ -168,4 +184,32 @@ function tokenStore(value: unknown): ResolvedOptions["tokens"] {
   const problem = legacyStoreProblem(value);
   if (problem) fail(`option "tokens": ${problem}`);
   return value;
+}
+
+/**
+ * `publicPath`: the prefix a reverse proxy strips before Express sees a request (`"/app"` when
+ * the public `/app/login/bitbucket` reaches Express as `/login/bitbucket`). `redirectUri`'s path
+ * must start with it.
+ */
+function resolvePublicPath(
+  options: Readonly<Record<string, unknown>>,
+  redirect: URL,
+  callbackPath: string,
+): string {
+  const publicPath = optional<string>(
+    options,
+    "publicPath",
+    "",
+    (v) => v === "" || (isPath(v) && !(v as string).endsWith("/")),
+    'a path such as "/app" (no trailing "/"), or ""',
+  );
+  if (publicPath && !redirect.pathname.startsWith(`${publicPath}/`))
+    fail(
+      `option "redirectUri" (path "${redirect.pathname}") does not start with publicPath "${publicPath}": the public callback URL is under the proxy's prefix.`,
+    );
+  if (redirect.pathname.length - callbackPath.length < publicPath.length)
+    fail(
+      `option "publicPath" ("${publicPath}") overlaps the callback path "${callbackPath}" in redirectUri.`,
+    );
+  return publicPath;
 }

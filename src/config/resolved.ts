@@ -14,6 +14,8 @@ export interface ResolvedOptions {
   readonly callbackPath: string;
   /** The prefix the router must be mounted under: what `redirectUri`'s path has before `callbackPath`. */
   readonly mountPath: string;
+  /** The prefix a proxy strips before Express sees a request; `""` without one. */
+  readonly publicPath: string;
   readonly successRedirect: string;
   readonly failureRedirect: string | undefined;
   readonly cookieSecrets: readonly string[] | undefined;

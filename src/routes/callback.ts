@@ -26,7 +26,7 @@ export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends
   edition: Edition<_Auth, BbUser, Access>,
   options: Pick<
     ResolvedOptions,
-    "tokens" | "grant" | "checkedRules" | "timeout" | "refusalMessage" | "successRedirect"
+    "tokens" | "grant" | "checkedRules" | "timeout" | "refusalMessage" | "successRedirect" | "publicPath"
   >,
   hooks: ResolvedHooks<_Auth, BbUser, Access>,
   stateCookie: StateCookie,
@@ -99,7 +99,8 @@ export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends
       if (storing) await saveTokens(auth, res, storing, user.userId, session.sessionId, bitbucketTokens);
       log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
 
-      const redirectTo = safeReturnTo(pending.returnTo) ?? options.successRedirect;
+      const back = safeReturnTo(pending.returnTo);
+      const redirectTo = back === null ? options.successRedirect : options.publicPath + back;
       if (hooks.onSuccess) {
         try {
           await hooks.onSuccess({ ...context, user, session, isNewUser, isLinked, redirectTo, res });

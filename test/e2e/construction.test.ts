@@ -60,6 +60,26 @@ describe("bitbucketRouter() checks its options once, at construction", () => {
     ],
     ["the removed linkAccounts", { ...valid, linkAccounts: false }, /"linkAccounts" was removed in 0\.2/],
     ["a linkPath without a slash", { ...valid, linkPath: "link" }, /"linkPath" must be false or a path/],
+    [
+      "a publicPath with a trailing slash",
+      { ...valid, publicPath: "/app/" },
+      /option "publicPath" must be a path such as "\/app" \(no trailing "\/"\), or ""/,
+    ],
+    [
+      "a publicPath that is a URL",
+      { ...valid, publicPath: "https://x/app" },
+      /option "publicPath" must be a path/,
+    ],
+    [
+      "a publicPath that redirectUri does not start with",
+      { ...valid, publicPath: "/app" },
+      /option "redirectUri" \(path "\/login\/bitbucket\/callback"\) does not start with publicPath "\/app"/,
+    ],
+    [
+      "a publicPath that reaches into the callback path",
+      { ...valid, redirectUri: "http://app.test/login/bitbucket/callback", publicPath: "/login" },
+      /option "publicPath" \("\/login"\) overlaps the callback path "\/login\/bitbucket\/callback"/,
+    ],
     ["a linkPath equal to loginPath", { ...valid, linkPath: "/login/bitbucket" }, /"linkPath" must differ/],
     [
       "a cookie name with a prefix of its own",

@@ -1,0 +1,93 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./processes.js";
+
+export const NGINX = process.env.NGINX_PATH ?? "/usr/sbin/nginx";
+export const hasNginx = existsSync(NGINX);
+
+/** A real nginx on a loopback port of the OS's choosing, with the test's `server` block. */
+export interface Nginx {
+  readonly origin: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Debian's nginx as a process of the test's (not a system service), in the foreground, with
+ * every file it writes in a temporary directory. `server` gets the port to listen on and returns the
+ * `server { … }` block's body. Resolves once the port answers.
+ */
+export async function startNginx(server: (port: number) => string, port?: number): Promise<Nginx> {
+  const listen = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), "elb-nginx-"));
+  for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, sub));
+  const conf = join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${listen};
+${server(listen)}
+  }
+}
+`,
+  );
+  // The configuration is checked first, so a mistake in it fails with nginx's own message.
+  await new Promise<void>((resolve, reject) => {
+    const check = spawn(NGINX, ["-t", "-q", "-p", dir, "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    check.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    check.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`nginx -t: ${err}`))));
+  });
+  const origin = `http://127.0.0.1:${listen}`;
+  const child = spawn(NGINX, ["-p", dir, "-c", conf, "-g", "daemon off;"], {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let output = "";
+  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      try {
+        // QUIT: a graceful stop, the master ending its workers.
+        process.kill(-child.pid, "SIGQUIT");
+      } catch {
+        // already gone
+      }
+    }
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // nginx prints nothing once it listens: wait for the port to answer (or nginx to exit).
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await close();
+      throw new Error(`nginx exited before it listened: ${output}`);
+    }
+    const answered = await fetch(`${origin}/`, { signal: AbortSignal.timeout(1000) }).then(
+      () => true,
+      () => false,
+    );
+    if (answered) break;
+    if (Date.now() > deadline) {
+      await close();
+      throw new Error(`nginx did not listen on ${origin} within 30 s: ${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { origin, port: listen, close };
+}
