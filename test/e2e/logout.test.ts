@@ -23,6 +23,23 @@ describe("the logout route", () => {
     expect((await agent.get("/me")).status).toBe(401);
   });
 
+  it("behind a TLS proxy, without trust proxy, takes the https Origin of redirectUri", async () => {
+    // Express sees http (no "trust proxy"), the browser sends Origin https://app.test: the check is
+    // against redirectUri's origin, so docs/scaling.md's set-up needs no trust proxy for it.
+    h = await startHarness({
+      router: { logoutPath: "/logout", redirectUri: "https://app.test/login/bitbucket/callback" },
+    });
+    expect(h.app.get("trust proxy")).toBe(false);
+    const post = (origin: string) =>
+      h.agent().post("/logout").set({ Host: "app.test", "X-Forwarded-Proto": "https", Origin: origin });
+    expect((await post("https://app.test")).status).toBe(303);
+    const foreign = await post("https://evil.example");
+    expect({ status: foreign.status, error: foreign.body.error }).toEqual({
+      status: 403,
+      error: "LOGOUT_ORIGIN_REJECTED",
+    });
+  });
+
   it('sends people to "/" when logoutRedirect is not set', async () => {
     h = await startHarness({ router: { logoutPath: "/logout" } });
     const agent = h.agent();
