@@ -6,7 +6,7 @@ import {
   startFakeBitbucket,
 } from "express-lucia-bitbucket/testing";
 import { createApp } from "../src/app.js";
-import { createAuth } from "../src/lucia.js";
+import { createAuth, openDatabase } from "../src/lucia.js";
 
 /**
  * The app on a port of its own, with Lucia on an in-memory database and the package's fake
@@ -17,7 +17,7 @@ export async function startApp() {
   const unroute = routeBitbucketTo(fake.url);
   let base = "";
   const app = createApp({
-    auth: createAuth(":memory:"),
+    auth: createAuth(openDatabase(":memory:")),
     ...DEFAULT_FAKE_CLIENT,
     // A placeholder port is fine: the app never fetches its own callback.
     redirectUri: "http://localhost/login/bitbucket/callback",
