@@ -69,7 +69,10 @@ describe("the README's 'In your own app', as a new user follows it", () => {
     const ownApp = ["src/lucia.ts", "src/app.ts"].map((f) =>
       readFileSync(join(ROOT, "examples/own-app", f), "utf8"),
     );
-    writeFileSync(join(dir, "lucia.ts"), `${ownApp[0] ?? ""}\nexport const db = openDatabase(":memory:");\nexport const auth = createAuth(db);\n`);
+    writeFileSync(
+      join(dir, "lucia.ts"),
+      `${ownApp[0] ?? ""}\nexport const db = openDatabase(":memory:");\nexport const auth = createAuth(db);\n`,
+    );
     snippets
       .filter((s) => !ownApp.includes(s))
       .forEach((s, i) => writeFileSync(join(dir, `snippet-${i + 1}.ts`), s));
