@@ -32,6 +32,17 @@ afterEach(async () => {
   h = dc = undefined;
 });
 
+/** A Cloud harness whose router stores tokens and whose guard checks every request. */
+function guarded(guard: { timeout?: number } = {}) {
+  const tokens = memoryTokenStore();
+  return startHarness({
+    fake: ACCESS_FAKE,
+    router: { allow, tokens },
+    afterRouter: (app, auth) =>
+      app.use(bitbucketAccessGuard(auth, { allow, ...client, tokens, interval: 0, ...guard })),
+  });
+}
+
 /** The timers left by `run`, measured after a first `run` has warmed every pool and cache. */
 async function leftBy(run: () => Promise<unknown>): Promise<number> {
   await run();
@@ -90,13 +101,7 @@ describe("no timer outlives", () => {
   });
 
   it("a check of bitbucketAccessGuard", async () => {
-    const tokens = memoryTokenStore();
-    h = await startHarness({
-      fake: ACCESS_FAKE,
-      router: { allow, tokens },
-      afterRouter: (app, auth) =>
-        app.use(bitbucketAccessGuard(auth, { allow, ...client, tokens, interval: 0 })),
-    });
+    h = await guarded();
     const agent = h.agent();
     expect((await login(agent)).status).toBe(302);
     const before = h.fake.hits.permission;
@@ -106,13 +111,7 @@ describe("no timer outlives", () => {
   });
 
   it("a revocation by bitbucketAccessGuard, whose token removal runs under a deadline too", async () => {
-    const tokens = memoryTokenStore();
-    h = await startHarness({
-      fake: ACCESS_FAKE,
-      router: { allow, tokens },
-      afterRouter: (app, auth) =>
-        app.use(bitbucketAccessGuard(auth, { allow, ...client, tokens, interval: 0, timeout: 60_000 })),
-    });
+    h = await guarded({ timeout: 60_000 });
     const revokeOnce = async () => {
       h!.fake.setWorkspaceRole("ada", "fake-team", "member");
       const agent = h!.agent();
