@@ -1,9 +1,10 @@
-// examples/own-app as a new user gets it: the packed tarball installed into a copy of the project
-// with the README's own commands, compiled under `tsc --strict`, its Jest and node:test tests run,
-// and a curl login against the shipped fake with BITBUCKET_FAKE=1.
+// examples/own-app as a new user gets it: an `npm init -y` folder, the README's install commands
+// with the packed tarball, the project written by the tarball's own `express-lucia-bitbucket init`,
+// compiled under `tsc --strict`, its Jest and node:test tests run, and a curl login against the
+// shipped fake with BITBUCKET_FAKE=1. (test/run/readme-literal.mjs does the same from the registry.)
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, ROOT, spawnUntil } from "../helpers/processes.js";
 import { packTarball, run } from "../helpers/tarball.js";
@@ -30,10 +31,8 @@ let dir: string;
 beforeAll(() => {
   ({ work, tarball } = packTarball());
   dir = join(work, "own-app");
-  cpSync(PROJECT, dir, {
-    recursive: true,
-    filter: (source) => !/[/\\](node_modules|dist)$/.test(source) && !source.endsWith(".sqlite"),
-  });
+  mkdirSync(dir);
+  run("npm", ["init", "-y"], dir);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -76,6 +75,9 @@ describe("examples/own-app, from the packed tarball", () => {
       );
     else run("npm", ["rebuild", "better-sqlite3"], dir, 600_000);
     expect(existsSync(join(dir, "node_modules/typescript/package.json"))).toBe(true);
+    expect(run(join(dir, "node_modules/.bin/express-lucia-bitbucket"), ["init"], dir)).toContain(
+      "wrote src/server.ts\n",
+    );
 
     expect(
       run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--strict"], dir),

@@ -20,8 +20,8 @@ const FLOORS: readonly (readonly string[])[] = [
   ["errors"],
   ["util"],
 ];
-/** The fakes ship beside the package and import none of it, so they can run alone. */
-const APART = ["testing"];
+/** The fakes and the `init` scaffold ship beside the package and import none of it, so they run alone. */
+const APART = ["testing", "scaffold"];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { cpSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/processes.js";
 import { installTarball, packTarball, run } from "../helpers/tarball.js";
@@ -24,6 +24,15 @@ describe("the packed tarball", () => {
     expect(files).toContain("package/dist/index.d.ts");
     expect(files).toContain("package/dist/testing/index.d.ts");
     expect(files).toContain("package/dist/testing/cli.js");
+    // `npx express-lucia-bitbucket init` and `npx fake-bitbucket`, each a built file of the tarball.
+    const { bin } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
+    expect(bin).toEqual({
+      "express-lucia-bitbucket": "./dist/scaffold/cli.js",
+      "fake-bitbucket": "./dist/testing/cli.js",
+    });
+    for (const path of Object.values(bin)) expect(files).toContain(`package/${path.slice(2)}`);
     for (const file of ["LICENSE", "CHANGELOG.md", "README.md", "docs/signed-in.png"])
       expect(files).toContain(`package/${file}`);
     expect(files.filter((f) => /^package\/(src|test|bench|example-server)\//.test(f))).toEqual([]);
@@ -35,6 +44,8 @@ describe("the packed tarball", () => {
       "src/app.ts",
       "src/server.ts",
       "test/login.ts",
+      "test/app.jest.test.ts",
+      "test/app.node.test.ts",
     ])
       expect(files).toContain(`package/examples/own-app/${file}`);
     expect(

@@ -28,6 +28,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("the README's 'In your own app', as a new user follows it", () => {
   it("has an install line that resolves, with the Lucia 2 adapters", () => {
     expect(installLine).toMatch(/lucia@2 .*@lucia-auth\/oauth@3 .*@lucia-auth\/adapter-sqlite@2/);
+    // The adapter's peer range is 8.x - 9.x; better-sqlite3@latest (13) needs Node 22 besides.
+    expect(installLine).toMatch(/ better-sqlite3@9$/);
     const dir = join(work, "install");
     mkdirSync(dir);
     writeFileSync(
@@ -50,10 +52,10 @@ describe("the README's 'In your own app', as a new user follows it", () => {
     expect(out).toMatch(/add @lucia-auth\/adapter-sqlite 2\./);
   }, 180_000);
 
-  it("shows examples/own-app's tsconfig.json, src/lucia.ts and src/app.ts as they are", () => {
-    for (const file of ["tsconfig.json", "src/lucia.ts", "src/app.ts"]) {
+  it("shows examples/own-app's src/lucia.ts and src/app.ts as they are (init writes the rest)", () => {
+    for (const file of ["src/lucia.ts", "src/app.ts"]) {
       const text = readFileSync(join(ROOT, "examples/own-app", file), "utf8");
-      expect(snippetsOf(readme, "jsonc|ts")).toContain(text);
+      expect(snippetsOf(readme)).toContain(text);
     }
   });
 
@@ -65,14 +67,11 @@ describe("the README's 'In your own app', as a new user follows it", () => {
       JSON.stringify({ name: "readme-app", private: true, type: "module" }),
     );
     installTarball(dir, tarball);
-    // The snippets import `auth` from ./lucia.js: the own app's, with one instance made.
+    // The snippets import from ./lucia.js what the own app's exports, and nothing more.
     const ownApp = ["src/lucia.ts", "src/app.ts"].map((f) =>
       readFileSync(join(ROOT, "examples/own-app", f), "utf8"),
     );
-    writeFileSync(
-      join(dir, "lucia.ts"),
-      `${ownApp[0] ?? ""}\nexport const db = openDatabase(":memory:");\nexport const auth = createAuth(db);\n`,
-    );
+    writeFileSync(join(dir, "lucia.ts"), ownApp[0] ?? "");
     snippets
       .filter((s) => !ownApp.includes(s))
       .forEach((s, i) => writeFileSync(join(dir, `snippet-${i + 1}.ts`), s));
