@@ -3,7 +3,9 @@ import { cpus, totalmem } from "node:os";
 import { startFakeBitbucket, startFakeDataCenter } from "express-lucia-bitbucket/testing";
 import type { Bench } from "./harness/context.js";
 import { dir, LATENCY_MS, only, profile, ROUNDS, smoke, wanted } from "./harness/config.js";
+import { PORTS } from "./harness/servers.js";
 import { fmt } from "./harness/stats.js";
+import { CALLBACK } from "./servers/common.js";
 import { currentCommit, describeMachine, LATEST, writeResults } from "./results.js";
 import { loginStartRow } from "./rows/1-login-start.js";
 import { wholeLoginRow } from "./rows/2-3-whole-login.js";
@@ -12,9 +14,15 @@ import { guardRow } from "./rows/5-guard.js";
 import { profileRow } from "./rows/6-profile.js";
 
 // The bench: each row in bench/rows/, the servers, the statistics and the flags in bench/harness/.
-const fake = await startFakeBitbucket({ port: 0 });
+// Each fake registers the servers' callbacks, as Bitbucket holds an app to its own: Cloud takes a
+// prefix (every port), Data Center exact URIs (one per port the run may give a server).
+const fake = await startFakeBitbucket({ port: 0, callbackUrl: "http://127.0.0.1:" });
 // The fake Data Center under /bitbucket, for the Data Center rows of the whole login.
-const dataCenter = await startFakeDataCenter();
+const dataCenter = await startFakeDataCenter({
+  redirectUris: Array.from({ length: PORTS.count }, (_, i) =>
+    CALLBACK(String(PORTS.first + i), "/login/bitbucket/callback"),
+  ),
+});
 const bench: Bench = {
   fake,
   dataCenter,

@@ -49,6 +49,7 @@ const fake =
     : await startFakeBitbucket({
         port: config.fakePort,
         users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER],
+        callbackUrl: config.bitbucket.redirectUri, // registered, as on Bitbucket
       }).catch((err: unknown) => exitOnListenError(err, `FAKE_BITBUCKET_PORT ${config.fakePort}`));
 const fakeUrl = !cloud || config.real ? undefined : (config.fakeUrl ?? fake?.url);
 if (fakeUrl) routeBitbucketTo(fakeUrl);
@@ -56,9 +57,10 @@ if (fakeUrl) routeBitbucketTo(fakeUrl);
 const fakeDataCenter =
   cloud || config.real
     ? null
-    : await startFakeDataCenter({ port: config.fakePort }).catch((err: unknown) =>
-        exitOnListenError(err, `FAKE_BITBUCKET_PORT ${config.fakePort}`),
-      );
+    : await startFakeDataCenter({
+        port: config.fakePort,
+        redirectUris: [config.bitbucket.redirectUri],
+      }).catch((err: unknown) => exitOnListenError(err, `FAKE_BITBUCKET_PORT ${config.fakePort}`));
 const serverUrl = config.serverUrl ?? fakeDataCenter?.url;
 
 const app = express();

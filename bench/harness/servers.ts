@@ -18,9 +18,14 @@ export interface Fakes {
   readonly dataCenterUrl: string;
 }
 
-let nextPort = 4700;
+/** The ports the run's servers take, one each: the fakes register their callbacks. */
+export const PORTS = { first: 4700, count: 300 } as const;
+let nextPort: number = PORTS.first;
 /** A port for the next server: one apart from every other of the run. */
-export const takePort = () => nextPort++;
+export const takePort = () => {
+  if (nextPort >= PORTS.first + PORTS.count) throw new Error("bench: more servers than PORTS registers");
+  return nextPort++;
+};
 
 /** Starts one server of `bench/servers/` as its own process, and waits until it says it is ready. */
 export async function startServer(name: Variant, fakes: Fakes, nodeArgs: string[] = []): Promise<Running> {

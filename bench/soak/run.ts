@@ -47,7 +47,13 @@ const users = Array.from({ length: USERS }, (_, i) => ({
   workspaces: { "fake-team": "member" as const },
 }));
 // Short-lived access tokens: the guard refreshes every ~15 s (it refreshes 30 s before expiry).
-const fake = await startFakeBitbucket({ users, workspaces: [DEFAULT_FAKE_WORKSPACE], accessTokenTtl: 45 });
+// The instances' callbacks on 127.0.0.1, registered as a prefix, as a Bitbucket consumer takes it.
+const fake = await startFakeBitbucket({
+  users,
+  workspaces: [DEFAULT_FAKE_WORKSPACE],
+  accessTokenTtl: 45,
+  callbackUrl: "http://127.0.0.1:",
+});
 const chaos = await startChaos(fake.url, SHARE);
 
 interface Instance {

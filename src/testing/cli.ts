@@ -11,7 +11,8 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     "client-id": { type: "string", default: "fake-client-id" },
     "client-secret": { type: "string", default: "fake-client-secret" },
-    "callback-url": { type: "string" },
+    // The app's redirectUri, registered as on Bitbucket: Cloud takes it as a prefix, Data Center exactly.
+    "callback-url": { type: "string", default: "http://localhost:3000/login/bitbucket/callback" },
     decision: { type: "string", default: "auto" },
     latency: { type: "string", default: "0" },
     datacenter: { type: "boolean", default: false },
@@ -24,7 +25,8 @@ if (values.help) {
   process.stdout.write(
     "Usage: fake-bitbucket [--port 4000] [--host 127.0.0.1] [--client-id ID] [--client-secret SECRET]\n" +
       "                      [--callback-url URL] [--decision auto|approve|deny] [--latency MS]\n" +
-      "       fake-bitbucket --datacenter [--port 4000] [--context-path /bitbucket] [--latency MS]\n" +
+      "       fake-bitbucket --datacenter [--port 4000] [--context-path /bitbucket] [--callback-url URL] [--latency MS]\n" +
+      "--callback-url is the app's redirectUri (default http://localhost:3000/login/bitbucket/callback).\n" +
       "Cloud accounts: ada (member of fake-team, reads fake-team/handbook) approves by default; eve is in no workspace.\n" +
       "Data Center (client fake-client-id / fake-client-secret): ada (write on ENG) approves by default;\n" +
       "  jane@acme.com (slug jane_acme.com), zoë, former (inactive), ci-bot (SERVICE), eve (no permission).\n",
@@ -47,6 +49,7 @@ if (values.datacenter) {
     port: Number(values.port),
     contextPath: values["context-path"],
     latencyMs,
+    redirectUris: [values["callback-url"]],
   });
   process.stdout.write(`fake Bitbucket Data Center listening on ${dc.url}\n`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import type { BitbucketAllow, BitbucketSuccessContext } from "../../src/index.js";
-import { DEFAULT_FAKE_WORKSPACE, type FakeFault } from "../../src/testing/index.js";
+import { DEFAULT_FAKE_CLIENT, DEFAULT_FAKE_WORKSPACE, type FakeFault } from "../../src/testing/index.js";
 import type { AppAuth } from "../../example-server/lucia.js";
 import {
   link,
   login,
+  REDIRECT_URI,
   startHarness,
   type Agent,
   type Harness,
@@ -140,9 +141,7 @@ describe("allow.repositories", () => {
       {},
       {
         ...ACCESS_FAKE,
-        clients: [
-          { clientId: "fake-client-id", clientSecret: "fake-client-secret", scopes: ["account", "email"] },
-        ],
+        clients: [{ ...DEFAULT_FAKE_CLIENT, callbackUrl: REDIRECT_URI, scopes: ["account", "email"] }],
       },
     );
     const res = await loginAs("ada");

@@ -135,13 +135,16 @@ async function mixedApp(
 }
 
 async function cloudFake(): Promise<FakeBitbucket> {
-  const fake = later(await startFakeBitbucket(), (f) => f.close());
+  // Bitbucket takes a prefix of the consumer's callback URL: one consumer for every mount here.
+  const fake = later(await startFakeBitbucket({ callbackUrl: "http://app.test/" }), (f) => f.close());
   later(routeBitbucketTo(fake.url), (unroute) => unroute());
   return fake;
 }
 
+/** A link registers its redirect URIs exactly: those of the mounts this file's apps use. */
+const DC_REDIRECTS = ["", "/dc", "/one", "/two"].map((m) => `http://app.test${m}/login/bitbucket/callback`);
 const dataCenterFake = async (options?: Parameters<typeof startFakeDataCenter>[0]) =>
-  later(await startFakeDataCenter(options), (f) => f.close());
+  later(await startFakeDataCenter({ redirectUris: DC_REDIRECTS, ...options }), (f) => f.close());
 
 type Agent = ReturnType<typeof request.agent>;
 

@@ -173,7 +173,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("states are bound to the router that issued them", () => {
   it("refuses a Cloud state at the Data Center callback, and the other way round", async () => {
-    cloud = await startFakeBitbucket();
+    cloud = await startFakeBitbucket({ callbackUrl: "http://app.test/" }); // a prefix, as Bitbucket takes it
     unroute = routeBitbucketTo(cloud.url);
     h = await startDataCenterHarness({ mount: "/dc", cloud: { mount: "/cloud" } });
     const harness = h;
@@ -219,7 +219,7 @@ describe("states are bound to the router that issued them", () => {
 
 describe("both editions in one app", () => {
   it("keeps their keys apart, and links a Data Center account to a Cloud user on purpose", async () => {
-    cloud = await startFakeBitbucket();
+    cloud = await startFakeBitbucket({ callbackUrl: "http://app.test/" }); // a prefix, as Bitbucket takes it
     unroute = routeBitbucketTo(cloud.url);
     h = await startDataCenterHarness({ mount: "/dc", cloud: { mount: "/cloud" } });
     const agent = h.agent();

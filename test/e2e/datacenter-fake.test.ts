@@ -9,7 +9,9 @@ import {
 import { spawnUntil } from "../helpers/processes.js";
 
 let dc: FakeDataCenter;
-beforeAll(async () => void (dc = await startFakeDataCenter({ maxPageSize: 2 })));
+beforeAll(
+  async () => void (dc = await startFakeDataCenter({ maxPageSize: 2, redirectUris: ["http://app.test/cb"] })),
+);
 afterAll(() => dc.close());
 
 const authorize = (params: Record<string, string>) =>
@@ -199,7 +201,10 @@ describe("the clients and projects it is given", () => {
   };
   beforeAll(async () => {
     own = await startFakeDataCenter({
-      clients: [linked, { clientId: "open-app", clientSecret: "open-secret" }],
+      clients: [
+        linked,
+        { clientId: "open-app", clientSecret: "open-secret", redirectUris: ["https://any.test/cb"] },
+      ],
       projects: {
         INT: { name: "Internal", public: false, repos: ["tools"] },
         OSS: { name: "Open", public: true, repos: [] },
@@ -465,7 +470,7 @@ describe("what other clients read of the fake Data Center", () => {
     });
 
   it("applinks/whoami answers the token's user name as text, with the user headers", async () => {
-    own = await startFakeDataCenter();
+    own = await startFakeDataCenter({ redirectUris: ["http://app.test/cb"] });
     const res = await whoami(own, await tokenOf(own, "ada"));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
@@ -477,7 +482,10 @@ describe("what other clients read of the fake Data Center", () => {
   });
 
   it("with tokensOutsideRest: login-page, sends a token's whoami to the login page, as newer instances do", async () => {
-    own = await startFakeDataCenter({ tokensOutsideRest: "login-page" });
+    own = await startFakeDataCenter({
+      tokensOutsideRest: "login-page",
+      redirectUris: ["http://app.test/cb"],
+    });
     const res = await whoami(own, await tokenOf(own, "ada"));
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe(
@@ -486,7 +494,7 @@ describe("what other clients read of the fake Data Center", () => {
   });
 
   it("gives user records an avatarUrl when avatarSize is asked, and none otherwise", async () => {
-    own = await startFakeDataCenter();
+    own = await startFakeDataCenter({ redirectUris: ["http://app.test/cb"] });
     const token = await tokenOf(own, "ada");
     const get = async (q: string) =>
       (await (
@@ -508,7 +516,7 @@ describe("what other clients read of the fake Data Center", () => {
     ["percent", "zo%C3%AB"],
     ["utf-8", Buffer.from("zoë", "utf8").toString("latin1")],
   ])("sends a non-ASCII X-AUSERNAME %s-encoded when told", async (userNameEncoding, received) => {
-    own = await startFakeDataCenter({ userNameEncoding });
+    own = await startFakeDataCenter({ userNameEncoding, redirectUris: ["http://app.test/cb"] });
     const res = await whoami(own, await tokenOf(own, "zoë"));
     expect(res.headers.get("x-ausername")).toBe(received);
   });

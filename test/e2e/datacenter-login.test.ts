@@ -192,7 +192,7 @@ describe("the fake Data Center's token endpoint", () => {
     const challenge = createHash("sha256").update(verifier).digest("base64url");
     const q = new URLSearchParams({
       client_id: "fake-client-id",
-      redirect_uri: "http://app.test/cb",
+      redirect_uri: "http://app.test/login/bitbucket/callback", // the harness registers it
       response_type: "code",
       state: "s",
       code_challenge: challenge,
@@ -206,7 +206,7 @@ describe("the fake Data Center's token endpoint", () => {
   const form = (code: string, verifier: string) => ({
     grant_type: "authorization_code",
     code,
-    redirect_uri: "http://app.test/cb",
+    redirect_uri: "http://app.test/login/bitbucket/callback", // the harness registers it
     client_id: "fake-client-id",
     client_secret: "fake-client-secret",
     code_verifier: verifier,

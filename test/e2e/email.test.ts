@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { login, startHarness, type Harness } from "../helpers/harness.js";
+import { login, REDIRECT_URI, startHarness, type Harness } from "../helpers/harness.js";
 import { expectRefused } from "../helpers/assertions.js";
-import type { FakeBitbucketUser } from "../../src/testing/index.js";
+import { DEFAULT_FAKE_CLIENT, type FakeBitbucketUser } from "../../src/testing/index.js";
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -64,7 +64,7 @@ describe("verified email (fetchEmail)", () => {
   it("explains a missing `email` permission", async () => {
     h = await startHarness({
       fake: {
-        clients: [{ clientId: "fake-client-id", clientSecret: "fake-client-secret", scopes: ["account"] }],
+        clients: [{ ...DEFAULT_FAKE_CLIENT, callbackUrl: REDIRECT_URI, scopes: ["account"] }],
       },
       router: { fetchEmail: true },
     });

@@ -8,6 +8,7 @@ const MANY = Object.fromEntries(Array.from({ length: 23 }, (_, i) => [`team-${i}
 
 beforeAll(async () => {
   fake = await startFakeBitbucket({
+    callbackUrl: "http://app.test/cb",
     users: [
       {
         uuid: "{11111111-2222-4333-8444-555555555555}",
@@ -183,7 +184,7 @@ describe("the fake Bitbucket as clients written by others meet it", () => {
   let plain: FakeBitbucket;
   beforeAll(async () => {
     plain = await startFakeBitbucket({
-      clients: [{ clientId: "my-app", clientSecret: "s3cr-t+x" }],
+      clients: [{ clientId: "my-app", clientSecret: "s3cr-t+x", callbackUrl: "http://app.test/cb" }],
     });
   });
   afterAll(() => plain.close());
@@ -241,7 +242,7 @@ describe("the fake Bitbucket as clients written by others meet it", () => {
   });
 
   it("knows the outsider eve by default, as the CLI does", async () => {
-    const fresh = await startFakeBitbucket();
+    const fresh = await startFakeBitbucket({ callbackUrl: "http://app.test/cb" });
     try {
       fresh.approveAs("eve");
       const res = await fetch(

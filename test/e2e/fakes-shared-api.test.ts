@@ -13,8 +13,11 @@ import {
 let cloud: FakeBitbucket;
 let dc: FakeDataCenter;
 beforeAll(async () => {
-  cloud = await startFakeBitbucket({ users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER] });
-  dc = await startFakeDataCenter();
+  cloud = await startFakeBitbucket({
+    users: [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER],
+    callbackUrl: "http://app.test/cb",
+  });
+  dc = await startFakeDataCenter({ redirectUris: ["http://app.test/cb"] });
 });
 afterAll(async () => {
   await cloud.close();

@@ -21,7 +21,7 @@ let app: express.Express;
 const CALLBACK = "http://app.test/auth/bitbucket/callback";
 
 beforeAll(async () => {
-  fake = await startFakeBitbucket();
+  fake = await startFakeBitbucket({ callbackUrl: CALLBACK });
   const strategy = new BitbucketStrategy(
     {
       clientID: "fake-client-id",

@@ -51,17 +51,21 @@ export async function startDataCenterHarness(
     readonly afterRouter?: (app: express.Express, auth: AppAuth, dc: FakeDataCenter) => void;
   } = {},
 ): Promise<DataCenterHarness> {
-  const dc = await startFakeDataCenter(options.fake);
+  const mount = options.mount ?? "";
+  // The link registers the router's redirectUri, as on a real instance, unless the test brings its own.
+  const redirectUri = options.router?.redirectUri ?? `http://app.test${mount}/login/bitbucket/callback`;
+  const dc = await startFakeDataCenter(
+    options.fake?.clients ? options.fake : { redirectUris: [redirectUri], ...options.fake },
+  );
   const db = await openDatabase({});
   const auth = createAuth(db.adapter, "DEV");
   const errors: unknown[] = [];
   const app = express();
   app.use(cookieParser(COOKIE_SECRET));
-  const mount = options.mount ?? "";
   const router = bitbucketRouter(auth, {
     serverUrl: dc.url,
     ...DEFAULT_FAKE_DATACENTER_CLIENT,
-    redirectUri: `http://app.test${mount}/login/bitbucket/callback`,
+    redirectUri,
     getUserAttributes: (user) => ({ display_name: user.displayName, avatar_url: null, email: null }),
     ...options.router,
   });

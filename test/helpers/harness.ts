@@ -74,7 +74,11 @@ export interface Harness {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const fake = await startFakeBitbucket(options.fake);
+  // The consumer registers the router's redirectUri, as on Bitbucket, unless the test brings its own.
+  const callbackUrl = options.router?.redirectUri ?? REDIRECT_URI;
+  const fake = await startFakeBitbucket(
+    options.fake?.clients ? options.fake : { callbackUrl, ...options.fake },
+  );
   const unroute = routeBitbucketTo(fake.url);
   const db = await openDatabase({ databaseUrl: options.databaseUrl }).catch(async (err: unknown) => {
     unroute();

@@ -18,11 +18,15 @@ let credentials = {
 };
 const beforeRoutes: RequestHandler[] = [];
 let stopFake = async () => {};
+const redirectUri = process.env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${port}/login/bitbucket/callback`;
 
 if (fakeBitbucket) {
   // The fake Bitbucket that ships with the package, on loopback: no account, no network.
   const testing = await import("express-lucia-bitbucket/testing");
-  const fake = await testing.startFakeBitbucket({ port: Number(process.env.FAKE_BITBUCKET_PORT ?? 0) });
+  const fake = await testing.startFakeBitbucket({
+    port: Number(process.env.FAKE_BITBUCKET_PORT ?? 0),
+    callbackUrl: redirectUri, // registered on the fake's consumer, as on Bitbucket's
+  });
   testing.routeBitbucketTo(fake.url); // the server's own calls to Bitbucket
   beforeRoutes.push(testing.rewriteBitbucketRedirects(fake.url)); // the browser's hop to Bitbucket
   credentials = testing.DEFAULT_FAKE_CLIENT; // fake-client-id / fake-client-secret
@@ -33,7 +37,7 @@ if (fakeBitbucket) {
 const app = createApp({
   auth: createAuth(),
   ...credentials,
-  redirectUri: process.env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${port}/login/bitbucket/callback`,
+  redirectUri,
   cookieSecret,
   beforeRoutes,
 });

@@ -13,14 +13,16 @@ import { createAuth, openDatabase } from "../src/lucia.js";
  * Bitbucket standing in for bitbucket.org. `login()` signs a browser in and returns its cookie.
  */
 export async function startApp() {
-  const fake = await startFakeBitbucket();
+  // A placeholder host is fine: the app never fetches its own callback. The fake's consumer
+  // registers it, as yours on Bitbucket registers your real one.
+  const redirectUri = "http://localhost/login/bitbucket/callback";
+  const fake = await startFakeBitbucket({ callbackUrl: redirectUri });
   const unroute = routeBitbucketTo(fake.url);
   let base = "";
   const app = createApp({
     auth: createAuth(openDatabase(":memory:")),
     ...DEFAULT_FAKE_CLIENT,
-    // A placeholder port is fine: the app never fetches its own callback.
-    redirectUri: "http://localhost/login/bitbucket/callback",
+    redirectUri,
     cookieSecret: "a-test-secret-of-at-least-32-characters",
     beforeRoutes: [rewriteBitbucketRedirects(fake.url)],
   });

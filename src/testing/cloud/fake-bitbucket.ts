@@ -15,7 +15,10 @@ export const DEFAULT_FAKE_WORKSPACE = {
   name: "Fake Team",
 } as const;
 
-/** The consumer the fake knows by default; it accepts any `redirect_uri`. */
+/**
+ * The consumer the fake knows by default, with the callback URL given as `callbackUrl` to
+ * {@link startFakeBitbucket}. Spread it into the router's options: `{ ...DEFAULT_FAKE_CLIENT, redirectUri }`.
+ */
 export const DEFAULT_FAKE_CLIENT = {
   clientId: "fake-client-id",
   clientSecret: "fake-client-secret",
@@ -56,7 +59,7 @@ const RETIRED = new Set([
  * service and injectable faults. Send the router's Cloud calls to it with `routeBitbucketTo`.
  *
  * @example
- * const fake = await startFakeBitbucket();
+ * const fake = await startFakeBitbucket({ callbackUrl: "http://localhost/login/bitbucket/callback" });
  * const unroute = routeBitbucketTo(fake.url);
  * // ... log in with clientId "fake-client-id" and clientSecret "fake-client-secret" ...
  * unroute();
@@ -65,7 +68,12 @@ const RETIRED = new Set([
 export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Promise<FakeBitbucket> {
   const store = new FakeStore((options.accessTokenTtl ?? 7200) * 1000);
   for (const ws of options.workspaces ?? [DEFAULT_FAKE_WORKSPACE]) store.addWorkspace(ws);
-  for (const client of options.clients ?? [DEFAULT_FAKE_CLIENT]) store.clients.set(client.clientId, client);
+  if (options.clients !== undefined && options.callbackUrl !== undefined)
+    throw new TypeError(
+      "startFakeBitbucket: callbackUrl is the default consumer's; give each of clients its own.",
+    );
+  const clients = options.clients ?? [{ ...DEFAULT_FAKE_CLIENT, callbackUrl: options.callbackUrl }];
+  for (const client of clients) store.clients.set(client.clientId, client);
   for (const user of options.users ?? [DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER]) store.addUser(user);
   let decision: FakeDecision = options.decision ?? "auto";
   const ctx: FakeContext = {

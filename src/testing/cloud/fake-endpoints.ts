@@ -32,11 +32,12 @@ export function authorize(
   const target = redirectUri ?? client.callbackUrl;
   if (!target)
     return html(res, 400, errorPage("Invalid redirect_uri", "No callback uri defined for the OAuth client."));
-  // Bitbucket checks a prefix of the registered callback URL, not an exact match.
+  // Bitbucket checks a prefix of the registered callback URL, not an exact match. A consumer with
+  // no callback URL takes no redirect_uri at all: a guess, since Bitbucket asks for the URL when
+  // the consumer is made, and a fake must never be kinder than the service.
   if (
     redirectUri !== undefined &&
-    client.callbackUrl !== undefined &&
-    !redirectUri.startsWith(client.callbackUrl)
+    (client.callbackUrl === undefined || !redirectUri.startsWith(client.callbackUrl))
   ) {
     return html(res, 400, errorPage("Invalid redirect_uri", MISCONFIGURED));
   }

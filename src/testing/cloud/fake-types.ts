@@ -41,7 +41,12 @@ export interface FakeWorkspace {
 export interface FakeBitbucketClient {
   readonly clientId: string;
   readonly clientSecret: string;
-  /** The registered callback URL: `redirect_uri` must start with it. Default: any `redirect_uri` is accepted. */
+  /**
+   * The registered callback URL: `redirect_uri` must start with it, as on Bitbucket (a prefix, not
+   * an exact match). Without one, every `redirect_uri` is refused with Bitbucket's "Invalid
+   * redirect_uri" page.
+   * @example { ...DEFAULT_FAKE_CLIENT, callbackUrl: "http://127.0.0.1:3000/login/bitbucket/callback" }
+   */
   readonly callbackUrl?: string;
   /** Permissions granted to tokens. Default `["account", "email", "repository"]`. */
   readonly scopes?: readonly string[];
@@ -91,8 +96,15 @@ export interface FakeBitbucketOptions {
   readonly port?: number;
   /** Default `"127.0.0.1"`; the fake never listens beyond loopback unless told. */
   readonly host?: string;
-  /** Default: one consumer `fake-client-id` / `fake-client-secret` accepting any callback. */
+  /** Default: one consumer, `fake-client-id` / `fake-client-secret` with the `callbackUrl` below. */
   readonly clients?: readonly FakeBitbucketClient[];
+  /**
+   * The default consumer's registered callback URL: your app's `redirectUri`, or a prefix of it
+   * (`http://127.0.0.1:3000/`), as you register it on Bitbucket. Without it the default consumer
+   * refuses every login, as Bitbucket refuses a callback it does not know. Not with `clients`.
+   * @example const fake = await startFakeBitbucket({ callbackUrl: "http://localhost/login/bitbucket/callback" });
+   */
+  readonly callbackUrl?: string;
   /** Default: "Ada Fake" and the outsider "Eve Outsider" (`FAKE_OUTSIDER_USER`), as the CLI. The first approves by default. */
   readonly users?: readonly FakeBitbucketUser[];
   readonly decision?: FakeDecision;

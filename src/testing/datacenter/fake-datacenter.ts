@@ -5,7 +5,7 @@ import { dataCenterControl } from "./fake-dc-control.js";
 import { applyFault, whoami } from "./fake-dc-answers.js";
 import { authorize, token } from "./fake-dc-oauth.js";
 import { rest, send as sendAs, type UserNameEncoding } from "./fake-dc-rest.js";
-import { DEFAULT_FAKE_DATACENTER_USERS } from "./fake-dc-fixtures.js";
+import { DEFAULT_FAKE_DATACENTER_CLIENT, DEFAULT_FAKE_DATACENTER_USERS } from "./fake-dc-fixtures.js";
 import { FakeDataCenterStore } from "./fake-dc-store.js";
 import type {
   FakeDataCenter,
@@ -37,15 +37,19 @@ function endpointOf(path: string): FakeDataCenterEndpoint | null {
  * per-user permissions and paged lists, and faults on every endpoint.
  *
  * @example
- * const dc = await startFakeDataCenter();
+ * const dc = await startFakeDataCenter({ redirectUris: [redirectUri] });
  * app.use(bitbucketRouter(auth, { serverUrl: dc.url, ...DEFAULT_FAKE_DATACENTER_CLIENT, redirectUri }));
  */
 export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): Promise<FakeDataCenter> {
   const contextPath = (options.contextPath ?? "/bitbucket").replace(/\/+$/, "");
+  if (options.clients !== undefined && options.redirectUris !== undefined)
+    throw new TypeError(
+      "startFakeDataCenter: redirectUris are the default client's; give each of clients its own.",
+    );
   const store = new FakeDataCenterStore(
     options.users ?? DEFAULT_FAKE_DATACENTER_USERS,
     options.projects,
-    options.clients,
+    options.clients ?? [{ ...DEFAULT_FAKE_DATACENTER_CLIENT, redirectUris: options.redirectUris }],
   );
   const maxPageSize = options.maxPageSize ?? 1000;
   const encoding: UserNameEncoding = options.userNameEncoding ?? "percent";

@@ -18,7 +18,7 @@ const oauthError = (res: ServerResponse, status: number, error: string, descript
 /**
  * `GET /rest/oauth2/latest/authorize`: every answer that goes back to the app is a 303 (as the
  * provider plugin answers), with `Cache-Control: no-store`; an unknown client, or a redirect URI
- * that is not absolute or (when the client registers its URIs) not one of them exactly, gets
+ * that is not absolute or not exactly one the client registered (none: every one refused), gets
  * Bitbucket's own error page and no redirect.
  */
 export function authorize(store: FakeDataCenterStore, query: URLSearchParams, res: ServerResponse): void {
@@ -31,7 +31,7 @@ export function authorize(store: FakeDataCenterStore, query: URLSearchParams, re
   }
   const client = store.client(query.get("client_id"));
   if (!client || target.hash) return html(res, 400, "<h1>Invalid client_id</h1>");
-  if (client.redirectUris && !client.redirectUris.includes(redirectUri))
+  if (!(client.redirectUris ?? []).includes(redirectUri))
     return html(res, 400, "<h1>Invalid redirect_uri</h1>");
   const back = (params: Record<string, string>) => {
     for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);

@@ -32,8 +32,7 @@ export interface FakeDataCenterClient {
   /**
    * The redirect URIs registered for it, each compared exactly as a string, as the real provider
    * plugin compares them; a request with another gets Bitbucket's own error page, not a redirect.
-   * WARNING: when unset, any absolute URI without a fragment is taken, which is kinder than a real
-   * instance (where a link always has its URIs): register yours to test it.
+   * Without any, every login is refused there: a real link always has its redirect URL.
    */
   readonly redirectUris?: readonly string[];
   /**
@@ -73,9 +72,16 @@ export interface FakeDataCenterOptions {
   readonly users?: readonly FakeDataCenterUser[];
   /**
    * The OAuth clients it knows. Default: one, {@link DEFAULT_FAKE_DATACENTER_CLIENT} (the same id
-   * and secret as the Cloud fake's), with no redirect URIs registered.
+   * and secret as the Cloud fake's), with the `redirectUris` below.
    */
   readonly clients?: readonly FakeDataCenterClient[];
+  /**
+   * The default client's registered redirect URIs, each compared exactly with `redirect_uri`, as
+   * an incoming application link compares its one. Without them the default client refuses every
+   * login on Bitbucket's own page. Not with `clients`.
+   * @example const dc = await startFakeDataCenter({ redirectUris: ["http://localhost/login/bitbucket/callback"] });
+   */
+  readonly redirectUris?: readonly string[];
   /** Its projects by key. Default {@link DEFAULT_FAKE_DATACENTER_PROJECTS}: ENG, OPS and the public PUB. */
   readonly projects?: Readonly<Record<string, FakeDataCenterProject>>;
   /**
