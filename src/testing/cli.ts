@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_FAKE_USER, FAKE_OUTSIDER_USER, startFakeBitbucket } from "./cloud/fake-bitbucket.js";
 import type { FakeDecision } from "./cloud/fake-types.js";
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     latency: { type: "string", default: "0" },
     datacenter: { type: "boolean", default: false },
     "context-path": { type: "string", default: "/bitbucket" },
+    "tls-key": { type: "string" },
+    "tls-cert": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -26,6 +29,7 @@ if (values.help) {
     "Usage: fake-bitbucket [--port 4000] [--host 127.0.0.1] [--client-id ID] [--client-secret SECRET]\n" +
       "                      [--callback-url URL] [--decision auto|approve|deny] [--latency MS]\n" +
       "       fake-bitbucket --datacenter [--port 4000] [--context-path /bitbucket] [--callback-url URL] [--latency MS]\n" +
+      "                      [--tls-key key.pem --tls-cert cert.pem]   (https, as a production instance)\n" +
       "--callback-url is the app's redirectUri (default http://localhost:3000/login/bitbucket/callback).\n" +
       "Cloud accounts: ada (member of fake-team, reads fake-team/handbook) approves by default; eve is in no workspace.\n" +
       "Data Center (client fake-client-id / fake-client-secret): ada (write on ENG) approves by default;\n" +
@@ -43,9 +47,17 @@ if (!["auto", "approve", "deny"].includes(values.decision)) {
   process.exit(2);
 }
 
+const tlsFiles = [values["tls-key"], values["tls-cert"]];
+if (tlsFiles.filter(Boolean).length === 1 || (tlsFiles[0] && !values.datacenter)) {
+  process.stderr.write(`fake-bitbucket: --tls-key and --tls-cert go together, with --datacenter\n`);
+  process.exit(2);
+}
+const [tlsKey, tlsCert] = tlsFiles;
+
 if (values.datacenter) {
   // Reached directly: the router's serverUrl is the printed URL, context path included.
   const dc = await startFakeDataCenter({
+    ...(tlsKey && tlsCert ? { tls: { key: readFileSync(tlsKey), cert: readFileSync(tlsCert) } } : {}),
     port: Number(values.port),
     contextPath: values["context-path"],
     latencyMs,

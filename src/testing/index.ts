@@ -41,3 +41,4 @@ export type {
   FakeDataCenterRequest,
   FakeDataCenterUser,
 } from "./datacenter/fake-dc-types.js";
+export type { FakeTls } from "./shared/fake-server.js";

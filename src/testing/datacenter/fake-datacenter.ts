@@ -108,12 +108,18 @@ export async function startFakeDataCenter(options: FakeDataCenterOptions = {}): 
     );
   };
   // A guess, not observed: an unexpected failure answers 500 in the REST error envelope.
-  const server = await startFakeServer({ port: options.port, controlPrefix: contextPath }, handle, (res) =>
-    send(
-      res,
-      { status: 500, body: { errors: [{ context: null, message: "Internal error", exceptionName: null }] } },
-      undefined,
-    ),
+  const server = await startFakeServer(
+    { port: options.port, controlPrefix: contextPath, tls: options.tls },
+    handle,
+    (res) =>
+      send(
+        res,
+        {
+          status: 500,
+          body: { errors: [{ context: null, message: "Internal error", exceptionName: null }] },
+        },
+        undefined,
+      ),
   );
   base = `${server.origin}${contextPath}`;
 

@@ -1,4 +1,4 @@
-import type { FakeServerRequest } from "../shared/fake-server.js";
+import type { FakeServerRequest, FakeTls } from "../shared/fake-server.js";
 
 /** A user of the fake Data Center. */
 export interface FakeDataCenterUser {
@@ -64,6 +64,14 @@ export type FakeDataCenterFault = { readonly endpoint: FakeDataCenterEndpoint; r
 
 /** Options of {@link startFakeDataCenter}. */
 export interface FakeDataCenterOptions {
+  /**
+   * A PEM key and certificate: the fake then serves https only, as production instances must
+   * (Atlassian enforces https for the base URL and redirect URIs). The router's process must trust
+   * the certificate (`NODE_EXTRA_CA_CERTS=cert.pem`); a throwaway self-signed pair will do.
+   * Default: plain http on loopback.
+   * @example const dc = await startFakeDataCenter({ tls: { key: readFileSync("key.pem"), cert: readFileSync("cert.pem") } });
+   */
+  readonly tls?: FakeTls;
   /** Default `0`: a port of the OS's choosing, on 127.0.0.1. */
   readonly port?: number;
   /** The instance's context path. Default `"/bitbucket"`; `""` serves at the root. */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** One request a fake received (not its `/_fake/` controls): when it arrived, and when its answer was done. */
@@ -12,9 +13,15 @@ export interface FakeServerRequest {
   readonly answeredAt: number | null;
 }
 
+/** A key and certificate in PEM: the fake then serves https only, as a production instance does. */
+export interface FakeTls {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+}
+
 /** What both fakes share: the loopback server, its request log, its open requests, its end. */
 export interface FakeServer {
-  /** `http://<host>:<port>` */
+  /** `http://<host>:<port>`, or `https://` with `tls`. */
   readonly origin: string;
   /** Every request but the controls, in order of arrival. */
   readonly requests: readonly FakeServerRequest[];
@@ -39,6 +46,7 @@ export async function startFakeServer(
     readonly host?: string;
     /** A prefix the controls answer under too (the fake Data Center's context path). */
     readonly controlPrefix?: string;
+    readonly tls?: FakeTls;
   },
   handle: (req: IncomingMessage, res: ServerResponse) => unknown,
   failure: (res: ServerResponse) => void,
@@ -47,7 +55,7 @@ export async function startFakeServer(
   let idle: (() => void)[] = [];
   const requests: FakeServerRequest[] = [];
   const prefix = options.controlPrefix ? `${options.controlPrefix}/_fake/` : undefined;
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     // The controls under the prefix are the same controls: `/bitbucket/_fake/user` is `/_fake/user`.
     if (prefix && req.url?.startsWith(prefix)) req.url = req.url.slice(prefix.length - "/_fake/".length);
     if (!isControl(req)) {
@@ -72,7 +80,9 @@ export async function startFakeServer(
         if (!res.headersSent) failure(res);
         else res.destroy();
       });
-  });
+  };
+  const tls = options.tls;
+  const server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
@@ -80,7 +90,7 @@ export async function startFakeServer(
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
-    origin: `http://${host}:${address.port}`,
+    origin: `${tls ? "https" : "http"}://${host}:${address.port}`,
     requests,
     openRequests: () => open,
     whenNoOpenRequests: () =>
