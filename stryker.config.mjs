@@ -78,11 +78,12 @@ export default {
       },
       transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
       testMatch: ["<rootDir>/test/**/*.test.ts"],
-      // Suites that only drive child processes (npm start, npm pack, Chromium) or read docs/ (which
+      // Suites that only drive child processes (npm start, npm pack, Chromium, the CLIs) or read docs/
+      // or examples/ (which
       // the sandbox leaves out) cover no mutant in this process; they run in `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
-        "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|example-curl|own-app|two-instances))\\.test\\.ts$",
+        "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|datacenter-tls|example-curl|own-app|scaffold-init|two-instances))\\.test\\.ts$",
       ],
       testTimeout: 60_000,
     },
