@@ -16,6 +16,7 @@ export default {
   mutate: [
     "src/state/state-cookie.ts",
     "src/state/return-to.ts",
+    "src/config/return-hosts.ts",
     "src/routes/callback.ts",
     "src/lucia/user.ts",
     "src/lucia/session.ts",
@@ -79,8 +80,8 @@ export default {
       transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
       testMatch: ["<rootDir>/test/**/*.test.ts"],
       // Suites that only drive child processes (npm start, npm pack, Chromium, the CLIs) or read docs/
-      // or examples/ (which
-      // the sandbox leaves out) cover no mutant in this process; they run in `npm test`.
+      // or examples/ (which the sandbox leaves out) cover no mutant in this process; they run in
+      // `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
         "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|datacenter-tls|example-curl|own-app|scaffold-init|two-instances))\\.test\\.ts$",

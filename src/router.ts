@@ -94,7 +94,7 @@ function mount<_Auth extends Auth, BbUser, Access extends AccessVerdict>(
   const routes = new Map<string, Map<string, RequestHandler>>();
   const route = (method: string, path: string, handler: RequestHandler) =>
     routes.set(path, (routes.get(path) ?? new Map<string, RequestHandler>()).set(method, handler));
-  route("GET", resolved.loginPath, createLoginHandler(edition, stateCookie, fail));
+  route("GET", resolved.loginPath, createLoginHandler(edition, stateCookie, fail, resolved));
   route(
     "GET",
     resolved.callbackPath,

@@ -36,6 +36,17 @@ interface RouterOptionsCommon {
   /** Where a login lands when no safe `?returnTo` was given. Default `"/"`. */
   readonly successRedirect?: string;
   /**
+   * Hosts that `?returnTo` may name as an absolute URL, so a login on `auth.example.com` can send
+   * the browser back to `grafana.example.com`: exact lowercase names, `*.example.com` (any host
+   * under it, not `example.com` itself), each with `:port` where it is not the default. https only,
+   * but for `localhost`, `127.0.0.1` and `[::1]`. Any other absolute `returnTo` falls back to
+   * `successRedirect`, as without this option. Default: none (paths of this site only).
+   * WARNING: every host listed (every host under a wildcard) becomes a place a crafted login link
+   * can send a signed-in browser: list only hosts you run.
+   * @example returnToHosts: ["grafana.example.com", "*.tools.example.com", "localhost:3000"]
+   */
+  readonly returnToHosts?: readonly string[];
+  /**
    * Where a failed login is sent, with `?error=CODE` appended. Default: none, so the error goes to
    * `next(err)` and the app's error handler decides.
    */

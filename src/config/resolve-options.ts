@@ -12,6 +12,7 @@ import {
 } from "../util/validators.js";
 import { resolveStateCookie } from "./state-cookie-options.js";
 import { resolveRoutePaths } from "./route-paths.js";
+import { resolveReturnToHosts } from "./return-hosts.js";
 import { isTokenStore, legacyStoreProblem } from "../tokens/token-store.js";
 import { EDITION_OPTIONS, selectEdition } from "../editions/select.js";
 
@@ -24,6 +25,7 @@ export const KNOWN: readonly string[] = [
   "callbackPath",
   "publicPath",
   "successRedirect",
+  "returnToHosts",
   "failureRedirect",
   "cookieSecret",
   "stateCookieName",
@@ -135,6 +137,7 @@ export function resolveOptions<_Auth extends Auth>(
     mountPath: mount,
     publicPath,
     successRedirect: target("successRedirect", "/") as string,
+    returnToHosts: resolveReturnToHosts(options, fail),
     failureRedirect: target("failureRedirect", undefined),
     cookieSecrets:
       cookieSecret === undefined

@@ -2,6 +2,7 @@ import type { Auth } from "lucia";
 import type { Selected } from "../editions/select.js";
 import type { BitbucketTokenStore } from "../tokens/token-store.js";
 import type { BitbucketRouterHooks } from "./hooks.js";
+import type { ReturnHosts } from "./return-hosts.js";
 
 /** The options after validation, with every default filled in. Built once per router. */
 export interface ResolvedOptions {
@@ -17,6 +18,8 @@ export interface ResolvedOptions {
   /** The prefix a proxy strips before Express sees a request; `""` without one. */
   readonly publicPath: string;
   readonly successRedirect: string;
+  /** The hosts an absolute `?returnTo` may name; `null`: paths of this site only. */
+  readonly returnToHosts: ReturnHosts | null;
   readonly failureRedirect: string | undefined;
   readonly cookieSecrets: readonly string[] | undefined;
   readonly stateCookie: {

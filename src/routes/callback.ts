@@ -26,7 +26,14 @@ export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends
   edition: Edition<_Auth, BbUser, Access>,
   options: Pick<
     ResolvedOptions,
-    "tokens" | "grant" | "checkedRules" | "timeout" | "refusalMessage" | "successRedirect" | "publicPath"
+    | "tokens"
+    | "grant"
+    | "checkedRules"
+    | "timeout"
+    | "refusalMessage"
+    | "successRedirect"
+    | "publicPath"
+    | "returnToHosts"
   >,
   hooks: ResolvedHooks<_Auth, BbUser, Access>,
   stateCookie: StateCookie,
@@ -99,8 +106,10 @@ export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends
       if (storing) await saveTokens(auth, res, storing, user.userId, session.sessionId, bitbucketTokens);
       log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
 
-      const back = safeReturnTo(pending.returnTo);
-      const redirectTo = back === null ? options.successRedirect : options.publicPath + back;
+      // Checked again: the cookie is signed, but the options may have changed since it was issued.
+      const back = safeReturnTo(pending.returnTo, options.returnToHosts);
+      const redirectTo =
+        back === null ? options.successRedirect : back.startsWith("/") ? options.publicPath + back : back;
       if (hooks.onSuccess) {
         try {
           await hooks.onSuccess({ ...context, user, session, isNewUser, isLinked, redirectTo, res });

@@ -20,7 +20,7 @@ import { type StateCookie } from "../state/state-cookie.js";
 export function createLinkHandler<_Auth extends Auth>(
   auth: _Auth,
   edition: Pick<Edition<_Auth, unknown, AccessVerdict>, "authorizationUrl">,
-  options: Pick<ResolvedOptions, "provider">,
+  options: Pick<ResolvedOptions, "provider" | "returnToHosts">,
   stateCookie: StateCookie,
   fail: FailureHandler,
 ): RequestHandler {
@@ -32,7 +32,7 @@ export function createLinkHandler<_Auth extends Auth>(
       const session = await currentSession(auth, req);
       if (!session) throw new BitbucketAuthError("LINK_REQUIRES_SESSION");
       const { url, state, codeVerifier } = await edition.authorizationUrl();
-      const returnTo = safeReturnTo(req.query.returnTo);
+      const returnTo = safeReturnTo(req.query.returnTo, options.returnToHosts);
       stateCookie.issue(req, res, { state, returnTo, link: sessionTag(session.sessionId), codeVerifier });
       log("link: redirecting to Bitbucket");
       redirect(res, 303, url.href);

@@ -3,8 +3,9 @@ import type { Auth } from "lucia";
 import type { AccessVerdict, Edition } from "../editions/edition.js";
 import type { FailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
-import { safeReturnTo } from "../state/return-to.js";
 import type { StateCookie } from "../state/state-cookie.js";
+import { safeReturnTo } from "../state/return-to.js";
+import type { ResolvedOptions } from "../config/resolved.js";
 import { redirect } from "../util/redirect.js";
 
 /** `GET /login/bitbucket`: a fresh state in its own signed cookie, then 302 to Bitbucket. */
@@ -12,6 +13,7 @@ export function createLoginHandler<_Auth extends Auth>(
   edition: Pick<Edition<_Auth, unknown, AccessVerdict>, "authorizationUrl">,
   stateCookie: StateCookie,
   fail: FailureHandler,
+  options: Pick<ResolvedOptions, "returnToHosts">,
 ): RequestHandler {
   return async (req, res, next) => {
     // Every start must reach the server: a cached redirect would replay an old state.
@@ -20,7 +22,7 @@ export function createLoginHandler<_Auth extends Auth>(
       const { url, state, codeVerifier } = await edition.authorizationUrl();
       stateCookie.issue(req, res, {
         state,
-        returnTo: safeReturnTo(req.query.returnTo),
+        returnTo: safeReturnTo(req.query.returnTo, options.returnToHosts),
         link: null,
         codeVerifier,
       });

@@ -68,3 +68,40 @@ describe("?returnTo through a whole login", () => {
     expect(res.headers.location).toBe("/home");
   });
 });
+
+describe("?returnTo to another host, with returnToHosts", () => {
+  let h: Harness;
+  beforeAll(
+    async () =>
+      (h = await startHarness({
+        router: { successRedirect: "/home", returnToHosts: ["grafana.example.com", "*.tools.example.com"] },
+      })),
+  );
+  afterAll(() => h?.close());
+
+  it.each(["https://grafana.example.com/d/abc?orgId=1", "https://docs.tools.example.com/"])(
+    "lands on %j after the login",
+    async (target) => {
+      const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe(target);
+    },
+  );
+
+  it.each([
+    "https://evil.example/",
+    "https://grafana.example.com@evil.example/",
+    "https://grafana.example.com.evil.example/",
+    "http://grafana.example.com/",
+    "https://tools.example.com/",
+  ])("ignores %j and lands on successRedirect", async (target) => {
+    const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe("/home");
+  });
+
+  it("still lands on a path of this site", async () => {
+    const res = await login(h.agent(), `?returnTo=${encodeURIComponent("/projects/42")}`);
+    expect(res.headers.location).toBe("/projects/42");
+  });
+});
