@@ -3,7 +3,7 @@
 // compiled under `tsc --strict`, its Jest and node:test tests run, and a curl login against the
 // shipped fake with BITBUCKET_FAKE=1. (test/run/readme-literal.mjs does the same from the registry.)
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { execSync } from "node:child_process";
+import { execSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, ROOT, spawnUntil } from "../helpers/processes.js";
@@ -91,6 +91,17 @@ describe("examples/own-app, from the packed tarball", () => {
     expect(tested).toMatch(/Tests:\s+2 passed, 2 total/);
     expect(tested).toMatch(/# pass 2\n# fail 0/);
   }, 900_000);
+
+  it("stops at once without COOKIE_SECRET against the real Bitbucket, saying what to set", () => {
+    const run = spawnSync(process.execPath, ["dist/src/server.js"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, PORT: "0" },
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("Set COOKIE_SECRET to a long random string");
+  });
 
   it("logs in with curl against the fake, with BITBUCKET_FAKE=1", async () => {
     const port = await freePort();
