@@ -13,6 +13,8 @@ describe("decodeHeader", () => {
     ["a raw UTF-8 name outside Latin-1", asReceived("名前"), "名前"],
     ["a raw Latin-1 name (not UTF-8)", "zo\u00eb", "zoë"],
     ["an ASCII name with a % that does not decode", "100%", "100%"],
+    // Not Latin-1 bytes at all (a header already read as text): taken as it is, never re-read as bytes.
+    ["a name already decoded, outside Latin-1", "名前", "名前"],
     ["a raw UTF-8 name holding a % that does not decode", asReceived("zoë%"), "zoë%"],
   ])("reads %s", (_what, header, name) => {
     expect(decodeHeader(header)).toBe(name);
