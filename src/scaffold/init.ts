@@ -62,7 +62,6 @@ export function planInit(template: string, target: string): InitPlan {
     if (theirs !== undefined && theirs !== script && !(name === "test" && theirs === NPM_INIT_TEST))
       conflicts.push(`package.json scripts.${name}`);
   }
-  // npm 11's `npm init -y` writes "commonjs"; the package and Lucia 2 are ESM only, so it goes.
   if (current.jest !== undefined && JSON.stringify(current.jest) !== JSON.stringify(own.jest))
     conflicts.push("package.json jest");
 
@@ -80,6 +79,7 @@ export function planInit(template: string, target: string): InitPlan {
   ];
   return {
     files,
+    // npm 11's `npm init -y` writes "commonjs"; the package and Lucia 2 are ESM only, so it goes.
     packageJson: { type: "module", scripts: { ...current.scripts, ...own.scripts }, jest: own.jest },
     conflicts,
     missing,
