@@ -83,6 +83,19 @@ describe("an absolute returnTo with returnToHosts", () => {
     expect(safeReturnTo(value, HOSTS)).toBeNull();
   });
 
+  it("tries every wildcard, not only the first", () => {
+    const two = compiled(["*.a.example.com", "*.b.example.com"]);
+    expect(safeReturnTo("https://x.b.example.com/", two)).toBe("https://x.b.example.com/");
+    expect(safeReturnTo("https://x.c.example.com/", two)).toBeNull();
+  });
+
+  it("refuses what the URL parser reads as another host or port than the grammar did", () => {
+    // "127.1" is an IPv4 shorthand: the parser reads 127.0.0.1. ":80" is http's default: it drops it.
+    expect(safeReturnTo("https://127.1/", compiled(["127.1"]))).toBeNull();
+    expect(safeReturnTo("http://localhost:80/", compiled(["localhost:80"]))).toBeNull();
+    expect(safeReturnTo("https://localhost:80/", compiled(["localhost:80"]))).toBe("https://localhost:80/");
+  });
+
   it("refuses every absolute URL without returnToHosts, and still takes paths", () => {
     expect(safeReturnTo("https://grafana.example.com/")).toBeNull();
     expect(safeReturnTo("/dashboard", HOSTS)).toBe("/dashboard");
