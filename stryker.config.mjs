@@ -17,6 +17,7 @@ export default {
     "src/state/state-cookie.ts",
     "src/state/return-to.ts",
     "src/config/return-hosts.ts",
+    "src/config/public-path.ts",
     "src/routes/callback.ts",
     "src/lucia/user.ts",
     "src/lucia/session.ts",

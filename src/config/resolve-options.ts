@@ -13,6 +13,7 @@ import {
 import { resolveStateCookie } from "./state-cookie-options.js";
 import { resolveRoutePaths } from "./route-paths.js";
 import { resolveReturnToHosts } from "./return-hosts.js";
+import { resolvePublicPath } from "./public-path.js";
 import { isTokenStore, legacyStoreProblem } from "../tokens/token-store.js";
 import { EDITION_OPTIONS, selectEdition } from "../editions/select.js";
 
@@ -106,7 +107,7 @@ export function resolveOptions<_Auth extends Auth>(
   );
   const selected = selectEdition(options, fail);
   const { bitbucket } = selected;
-  const publicPath = resolvePublicPath(options, redirect, callbackPath);
+  const publicPath = resolvePublicPath(options, redirect, callbackPath, fail);
   // What redirectUri's path has between publicPath and callbackPath: the prefix the router must be
   // mounted under, as Express sees it.
   const mount = redirect.pathname.slice(publicPath.length, redirect.pathname.length - callbackPath.length);
@@ -187,32 +188,4 @@ function tokenStore(value: unknown): ResolvedOptions["tokens"] {
   const problem = legacyStoreProblem(value);
   if (problem) fail(`option "tokens": ${problem}`);
   return value;
-}
-
-/**
- * `publicPath`: the prefix a reverse proxy strips before Express sees a request (`"/app"` when
- * the public `/app/login/bitbucket` reaches Express as `/login/bitbucket`). `redirectUri`'s path
- * must start with it.
- */
-function resolvePublicPath(
-  options: Readonly<Record<string, unknown>>,
-  redirect: URL,
-  callbackPath: string,
-): string {
-  const publicPath = optional<string>(
-    options,
-    "publicPath",
-    "",
-    (v) => v === "" || (isPath(v) && !(v as string).endsWith("/")),
-    'a path such as "/app" (no trailing "/"), or ""',
-  );
-  if (publicPath && !redirect.pathname.startsWith(`${publicPath}/`))
-    fail(
-      `option "redirectUri" (path "${redirect.pathname}") does not start with publicPath "${publicPath}": the public callback URL is under the proxy's prefix.`,
-    );
-  if (redirect.pathname.length - callbackPath.length < publicPath.length)
-    fail(
-      `option "publicPath" ("${publicPath}") overlaps the callback path "${callbackPath}" in redirectUri.`,
-    );
-  return publicPath;
 }
