@@ -96,6 +96,13 @@ describe("an absolute returnTo with returnToHosts", () => {
     expect(safeReturnTo("https://localhost:80/", compiled(["localhost:80"]))).toBe("https://localhost:80/");
   });
 
+  it("takes plain http on each loopback name, and on no other", () => {
+    const local = compiled(["localhost:3000", "127.0.0.1:3000", "[::1]:3000", "app.test:3000"]);
+    for (const host of ["localhost:3000", "127.0.0.1:3000", "[::1]:3000"])
+      expect(safeReturnTo(`http://${host}/`, local)).toBe(`http://${host}/`);
+    expect(safeReturnTo("http://app.test:3000/", local)).toBeNull();
+  });
+
   it("refuses every absolute URL without returnToHosts, and still takes paths", () => {
     expect(safeReturnTo("https://grafana.example.com/")).toBeNull();
     expect(safeReturnTo("/dashboard", HOSTS)).toBe("/dashboard");
