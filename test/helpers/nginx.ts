@@ -17,7 +17,7 @@ export interface Nginx {
 /**
  * Starts Debian's nginx as a process of the test's (not a system service), in the foreground, with
  * every file it writes in a temporary directory. `server` gets the port to listen on and returns the
- * `server { … }` block's body. Resolves once the port answers.
+ * `server { … }` block's body. Resolves once nginx has opened the port and started its worker.
  */
 export async function startNginx(server: (port: number) => string, port?: number): Promise<Nginx> {
   const listen = port ?? (await freePort());
@@ -28,7 +28,9 @@ export async function startNginx(server: (port: number) => string, port?: number
     conf,
     `worker_processes 1;
 pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
+# notice: nginx says "start worker process" once its listening sockets are open, which is when
+# the test may use the port.
+error_log stderr notice;
 events { worker_connections 64; }
 http {
   access_log off;
@@ -71,23 +73,24 @@ ${server(listen)}
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
-  // nginx prints nothing once it listens: wait for the port to answer (or nginx to exit).
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await close();
-      throw new Error(`nginx exited before it listened: ${output}`);
-    }
-    const answered = await fetch(`${origin}/`, { signal: AbortSignal.timeout(1000) }).then(
-      () => true,
-      () => false,
-    );
-    if (answered) break;
-    if (Date.now() > deadline) {
-      await close();
-      throw new Error(`nginx did not listen on ${origin} within 30 s: ${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  // The master opens the listening sockets before it starts a worker, and logs the start.
+  const started = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 30_000);
+    const onData = () => {
+      if (/start worker process/.test(output)) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    };
+    child.stderr.on("data", onData);
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+  if (!started) {
+    await close();
+    throw new Error(`nginx did not start on ${origin}: ${output}`);
   }
   return { origin, port: listen, close };
 }
