@@ -42,12 +42,14 @@ const authorize = async (url: string) => {
   };
 };
 const refusedOnItsPage = { status: 400, location: null, html: true };
+/** The authorize endpoint at `path` of the fake at `base`, asked for `redirectUri` by the default client. */
+const authorizeWith = (path: string) => (base: string, redirectUri: string) =>
+  authorize(
+    `${base}${path}?${new URLSearchParams({ client_id: "fake-client-id", response_type: "code", state: "s", redirect_uri: redirectUri })}`,
+  );
 
 describe("the fake Bitbucket Cloud, with the consumer's callback URL", () => {
-  const cloudAuthorize = (base: string, redirectUri: string) =>
-    authorize(
-      `${base}/site/oauth2/authorize?${new URLSearchParams({ client_id: "fake-client-id", response_type: "code", state: "s", redirect_uri: redirectUri })}`,
-    );
+  const cloudAuthorize = authorizeWith("/site/oauth2/authorize");
 
   it("refuses every redirect_uri when the consumer registers none, on Bitbucket's page", async () => {
     fake = await startFakeBitbucket();
@@ -95,10 +97,7 @@ describe("the fake Bitbucket Cloud, with the consumer's callback URL", () => {
 });
 
 describe("the fake Data Center, with the link's redirect URIs", () => {
-  const dcAuthorize = (base: string, redirectUri: string) =>
-    authorize(
-      `${base}/rest/oauth2/latest/authorize?${new URLSearchParams({ client_id: "fake-client-id", response_type: "code", state: "s", redirect_uri: redirectUri })}`,
-    );
+  const dcAuthorize = authorizeWith("/rest/oauth2/latest/authorize");
 
   it("refuses every redirect URI when the default client registers none", async () => {
     dc = await startFakeDataCenter();

@@ -44,6 +44,13 @@ describe("safeReturnTo", () => {
   });
 });
 
+/** A whole login started with `?returnTo=target`: the callback's 302, and where it goes. */
+async function landing(h: Harness, target: string): Promise<string> {
+  const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
+  expect(res.status).toBe(302);
+  return res.headers.location as string;
+}
+
 describe("?returnTo through a whole login", () => {
   let h: Harness;
   beforeAll(async () => (h = await startHarness({ router: { successRedirect: "/home" } })));
@@ -51,9 +58,7 @@ describe("?returnTo through a whole login", () => {
   afterAll(() => h?.close());
 
   it("lands on a safe returnTo", async () => {
-    const res = await login(h.agent(), `?returnTo=${encodeURIComponent("/projects/42?tab=pr")}`);
-    expect(res.status).toBe(302);
-    expect(res.headers.location).toBe("/projects/42?tab=pr");
+    expect(await landing(h, "/projects/42?tab=pr")).toBe("/projects/42?tab=pr");
   });
 
   it.each([
@@ -63,9 +68,7 @@ describe("?returnTo through a whole login", () => {
     "/\t/evil.example",
     "/.//evil.example",
   ])("ignores the unsafe %j and lands on successRedirect", async (target) => {
-    const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
-    expect(res.status).toBe(302);
-    expect(res.headers.location).toBe("/home");
+    expect(await landing(h, target)).toBe("/home");
   });
 });
 
@@ -82,9 +85,7 @@ describe("?returnTo to another host, with returnToHosts", () => {
   it.each(["https://grafana.example.com/d/abc?orgId=1", "https://docs.tools.example.com/"])(
     "lands on %j after the login",
     async (target) => {
-      const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
-      expect(res.status).toBe(302);
-      expect(res.headers.location).toBe(target);
+      expect(await landing(h, target)).toBe(target);
     },
   );
 
@@ -95,13 +96,10 @@ describe("?returnTo to another host, with returnToHosts", () => {
     "http://grafana.example.com/",
     "https://tools.example.com/",
   ])("ignores %j and lands on successRedirect", async (target) => {
-    const res = await login(h.agent(), `?returnTo=${encodeURIComponent(target)}`);
-    expect(res.status).toBe(302);
-    expect(res.headers.location).toBe("/home");
+    expect(await landing(h, target)).toBe("/home");
   });
 
   it("still lands on a path of this site", async () => {
-    const res = await login(h.agent(), `?returnTo=${encodeURIComponent("/projects/42")}`);
-    expect(res.headers.location).toBe("/projects/42");
+    expect(await landing(h, "/projects/42")).toBe("/projects/42");
   });
 });
