@@ -1,4 +1,4 @@
-import { isPath, optional } from "../util/validators.js";
+import { isPath, optional, type Fail } from "../util/validators.js";
 
 /**
  * `publicPath`: the prefix a reverse proxy strips before Express sees a request (`"/app"` when
@@ -10,7 +10,7 @@ export function resolvePublicPath(
   options: Readonly<Record<string, unknown>>,
   redirect: URL,
   callbackPath: string,
-  fail: (message: string) => never,
+  fail: Fail,
 ): string {
   const publicPath = optional<string>(
     options,

@@ -1,3 +1,5 @@
+import type { Fail } from "../util/validators.js";
+
 /**
  * The hosts an absolute `returnTo` may name, compiled once from `returnToHosts`: exact hosts and
  * `*.suffix` wildcards, each with the one port it allows (`""`: the scheme's default, written
@@ -42,7 +44,7 @@ export function compileReturnHosts(entries: readonly unknown[]): ReturnHosts | s
   return { exact, wildcards };
 }
 
-/** Whether `host` (a name, without a trailing dot) with `port` (`""` for none) is allowed. */
+/** Whether the host `name` (never with a trailing dot) on `port` (`""`: the default) is allowed. */
 export function isReturnHost(hosts: ReturnHosts, name: string, port: string): boolean {
   if (hosts.exact.has(port ? `${name}:${port}` : name)) return true;
   // The suffix starts with "." and a name never does, so a match has a label of its own before it:
@@ -56,7 +58,7 @@ export function isReturnHost(hosts: ReturnHosts, name: string, port: string): bo
  */
 export function resolveReturnToHosts(
   options: Readonly<Record<string, unknown>>,
-  fail: (message: string) => never,
+  fail: Fail,
 ): ReturnHosts | null {
   const value = options.returnToHosts;
   if (value === undefined) return null;
