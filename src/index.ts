@@ -32,8 +32,14 @@ export {
   type BitbucketDataCenterAccessGuardOptions,
 } from "./recheck/access-guard.js";
 export {
+  bitbucketForwardAuth,
+  type BitbucketForwardAuthOptions,
+  type BitbucketDataCenterForwardAuthOptions,
+} from "./forward-auth/forward-auth.js";
+export {
   memoryTokenStore,
   withRefreshedTokens,
+  type BitbucketAccountInfo,
   type BitbucketStoredTokens,
   type BitbucketTokenStore,
 } from "./tokens/token-store.js";

@@ -65,6 +65,12 @@ export interface SignIn<_Auth extends Auth, User, Access extends AccessVerdict> 
    * no refusal stands: a refused person hears of the refusal, not of an outage beside it.
    */
   readonly email: string | null;
+  /**
+   * The account's Bitbucket name, for display and for forward-auth's `X-Auth-Request-User` (Cloud:
+   * `username`, or `nickname` where Bitbucket left `username` out; Data Center: the login `name`).
+   * It can change, and on Cloud it is not always unique: never key an account on it.
+   */
+  readonly name: string | null;
   /** The `authorize` hook's way to ask this Bitbucket more, under the same deadline. */
   readonly fetchBitbucket: FetchBitbucket;
 }
@@ -98,6 +104,12 @@ export interface Rules<Access extends AccessVerdict> {
   readonly fingerprint: string;
   /** The rules asked with a stored access token. */
   ask(accessToken: string, deadline: Deadline): Promise<Access>;
+  /**
+   * What admitted the person, as names and values (Cloud: `workspace`, `role`, `repository`; Data
+   * Center: `project`, `permission`, `repository`), each present only when found: forward-auth's
+   * `X-Auth-Request-<Name>` headers.
+   */
+  admitted(access: Access): Readonly<Record<string, string>>;
 }
 
 /**

@@ -89,6 +89,16 @@ export const ERROR_STATUS = {
    * the request was not let through, and the next one checks again.
    */
   SESSION_REVOCATION_FAILED: 500,
+  /**
+   * `bitbucketForwardAuth`: no valid session of a user who signed in through this Bitbucket; the
+   * `redirect` route sends the browser to `loginUrl` instead.
+   */
+  SIGN_IN_REQUIRED: 401,
+  /**
+   * `bitbucketForwardAuth`: the proxy asked for a rule that is not in `rules` (a typo in its
+   * configuration); nothing was let through.
+   */
+  FORWARD_AUTH_RULE_UNKNOWN: 500,
 } as const;
 
 /** A stable error code, one of the keys of {@link ERROR_STATUS}. */
@@ -135,6 +145,9 @@ const DEFAULT_MESSAGES: Readonly<Record<BitbucketAuthErrorCode, string>> = {
     "No Bitbucket tokens are stored for this user, so access could not be checked; every session was ended. Pass the same tokens store to bitbucketRouter and bitbucketAccessGuard.",
   SESSION_REVOCATION_FAILED:
     "Access through Bitbucket is no longer granted, but the sessions could not be ended; nothing was let through.",
+  SIGN_IN_REQUIRED: "Sign in with Bitbucket first.",
+  FORWARD_AUTH_RULE_UNKNOWN:
+    "The proxy asked forward-auth for a rule that is not configured; check the rule name in its configuration against the rules option.",
 };
 
 /**

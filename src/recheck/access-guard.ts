@@ -3,9 +3,9 @@ import type { Auth } from "lucia";
 import { BitbucketAuthError } from "../errors/errors.js";
 import { createFailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
-import { createDeadline } from "../http/upstream.js";
 import { missingTokensCause } from "../tokens/router-stores.js";
 import { bounded } from "./bounded-map.js";
+import { endAccess } from "./end-access.js";
 import { resolveGuardOptions } from "./guard-config.js";
 import type { BitbucketAccessGuardOptions, BitbucketDataCenterAccessGuardOptions } from "./guard-options.js";
 import { createUserCheck, type Verdict } from "./user-check.js";
@@ -146,22 +146,11 @@ export function bitbucketAccessGuard(
       "guard: %s; ending every session",
       verdict.code ? "no tokens are stored for the user" : "the user no longer qualifies",
     );
-    // Each failure under its own code: the app's logs then say which store failed, and whether the
-    // sessions are still there (SESSION_REVOCATION_FAILED) or already gone (TOKEN_STORE_FAILED).
     try {
-      await auth.invalidateAllUserSessions(userId);
-    } catch (err) {
-      failure(new BitbucketAuthError("SESSION_REVOCATION_FAILED", undefined, { cause: err }), res, next);
-      return false;
-    }
-    const deadline = createDeadline(timeout);
-    try {
-      await store(deadline, () => tokens.remove(userId, grant));
+      await endAccess(auth, userId, { tokens, grant, timeout, store });
     } catch (err) {
       failure(err, res, next);
       return false;
-    } finally {
-      deadline.end();
     }
     if (isCookie) res.append("Set-Cookie", auth.createSessionCookie(null).serialize());
     res.setHeader("Cache-Control", "no-store");

@@ -24,6 +24,8 @@ export interface GuardConfig {
   readonly tokens: BitbucketTokenStore;
   /** The rules, asked with a stored access token. */
   readonly ask: (accessToken: string, deadline: Deadline) => Promise<AccessVerdict>;
+  /** What admitted the person, from the rules' answer (the edition's names and values). */
+  readonly admitted: (access: AccessVerdict) => Readonly<Record<string, string>>;
   /** The rules' fingerprint: a stored check counts only when it was made for these. */
   readonly rules: string;
   readonly refreshTokens: Refresh;
@@ -36,23 +38,31 @@ export interface GuardConfig {
   readonly skew: number;
 }
 
-function fail(message: string): never {
-  throw new TypeError(`bitbucketAccessGuard: ${message}`);
+/** Which factory is checking: its name opens every message, and its keys are the known ones. */
+export interface GuardFactory {
+  readonly name: string;
+  readonly known: readonly string[];
 }
 
+const GUARD: GuardFactory = { name: "bitbucketAccessGuard", known: GUARD_OPTIONS };
+
 /**
- * Checks the guard's options once, at construction.
+ * Checks the guard's options once, at construction (forward-auth's too, which adds keys of its own).
  * @throws TypeError naming the option at fault.
  */
 export function resolveGuardOptions(
   auth: Auth,
   options: BitbucketAccessGuardOptions | BitbucketDataCenterAccessGuardOptions,
+  factory: GuardFactory = GUARD,
 ): GuardConfig {
+  const fail: (message: string) => never = (message) => {
+    throw new TypeError(`${factory.name}: ${message}`);
+  };
   if (!auth || typeof (auth as Partial<Auth>).getSession !== "function")
     fail("the first argument must be a Lucia 2 instance (the result of lucia({...})).");
   if (options === null || typeof options !== "object")
     fail("options must be an object with allow, clientId, clientSecret and tokens.");
-  rejectUnknownKeys(options, GUARD_OPTIONS, fail);
+  rejectUnknownKeys(options, factory.known, fail);
   for (const name of ["clientId", "clientSecret"] as const) {
     if (typeof options[name] !== "string" || options[name].trim() === "")
       fail(`option "${name}" is required (a non-empty string).`);
@@ -87,7 +97,7 @@ export function resolveGuardOptions(
   // The rules are required: a guard with nothing to check would only cost requests.
   const bitbucket = recheckBitbucket(options, true, fail);
   // Stryker disable next-line StringLiteral: unreachable; recheckBitbucket(…, true) has the edition refuse a missing allow first.
-  const { ask, fingerprint: rules } = bitbucket.rules ?? fail(`option "allow" is required.`);
+  const { ask, admitted, fingerprint: rules } = bitbucket.rules ?? fail(`option "allow" is required.`);
   const { grant, providerId } = bitbucket;
   const refreshTokens = bitbucket.refresher(credentialsOf(options));
   const skew = Math.min(1000, Math.floor(interval / 2));
@@ -99,6 +109,7 @@ export function resolveGuardOptions(
     failureRedirect: options.failureRedirect,
     tokens,
     ask,
+    admitted: admitted as GuardConfig["admitted"],
     rules,
     refreshTokens,
     grant,

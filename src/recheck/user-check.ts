@@ -2,7 +2,11 @@ import type { Auth } from "lucia";
 import type { AccessVerdict } from "../editions/edition.js";
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
 import { createDeadline, type Deadline } from "../http/upstream.js";
-import { withRefreshedTokens, type BitbucketStoredTokens } from "../tokens/token-store.js";
+import {
+  withRefreshedTokens,
+  type BitbucketAccountInfo,
+  type BitbucketStoredTokens,
+} from "../tokens/token-store.js";
 import { log } from "../util/log.js";
 import type { GuardConfig } from "./guard-config.js";
 
@@ -22,13 +26,32 @@ const REREAD_DELAYS_MS = [0, 50, 150, 300, 500];
  * code when it is not `ACCESS_REVOKED`.
  */
 export type Verdict =
-  | { readonly keep: true; readonly until: number }
-  | { readonly keep: false; readonly why: string; readonly code?: "TOKENS_NOT_STORED" };
+  | {
+      readonly keep: true;
+      readonly until: number;
+      /** False for a user with no key of this Bitbucket: not this check's to judge. */
+      readonly ours: boolean;
+      /** What admitted the user, when the rules were asked now; `null` when a stored check stood. */
+      readonly admitted: Readonly<Record<string, string>> | null;
+      /** The stored account, `null` when the row has none (or there is no row). */
+      readonly account: BitbucketAccountInfo | null;
+    }
+  | {
+      readonly keep: false;
+      readonly why: string;
+      readonly code?: "TOKENS_NOT_STORED";
+      /** Set when Bitbucket could not answer (past `maxStale`): the outage's code. */
+      readonly outage?: BitbucketAuthErrorCode;
+    };
 
 /** One guard's check of one user, and the token-store calls it makes, each under the timeout. */
 export interface UserCheck {
-  /** The verdict on a user's stored tokens and rules, refreshing them first when they expired. */
-  check(userId: string, now: number): Promise<Verdict>;
+  /**
+   * The verdict on a user's stored tokens and rules, refreshing them first when they expired.
+   * `heldAt` is when these rules last held for the user as the caller remembers it, which counts
+   * instead of the row's stamp when the check does not use stamps.
+   */
+  check(userId: string, now: number, heldAt?: number): Promise<Verdict>;
   /** Runs a token-store call under a deadline; a failure or a hang is `TOKEN_STORE_FAILED`. */
   store<T>(deadline: Deadline, run: () => Promise<T>): Promise<T>;
 }
@@ -37,9 +60,12 @@ export interface UserCheck {
  * The verdict policy: a check made recently for these rules stands; otherwise the rules are asked
  * with the stored token (refreshed when it expired, or once when Bitbucket rejects it). An outage
  * keeps the session up to `maxStale` after the last check that held; everything else fails closed.
+ * Without `stamps`, the row's `checkedAt` is neither trusted nor written: a check of rules other
+ * than the login's (forward-auth's named rules) keeps its own time, so it never overwrites theirs.
  */
-export function createUserCheck(auth: Auth, config: GuardConfig): UserCheck {
-  const { interval, maxStale, timeout, tokens, ask, rules, refreshTokens, grant, providerId, skew } = config;
+export function createUserCheck(auth: Auth, config: GuardConfig, stamps = true): UserCheck {
+  const { interval, maxStale, timeout, tokens, ask, admitted, rules, refreshTokens, grant, providerId, skew } =
+    config;
   // Every store call is bounded by the timeout too: a hung database fails the request, coded.
   const store = async <T>(deadline: Deadline, run: () => Promise<T>): Promise<T> => {
     try {
@@ -88,15 +114,16 @@ export function createUserCheck(auth: Auth, config: GuardConfig): UserCheck {
   const isOurs = async (userId: string, deadline: Deadline): Promise<boolean> =>
     (await store(deadline, () => auth.getAllUserKeys(userId))).some((key) => key.providerId === providerId);
 
-  const check = async (userId: string, now: number): Promise<Verdict> => {
+  const check = async (userId: string, now: number, heldAt = 0): Promise<Verdict> => {
     const deadline = createDeadline(timeout);
     try {
       const stored = await store(deadline, () => tokens.get(userId, grant));
       if (!stored) {
-        if (!(await isOurs(userId, deadline))) return { keep: true, until: now + interval };
+        if (!(await isOurs(userId, deadline)))
+          return { keep: true, until: now + interval, ours: false, admitted: null, account: null };
         return { keep: false, why: "no stored Bitbucket tokens for this user", code: "TOKENS_NOT_STORED" };
       }
-      return await recheck(userId, stored, now, deadline);
+      return await recheck(userId, stored, now, deadline, heldAt);
     } finally {
       deadline.end();
     }
@@ -107,13 +134,17 @@ export function createUserCheck(auth: Auth, config: GuardConfig): UserCheck {
     stored: BitbucketStoredTokens,
     now: number,
     deadline: Deadline,
+    heldAt: number,
   ): Promise<Verdict> => {
+    const account = stored.account ?? null;
     // Trusted only for these rules, and only when not stamped ahead of this clock by more than skew.
     // Stryker disable next-line EqualityOperator: `<=` or `<` differ only in the one millisecond at the edge.
-    const checkedAt = stored.checkedRules === rules && stored.checkedAt - now <= skew ? stored.checkedAt : 0;
+    const stamped = stored.checkedRules === rules && stored.checkedAt - now <= skew ? stored.checkedAt : 0;
+    const checkedAt = stamps ? stamped : heldAt;
     // Checked recently, perhaps by another instance or at the login itself.
     // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
-    if (now - checkedAt < interval) return { keep: true, until: checkedAt + interval };
+    if (now - checkedAt < interval)
+      return { keep: true, until: checkedAt + interval, ours: true, admitted: null, account };
     const askWith = (t: BitbucketStoredTokens): Promise<AccessVerdict> => ask(t.accessToken, deadline);
     try {
       let current = stored;
@@ -137,21 +168,28 @@ export function createUserCheck(auth: Auth, config: GuardConfig): UserCheck {
       // Stryker disable next-line StringLiteral: see above.
       if (!access.allowed) return { keep: false, why: access.reason ?? "the allow rules no longer hold" };
       const at = Date.now();
-      await store(deadline, () =>
-        tokens.save(userId, grant, { ...current, checkedAt: at, checkedRules: rules }),
-      );
-      return { keep: true, until: at + interval };
+      if (stamps)
+        await store(deadline, () =>
+          tokens.save(userId, grant, { ...current, checkedAt: at, checkedRules: rules }),
+        );
+      return { keep: true, until: at + interval, ours: true, admitted: admitted(access), account };
     } catch (err) {
       if (err instanceof BitbucketAuthError && err.code === "TOKEN_STORE_FAILED") throw err;
       // Every failure below is a BitbucketAuthError; the label only names a future slip in the cause.
       // Stryker disable next-line StringLiteral: see above.
       const code = err instanceof BitbucketAuthError ? err.code : "UNEXPECTED";
       if (err instanceof BitbucketAuthError && OUTAGES.has(err.code)) {
-        const limit = checkedAt + maxStale;
+        // The last time these rules are known to have held: the caller's, or a stamp for them.
+        const limit = Math.max(checkedAt, stamped) + maxStale;
         log("guard: Bitbucket could not answer the check (%s)", code);
         // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
-        if (now < limit) return { keep: true, until: Math.min(now + interval, limit) };
-        return { keep: false, why: `Bitbucket could not be asked for longer than maxStale (${code})` };
+        if (now < limit)
+          return { keep: true, until: Math.min(now + interval, limit), ours: true, admitted: null, account };
+        return {
+          keep: false,
+          why: `Bitbucket could not be asked for longer than maxStale (${code})`,
+          outage: err.code,
+        };
       }
       return { keep: false, why: `the check failed with ${code}` };
     }

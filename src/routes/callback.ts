@@ -13,7 +13,7 @@ import { currentSession, endSession, replaceSession } from "../lucia/session.js"
 import { sameSecret, sessionTag } from "../state/state-value.js";
 import { type StateCookie } from "../state/state-cookie.js";
 import { createDeadline } from "../http/upstream.js";
-import { toStoredTokens, type BitbucketTokenStore } from "../tokens/token-store.js";
+import { toStoredTokens, type BitbucketAccountInfo, type BitbucketTokenStore } from "../tokens/token-store.js";
 import { resolveUser } from "../lucia/user.js";
 import { redirect } from "../util/redirect.js";
 
@@ -60,7 +60,7 @@ export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends
 
       log("callback: state checked, exchanging the code");
       const signIn = await edition.signIn(code, pending.codeVerifier ?? null, deadline);
-      const { bitbucketUserAuth, access, refusal, email, fetchBitbucket } = signIn;
+      const { bitbucketUserAuth, access, refusal, email, name, fetchBitbucket } = signIn;
       const { bitbucketUser, bitbucketTokens } = bitbucketUserAuth;
       if (refusal !== null) await refuse(auth, bitbucketUserAuth, refusal, null, options.refusalMessage);
       if (access && !access.allowed)
@@ -103,7 +103,8 @@ export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends
         if (isNewUser) await auth.deleteUser(user.userId).catch(() => undefined);
         throw err;
       }
-      if (storing) await saveTokens(auth, res, storing, user.userId, session.sessionId, bitbucketTokens);
+      if (storing)
+        await saveTokens(auth, res, storing, user.userId, session.sessionId, bitbucketTokens, { name, email });
       log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
 
       // Checked again: the cookie is signed, but the options may have changed since it was issued.
@@ -147,6 +148,7 @@ async function saveTokens(
   userId: string,
   sessionId: string,
   tokens: BitbucketTokens,
+  account: BitbucketAccountInfo,
 ): Promise<void> {
   const now = Date.now();
   const { checkedRules } = options;
@@ -155,7 +157,7 @@ async function saveTokens(
     await options.tokens.save(
       userId,
       options.grant,
-      toStoredTokens(tokens, now, checkedRules === undefined ? 0 : now, checkedRules),
+      toStoredTokens(tokens, now, checkedRules === undefined ? 0 : now, checkedRules, account),
     );
   } catch (err) {
     await endSession(auth, res, sessionId);

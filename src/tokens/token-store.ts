@@ -19,6 +19,18 @@ export interface BitbucketStoredTokens {
    * (another guard's) never stands for its own. Absent: never checked.
    */
   readonly checkedRules?: string;
+  /**
+   * Who the tokens belong to on Bitbucket, as the login found them: the account's `name` (see
+   * forward-auth's `X-Auth-Request-User`) and its `email`, each `null` when unknown. Absent in rows
+   * written before it was kept, or by a store that does not keep it.
+   */
+  readonly account?: BitbucketAccountInfo;
+}
+
+/** The Bitbucket account of a grant: its name and email, each `null` when unknown. */
+export interface BitbucketAccountInfo {
+  readonly name: string | null;
+  readonly email: string | null;
 }
 
 /**
@@ -95,6 +107,7 @@ export function toStoredTokens(
   now: number,
   checkedAt: number,
   checkedRules: string | undefined,
+  account?: BitbucketAccountInfo,
 ): BitbucketStoredTokens {
   return {
     accessToken: tokens.accessToken,
@@ -102,12 +115,13 @@ export function toStoredTokens(
     accessTokenExpiresAt: now + tokens.accessTokenExpiresIn * 1000,
     checkedAt,
     ...(checkedRules === undefined ? {} : { checkedRules }),
+    ...(account === undefined ? {} : { account: { name: account.name, email: account.email } }),
   };
 }
 
 /**
  * Stored tokens after a refresh: the new access and refresh tokens and the new expiry, with the
- * last check (`checkedAt`, `checkedRules`) kept. Save the result at once: the old refresh token is
+ * last check (`checkedAt`, `checkedRules`) and the `account` kept. Save the result at once: the old refresh token is
  * spent.
  * @example
  * const fresh = await refreshBitbucketTokens({ clientId, clientSecret, refreshToken: stored.refreshToken });
@@ -122,7 +136,7 @@ export function withRefreshedTokens(
   },
   now: number = Date.now(),
 ): BitbucketStoredTokens {
-  return toStoredTokens(fresh, now, stored.checkedAt, stored.checkedRules);
+  return toStoredTokens(fresh, now, stored.checkedAt, stored.checkedRules, stored.account);
 }
 
 /** The fields a store keeps, checked when a row is read back: a row of another shape reads as none. */
@@ -142,5 +156,14 @@ export function storedTokensOf(value: unknown): BitbucketStoredTokens | null {
     accessTokenExpiresAt: t.accessTokenExpiresAt,
     checkedAt: t.checkedAt,
     ...(t.checkedRules === undefined ? {} : { checkedRules: t.checkedRules }),
+    // An account of another shape is left out, not the row: the tokens still work without it.
+    ...(isAccount(t.account) ? { account: { name: t.account.name, email: t.account.email } } : {}),
   };
 }
+
+const nameOrNull = (v: unknown) => v === null || typeof v === "string";
+const isAccount = (v: unknown): v is BitbucketAccountInfo =>
+  typeof v === "object" &&
+  v !== null &&
+  nameOrNull((v as Record<string, unknown>).name) &&
+  nameOrNull((v as Record<string, unknown>).email);

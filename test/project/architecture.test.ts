@@ -11,7 +11,7 @@ const SRC = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src");
 /** Top floor first. Folders on one floor do not import each other. */
 const FLOORS: readonly (readonly string[])[] = [
   ["."], // index.ts (re-exports) and router.ts (composes)
-  ["routes"],
+  ["routes", "forward-auth"],
   ["lucia", "state", "recheck"],
   ["config"],
   ["tokens"],

@@ -62,6 +62,7 @@ export const cloud: EditionDefinition<BitbucketUser, BitbucketAccess> = {
       rules: allow && {
         fingerprint: rulesFingerprint(allow),
         ask: (accessToken, deadline) => checkAccess(allow, createFetchBitbucket(accessToken, deadline)),
+        admitted: admittedBy,
       },
       login: (auth, { clientId, clientSecret, redirectUri }) =>
         createCloudEdition(auth, { clientId, clientSecret, redirectUri, allow, fetchEmail }),
@@ -97,7 +98,7 @@ export function createCloudEdition<_Auth extends Auth>(
       // Stryker disable next-line ConditionalExpression: equivalent; the general path below gives the same answer, only slower.
       if (!allow && !config.fetchEmail)
         return {
-          bitbucketUserAuth: await exchange.identify(tokens, deadline),
+          ...named(await exchange.identify(tokens, deadline)),
           access: null,
           refusal: null,
           email: null,
@@ -116,12 +117,30 @@ export function createCloudEdition<_Auth extends Auth>(
       const refused = access.value !== null && !access.value.allowed;
       if (email.status === "rejected" && !refused) throw email.reason;
       return {
-        bitbucketUserAuth: user.value,
+        ...named(user.value),
         access: access.value,
         refusal: null,
         email: email.status === "fulfilled" ? email.value : null,
         fetchBitbucket,
       };
     },
+  };
+}
+
+/** The handle with the account's name: `username` when Bitbucket still sends it, else `nickname`. */
+function named<T extends { readonly bitbucketUser: BitbucketUser }>(
+  bitbucketUserAuth: T,
+): { bitbucketUserAuth: T; name: string | null } {
+  const { username, nickname } = bitbucketUserAuth.bitbucketUser as Partial<Record<string, unknown>>;
+  const name = [username, nickname].find((v): v is string => typeof v === "string" && v !== "");
+  return { bitbucketUserAuth, name: name ?? null };
+}
+
+/** What admitted a Cloud user: the workspace and role found, or the readable repository. */
+function admittedBy(access: BitbucketAccess): Readonly<Record<string, string>> {
+  return {
+    ...(access.workspace ? { workspace: access.workspace.slug } : {}),
+    ...(access.role ? { role: access.role } : {}),
+    ...(access.repository ? { repository: access.repository } : {}),
   };
 }

@@ -108,6 +108,11 @@ export const datacenter: EditionDefinition<BitbucketDataCenterUser, BitbucketDat
       rules: allow && {
         fingerprint: rulesFingerprint(allow),
         ask: (accessToken, deadline) => checkDataCenterAccess(serverUrl, allow, accessToken, deadline),
+        admitted: (access) => ({
+          ...(access.project ? { project: access.project } : {}),
+          ...(access.repository ? { repository: access.repository } : {}),
+          permission: access.permission,
+        }),
       },
       login: (auth, credentials) => createDataCenterEdition(auth, { ...login, ...credentials }),
       refresher: (credentials) => createDataCenterRefresh(serverUrl, credentials),
@@ -175,6 +180,7 @@ export function createDataCenterEdition<_Auth extends Auth>(
         access: rules.value,
         refusal,
         email,
+        name: user.name,
         fetchBitbucket: createDataCenterFetch(serverUrl, accessToken, deadline),
       };
     },

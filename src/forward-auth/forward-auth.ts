@@ -1,0 +1,201 @@
+import type { Request, RequestHandler, Response } from "express";
+import { LuciaError, type Auth } from "lucia";
+import { BitbucketAuthError } from "../errors/errors.js";
+import { endAccess } from "../recheck/end-access.js";
+import { bounded } from "../recheck/bounded-map.js";
+import { missingTokensCause } from "../tokens/router-stores.js";
+import type { BitbucketAccountInfo } from "../tokens/token-store.js";
+import type { UserCheck } from "../recheck/user-check.js";
+import { log } from "../util/log.js";
+import { redirect } from "../util/redirect.js";
+import { resolveForwardAuth, RULE_NAME } from "./config.js";
+import { setIdentityHeaders } from "./identity-headers.js";
+import type { BitbucketDataCenterForwardAuthOptions, BitbucketForwardAuthOptions } from "./options.js";
+import { originalUrl } from "./original-url.js";
+
+export type { BitbucketDataCenterForwardAuthOptions, BitbucketForwardAuthOptions } from "./options.js";
+
+/** The two routes, and the rule the proxy named after them (anything, checked against `rules`). */
+const ROUTE = /^\/(check|redirect)(?:\/(.*))?$/s;
+
+/** What one instance remembers of one rule for one user, until `until`. */
+type Held =
+  | {
+      readonly keep: true;
+      readonly until: number;
+      /** When the rule was last asked of Bitbucket and held: an outage keeps it to `maxStale` after. */
+      readonly heldAt: number;
+      readonly ours: boolean;
+      readonly admitted: Readonly<Record<string, string>>;
+      readonly account: BitbucketAccountInfo | null;
+    }
+  | { readonly keep: false; readonly until: number; readonly why: string; readonly notStored: boolean };
+
+/**
+ * The check a reverse proxy asks before it lets a request through to an app (nginx
+ * `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`), for the users of one Bitbucket.
+ * Mount it under a path of its own, after `bitbucketRouter`; it answers `GET`:
+ *
+ * - `<mount>/check`: 200 when the Lucia session cookie is valid, the user signed in through this
+ *   Bitbucket and `allow` still holds; 401 (`SIGN_IN_REQUIRED`, or `ACCESS_REVOKED` after ending
+ *   every session of someone who no longer qualifies) otherwise.
+ * - `<mount>/check/<rule>`: the same, and the named rule of `rules` on top; a user it refuses gets
+ *   403 (`ACCESS_NOT_ALLOWED`) and keeps their sessions. A name not in `rules` is a 500
+ *   (`FORWARD_AUTH_RULE_UNKNOWN`), never a 200.
+ * - `<mount>/redirect` and `<mount>/redirect/<rule>`: the same, but instead of a 401 a redirect to
+ *   `loginUrl`, with the original URL (from `X-Forwarded-Proto`, `-Host` and `-Uri`) as `returnTo`.
+ *
+ * A 200 carries who was admitted, for the proxy to pass upstream: `X-Auth-Request-User-Id` (the
+ * Lucia user id), `X-Auth-Request-User` (the Bitbucket name), `X-Auth-Request-Email` (when known),
+ * `X-Auth-Request-Rule`, and what admitted them (`X-Auth-Request-Workspace` and `-Role` on Cloud,
+ * `X-Auth-Request-Project` and `-Permission` on Data Center, `-Repository`). A check whose rules held
+ * less than `interval` ago on this instance costs one session read: no Bitbucket call, no write.
+ * Failures go to `next(err)`: mount `bitbucketErrorHandler()` after it.
+ *
+ * WARNING: the proxy must overwrite or remove these headers on every request it passes on, or a
+ * browser could send its own; the configurations in `docs/forward-auth.md` do.
+ *
+ * @throws TypeError at construction when an option is missing, malformed or unknown.
+ * @example
+ * app.use("/_auth", bitbucketForwardAuth(auth, {
+ *   allow, clientId, clientSecret, tokens,
+ *   loginUrl: "https://auth.example.com/login/bitbucket",
+ *   returnToHosts: ["*.example.com"],
+ *   rules: { jenkins: { workspaces: ["acme"], role: "owner" } },
+ * }));
+ */
+export function bitbucketForwardAuth(auth: Auth, options: BitbucketForwardAuthOptions): RequestHandler;
+/**
+ * Forward-auth for a Data Center router: `serverUrl` (and `providerId` when the router sets one),
+ * and Data Center's `allow` rules, in `allow` and in each of `rules`.
+ * @example
+ * app.use("/_auth", bitbucketForwardAuth(auth, {
+ *   serverUrl, allow: { projects: ["ENG"] }, clientId, clientSecret, tokens, loginUrl: "/_auth/login/bitbucket",
+ *   rules: { ops: { projects: ["OPS"], permission: "admin" } },
+ * }));
+ */
+export function bitbucketForwardAuth(auth: Auth, options: BitbucketDataCenterForwardAuthOptions): RequestHandler;
+export function bitbucketForwardAuth(
+  auth: Auth,
+  options: BitbucketForwardAuthOptions | BitbucketDataCenterForwardAuthOptions,
+): RequestHandler {
+  const config = resolveForwardAuth(auth, options);
+  const { guard, base, rules, loginUrl, absoluteLogin, returnToHosts } = config;
+  const { interval, tokens, grant, timeout } = guard;
+  // One entry per user and rule: `allow` under "", each named rule under its name.
+  const held = bounded<Held>(guard.cacheSize * (rules.size + 1));
+  const inFlight = new Map<string, Promise<Held>>();
+
+  return function bitbucketForwardAuth(req, res, next) {
+    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    const route = ROUTE.exec(req.path);
+    if (!route) return next();
+    // Express 4 does not catch a rejected promise: whatever the check throws goes to next(err).
+    answer(req, res, route[1] === "redirect", route[2] ?? null).catch(next);
+  };
+
+  async function answer(req: Request, res: Response, redirecting: boolean, name: string | null) {
+    // Each answer is about this request's cookie: no cache may keep it for another.
+    res.setHeader("Cache-Control", "no-store");
+    const rule = name === null ? null : rules.get(name);
+    if (rule === undefined) {
+      const shown = RULE_NAME.test(name!) ? `"${name}"` : "a malformed name";
+      throw new BitbucketAuthError(
+        "FORWARD_AUTH_RULE_UNKNOWN",
+        `The proxy asked forward-auth for the rule ${shown}, which is not in its rules option; nothing was let through.`,
+      );
+    }
+    const userId = await signedIn(req);
+    if (userId === null) return signIn(req, res, redirecting, "SIGN_IN_REQUIRED");
+    const now = Date.now();
+    const login = await verdict("", base, userId, now, true);
+    if (!login.keep) {
+      log("forward-auth: %s; ending every session", login.why);
+      await endAccess(auth, userId, { tokens, grant, timeout, store: base.store });
+      if (login.notStored)
+        throw new BitbucketAuthError("TOKENS_NOT_STORED", missingTokensCause(auth, grant, tokens));
+      return signIn(req, res, redirecting, "ACCESS_REVOKED");
+    }
+    // Signed in some other way: not a user of this Bitbucket, so not admitted by it.
+    if (!login.ours) return signIn(req, res, redirecting, "SIGN_IN_REQUIRED");
+    let admitted = login;
+    if (name !== null && rule) {
+      const named = await verdict(name, rule, userId, now, false);
+      if (!named.keep)
+        throw new BitbucketAuthError("ACCESS_NOT_ALLOWED", `Not allowed by the rule "${name}": ${named.why}.`);
+      admitted = named;
+    }
+    setIdentityHeaders(res, {
+      userId,
+      account: admitted.account,
+      rule: name,
+      admitted: admitted.admitted,
+    });
+    res.status(200).end();
+  }
+
+  /** The user of a valid session cookie, or `null`; a database failure is thrown, not a sign-out. */
+  async function signedIn(req: Request): Promise<string | null> {
+    const sessionId = auth.readSessionCookie(req.headers.cookie);
+    if (!sessionId) return null;
+    try {
+      // getSession, not validateSession: a check never writes, and a renewed session's new cookie
+      // could not reach the browser through the proxy.
+      return (await auth.getSession(sessionId)).user.userId;
+    } catch (err) {
+      if (err instanceof LuciaError) return null;
+      throw new BitbucketAuthError("TOKEN_STORE_FAILED", "The session could not be read.", { cause: err });
+    }
+  }
+
+  /** Not signed in (any more): a 401 for a proxy that wants a status, the login for one that passes a redirect on. */
+  function signIn(req: Request, res: Response, redirecting: boolean, code: "SIGN_IN_REQUIRED" | "ACCESS_REVOKED") {
+    if (!redirecting) throw new BitbucketAuthError(code);
+    const back = originalUrl(req.headers, absoluteLogin, returnToHosts);
+    redirect(res, 302, back === null ? loginUrl : `${loginUrl}?returnTo=${encodeURIComponent(back)}`);
+  }
+
+  /** What this instance knows of one rule for one user, asking Bitbucket once it is out of date. */
+  async function verdict(key: string, check: UserCheck, userId: string, now: number, isLogin: boolean) {
+    const slot = `${key}\0${userId}`;
+    const known = held.get(slot);
+    // Stryker disable next-line EqualityOperator: `>` or `>=` differ only in the one millisecond at the edge.
+    if (known && known.until > now) return known;
+    let flight = inFlight.get(slot);
+    if (!flight) {
+      // One check per user and rule at a time: concurrent requests wait for the same answer.
+      flight = decide(check, userId, now, known, isLogin).finally(() => inFlight.delete(slot));
+      inFlight.set(slot, flight);
+    }
+    const answer = await flight;
+    // Only what can stand for an interval is remembered: not a refusal of `allow` (the sessions
+    // are ended) nor a user of no key of ours (they may sign in through this Bitbucket next).
+    if (answer.keep ? answer.ours : !isLogin) held.set(slot, answer);
+    else held.delete(slot);
+    return answer;
+  }
+
+  async function decide(
+    check: UserCheck,
+    userId: string,
+    now: number,
+    known: Held | undefined,
+    isLogin: boolean,
+  ): Promise<Held> {
+    const heldAt = known?.keep ? known.heldAt : 0;
+    const v = await check.check(userId, now, heldAt);
+    if (v.keep)
+      return {
+        keep: true,
+        until: v.until,
+        // Asked now (what admitted is known) or kept through an outage (the last hold stands).
+        heldAt: v.admitted ? now : heldAt,
+        ours: v.ours,
+        admitted: v.admitted ?? (known?.keep ? known.admitted : {}),
+        account: v.account,
+      };
+    // A named rule that Bitbucket could not be asked about is an outage, not a refusal.
+    if (v.outage && !isLogin) throw new BitbucketAuthError(v.outage);
+    return { keep: false, until: now + interval, why: v.why, notStored: v.code === "TOKENS_NOT_STORED" };
+  }
+}
