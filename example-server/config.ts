@@ -40,6 +40,16 @@ export interface ExampleConfig {
   readonly dataCenterAllow: BitbucketDataCenterAllow | undefined;
   /** `BITBUCKET_RECHECK_SECONDS` (default 300) in milliseconds: how old a check may get before a request re-checks. */
   readonly recheckMs: number;
+  /** `RETURN_TO_HOSTS` (comma-separated): hosts an absolute `?returnTo` may name (the router's `returnToHosts`). */
+  readonly returnToHosts: readonly string[] | undefined;
+  /** `SESSION_COOKIE_DOMAIN`: the session cookie's `Domain`, for one auth host serving its subdomains. */
+  readonly sessionCookieDomain: string | undefined;
+  /**
+   * `FORWARD_AUTH=1`: the forward-auth check under `/_auth` (docs/forward-auth.md), with
+   * `FORWARD_AUTH_LOGIN_URL` (default: the login route on `BITBUCKET_REDIRECT_URI`'s origin) and
+   * `FORWARD_AUTH_RULES`, a JSON object of named rules. `null` when off.
+   */
+  readonly forwardAuth: { readonly loginUrl: string; readonly rules: Readonly<Record<string, unknown>> } | null;
   readonly warnings: readonly string[];
 }
 
@@ -143,13 +153,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
       `BITBUCKET_RECHECK_SECONDS must be a whole number of seconds from 0 to 86400 (0 re-checks on every request); got ${JSON.stringify(recheck)}.`,
     );
   const recheckSeconds = Number(recheck);
+  const redirectUri = env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${port}/login/bitbucket/callback`;
+  const returnToHosts = list(env.RETURN_TO_HOSTS);
+  const forwardAuth = env.FORWARD_AUTH === "1" ? forwardAuthOf(env, redirectUri, allow ?? dataCenterAllow) : null;
   return {
     port,
     cookieSecret,
     bitbucket: {
       clientId: real ? (clientId as string) : "fake-client-id",
       clientSecret: real ? (clientSecret as string) : "fake-client-secret",
-      redirectUri: env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${port}/login/bitbucket/callback`,
+      redirectUri,
     },
     real,
     edition,
@@ -165,6 +178,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
     allow,
     recheckMs: recheckSeconds * 1000,
     fetchEmail: edition === "cloud" && (!real || env.BITBUCKET_FETCH_EMAIL === "1"),
+    returnToHosts: returnToHosts.length ? returnToHosts : undefined,
+    sessionCookieDomain: env.SESSION_COOKIE_DOMAIN || undefined,
+    forwardAuth,
     warnings,
   };
+}
+
+/** `FORWARD_AUTH=1`'s settings: where to log in, and the named rules, read as JSON. */
+function forwardAuthOf(env: NodeJS.ProcessEnv, redirectUri: string, allow: object | undefined) {
+  // The check keeps `allow` holding, as the guard does: without rules it would admit anyone.
+  if (!allow)
+    throw new Error(
+      "FORWARD_AUTH=1 needs the rules of who may sign in: BITBUCKET_WORKSPACES (Cloud) or BITBUCKET_PROJECTS (Data Center), or BITBUCKET_REPOSITORIES.",
+    );
+  let rules: unknown = {};
+  try {
+    rules = JSON.parse(env.FORWARD_AUTH_RULES ?? "{}");
+  } catch {
+    throw new Error(
+      'FORWARD_AUTH_RULES must be a JSON object of named rules, such as {"ops":{"workspaces":["acme"],"role":"owner"}}.',
+    );
+  }
+  if (rules === null || typeof rules !== "object" || Array.isArray(rules))
+    throw new Error("FORWARD_AUTH_RULES must be a JSON object of named rules.");
+  const loginUrl = env.FORWARD_AUTH_LOGIN_URL ?? new URL("/login/bitbucket", redirectUri).href;
+  return { loginUrl, rules: rules as Readonly<Record<string, unknown>> };
 }

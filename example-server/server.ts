@@ -1,7 +1,12 @@
 import type { Server } from "node:http";
 import express, { type ErrorRequestHandler } from "express";
 import cookieParser from "cookie-parser";
-import { bitbucketAccessGuard, bitbucketRouter, BitbucketAuthError } from "express-lucia-bitbucket";
+import {
+  bitbucketAccessGuard,
+  bitbucketForwardAuth,
+  bitbucketRouter,
+  BitbucketAuthError,
+} from "express-lucia-bitbucket";
 import {
   DEFAULT_FAKE_USER,
   FAKE_OUTSIDER_USER,
@@ -38,7 +43,7 @@ function exitOnListenError(err: unknown, what: string): never {
 }
 
 const db = await openDatabase(config);
-const auth = createAuth(db.adapter, config.production ? "PROD" : "DEV");
+const auth = createAuth(db.adapter, config.production ? "PROD" : "DEV", config.sessionCookieDomain);
 
 // Offline unless real credentials are given: the shipped fake Bitbucket stands in at the network edge.
 // (loadConfig has already refused production without them: the fake never runs in production.)
@@ -70,6 +75,7 @@ if (fakeUrl) app.use(rewriteBitbucketRedirects(fakeUrl));
 const common = {
   ...config.bitbucket,
   logoutPath: "/logout",
+  returnToHosts: config.returnToHosts,
   getSessionAttributes: ({ req }: { req: express.Request }) => ({
     user_agent: req.get("user-agent")?.slice(0, 200) ?? null,
   }),
@@ -79,6 +85,12 @@ const common = {
 // Who may *stay* signed in: the package's guard re-checks `allow` with the stored tokens.
 const { clientId, clientSecret, redirectUri } = config.bitbucket;
 const guard = { clientId, clientSecret, tokens: db.tokens, interval: config.recheckMs };
+// Forward-auth for a reverse proxy (docs/forward-auth.md): the same rules, under /_auth.
+const forward = config.forwardAuth && {
+  ...guard,
+  loginUrl: config.forwardAuth.loginUrl,
+  returnToHosts: config.returnToHosts,
+};
 if (serverUrl) {
   const allow = config.dataCenterAllow;
   app.use(
@@ -89,6 +101,18 @@ if (serverUrl) {
       getUserAttributes: (user, { email }) => ({ display_name: user.displayName, avatar_url: null, email }),
     }),
   );
+  // Before the guard: the proxy's check answers for itself (a 401, or the login for a browser).
+  if (forward && allow)
+    app.use(
+      "/_auth",
+      bitbucketForwardAuth(auth, {
+        ...forward,
+        serverUrl,
+        allow,
+        redirectUri,
+        rules: config.forwardAuth!.rules as Record<string, typeof allow>,
+      }),
+    );
   if (allow) app.use(bitbucketAccessGuard(auth, { ...guard, serverUrl, allow, redirectUri }));
 } else {
   const allow = config.allow;
@@ -104,6 +128,11 @@ if (serverUrl) {
       }),
     }),
   );
+  if (forward && allow)
+    app.use(
+      "/_auth",
+      bitbucketForwardAuth(auth, { ...forward, allow, rules: config.forwardAuth!.rules as Record<string, typeof allow> }),
+    );
   if (allow) app.use(bitbucketAccessGuard(auth, { ...guard, allow }));
 }
 

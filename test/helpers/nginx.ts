@@ -21,6 +21,23 @@ export interface Nginx {
  */
 export async function startNginx(server: (port: number) => string, port?: number): Promise<Nginx> {
   const listen = port ?? (await freePort());
+  return startNginxHttp(
+    () => `  server {
+    listen 127.0.0.1:${listen};
+${server(listen)}
+  }`,
+    listen,
+  );
+}
+
+/**
+ * The same nginx, with the test's own `http { … }` body (`dir` is nginx's prefix, where a test may
+ * write the files its configuration includes); `port` is the one it says it listens on.
+ */
+export async function startNginxHttp(
+  http: (dir: string) => string,
+  listen: number,
+): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), "elb-nginx-"));
   for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, sub));
   const conf = join(dir, "nginx.conf");
@@ -39,10 +56,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${listen};
-${server(listen)}
-  }
+${http(dir)}
 }
 `,
   );
