@@ -161,6 +161,49 @@ describe("forward-auth: the check a proxy asks", () => {
     expect(bare.headers.location).toBe("/login/bitbucket");
   });
 
+  it("answers a named rule that Bitbucket cannot be asked about as the outage, never a 403, and asks again next time", async () => {
+    const { harness } = await start();
+    const olga = await signedIn(harness, "olga");
+    // The login's rule held at the login; the named one has never been asked.
+    expect((await olga.get("/_auth/check")).status).toBe(200);
+    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
+    harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
+    const down = await olga.get("/_auth/check/ops");
+    expect({ status: down.status, error: down.body.error }).toEqual({ status: 502, error: "BITBUCKET_UNAVAILABLE" });
+    expect(down.headers["x-auth-request-user-id"]).toBeUndefined();
+    harness.fake.clearFaults();
+    expect((await olga.get("/_auth/check/ops")).status).toBe(200);
+    expect((await harness.db.counts()).sessions).toBe(1);
+  });
+
+  it("keeps a member signed in through an outage of the login's rule, up to maxStale", async () => {
+    const { harness } = await start({ interval: 0, maxStale: 60_000 });
+    const agent = await signedIn(harness);
+    expect((await agent.get("/_auth/check")).status).toBe(200);
+    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
+    harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
+    const res = await agent.get("/_auth/check");
+    expect(res.status).toBe(200);
+    // What admitted them is the last answer that held.
+    expect(res.headers["x-auth-request-workspace"]).toBe("fake-team");
+    expect((await agent.get("/_auth/check")).status).toBe(200);
+  });
+
+  it("admits nobody who did not sign in through this Bitbucket, whatever their session", async () => {
+    const { harness } = await start();
+    const user = await harness.auth.createUser({
+      key: { providerId: "email", providerUserId: "someone@example.com", password: null },
+      attributes: { display_name: "Someone", avatar_url: null, email: null },
+    });
+    const session = await harness.auth.createSession({ userId: user.userId, attributes: { user_agent: null } });
+    const cookie = harness.auth.createSessionCookie(session).serialize();
+    const res = await harness.agent().get("/_auth/check").set("Cookie", cookie);
+    expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "SIGN_IN_REQUIRED" });
+    // And again: such a user is never remembered as admitted.
+    expect((await harness.agent().get("/_auth/check/docs").set("Cookie", cookie)).status).toBe(401);
+    expect((await harness.db.counts()).sessions).toBe(1);
+  });
+
   it("keeps the user's tokens and account in their row: the router stores name and email at login", async () => {
     const tokens = memoryTokenStore();
     h = await startHarness({ fake: ACCESS_FAKE, router: { allow, tokens, fetchEmail: true } });
