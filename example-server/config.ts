@@ -49,7 +49,10 @@ export interface ExampleConfig {
    * `FORWARD_AUTH_LOGIN_URL` (default: the login route on `BITBUCKET_REDIRECT_URI`'s origin) and
    * `FORWARD_AUTH_RULES`, a JSON object of named rules. `null` when off.
    */
-  readonly forwardAuth: { readonly loginUrl: string; readonly rules: Readonly<Record<string, unknown>> } | null;
+  readonly forwardAuth: {
+    readonly loginUrl: string;
+    readonly rules: Readonly<Record<string, unknown>>;
+  } | null;
   readonly warnings: readonly string[];
 }
 
@@ -155,7 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
   const recheckSeconds = Number(recheck);
   const redirectUri = env.BITBUCKET_REDIRECT_URI ?? `http://localhost:${port}/login/bitbucket/callback`;
   const returnToHosts = list(env.RETURN_TO_HOSTS);
-  const forwardAuth = env.FORWARD_AUTH === "1" ? forwardAuthOf(env, redirectUri, allow ?? dataCenterAllow) : null;
+  const forwardAuth =
+    env.FORWARD_AUTH === "1" ? forwardAuthOf(env, redirectUri, allow ?? dataCenterAllow) : null;
   return {
     port,
     cookieSecret,

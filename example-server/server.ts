@@ -131,7 +131,11 @@ if (serverUrl) {
   if (forward && allow)
     app.use(
       "/_auth",
-      bitbucketForwardAuth(auth, { ...forward, allow, rules: config.forwardAuth!.rules as Record<string, typeof allow> }),
+      bitbucketForwardAuth(auth, {
+        ...forward,
+        allow,
+        rules: config.forwardAuth!.rules as Record<string, typeof allow>,
+      }),
     );
   if (allow) app.use(bitbucketAccessGuard(auth, { ...guard, allow }));
 }

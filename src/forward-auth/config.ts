@@ -46,11 +46,15 @@ export function resolveForwardAuth(
   });
   const absoluteLogin = isLoginUrl(loginUrl, fail);
   if (rules === null || typeof rules !== "object" || Array.isArray(rules))
-    fail('option "rules" must be an object of named allow rules, such as { docs: { workspaces: ["acme"] } }.');
+    fail(
+      'option "rules" must be an object of named allow rules, such as { docs: { workspaces: ["acme"] } }.',
+    );
   const named = new Map<string, UserCheck>();
   for (const [name, allow] of Object.entries(rules)) {
     if (!RULE_NAME.test(name))
-      fail(`option "rules": ${JSON.stringify(name)} is not a rule name (lowercase letters, digits, "-" and "_").`);
+      fail(
+        `option "rules": ${JSON.stringify(name)} is not a rule name (lowercase letters, digits, "-" and "_").`,
+      );
     const inRule = (message: string): never => fail(`option "rules.${name}": ${message}`);
     const picked = recheckBitbucket({ ...guardOptions, allow }, true, inRule);
     // Stryker disable next-line StringLiteral: unreachable; recheckBitbucket(…, true) refuses a missing allow first.

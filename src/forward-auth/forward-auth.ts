@@ -74,7 +74,10 @@ export function bitbucketForwardAuth(auth: Auth, options: BitbucketForwardAuthOp
  *   rules: { ops: { projects: ["OPS"], permission: "admin" } },
  * }));
  */
-export function bitbucketForwardAuth(auth: Auth, options: BitbucketDataCenterForwardAuthOptions): RequestHandler;
+export function bitbucketForwardAuth(
+  auth: Auth,
+  options: BitbucketDataCenterForwardAuthOptions,
+): RequestHandler;
 export function bitbucketForwardAuth(
   auth: Auth,
   options: BitbucketForwardAuthOptions | BitbucketDataCenterForwardAuthOptions,
@@ -122,7 +125,10 @@ export function bitbucketForwardAuth(
     if (name !== null && rule) {
       const named = await verdict(name, rule, userId, now, false);
       if (!named.keep)
-        throw new BitbucketAuthError("ACCESS_NOT_ALLOWED", `Not allowed by the rule "${name}": ${named.why}.`);
+        throw new BitbucketAuthError(
+          "ACCESS_NOT_ALLOWED",
+          `Not allowed by the rule "${name}": ${named.why}.`,
+        );
       admitted = named;
     }
     setIdentityHeaders(res, {
@@ -149,7 +155,12 @@ export function bitbucketForwardAuth(
   }
 
   /** Not signed in (any more): a 401 for a proxy that wants a status, the login for one that passes a redirect on. */
-  function signIn(req: Request, res: Response, redirecting: boolean, code: "SIGN_IN_REQUIRED" | "ACCESS_REVOKED") {
+  function signIn(
+    req: Request,
+    res: Response,
+    redirecting: boolean,
+    code: "SIGN_IN_REQUIRED" | "ACCESS_REVOKED",
+  ) {
     if (!redirecting) throw new BitbucketAuthError(code);
     const back = originalUrl(req.headers, absoluteLogin, returnToHosts);
     redirect(res, 302, back === null ? loginUrl : `${loginUrl}?returnTo=${encodeURIComponent(back)}`);

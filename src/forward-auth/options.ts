@@ -42,7 +42,8 @@ export interface BitbucketForwardAuthOptions
 
 /** Options of {@link bitbucketForwardAuth} on Data Center: the Data Center guard's and its own. */
 export interface BitbucketDataCenterForwardAuthOptions
-  extends Omit<BitbucketDataCenterAccessGuardOptions, "failureRedirect">,
+  extends
+    Omit<BitbucketDataCenterAccessGuardOptions, "failureRedirect">,
     ForwardAuthExtras<BitbucketDataCenterAllow> {}
 
 /** Every option key forward-auth takes, for the did-you-mean check. */

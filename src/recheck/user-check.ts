@@ -64,8 +64,19 @@ export interface UserCheck {
  * than the login's (forward-auth's named rules) keeps its own time, so it never overwrites theirs.
  */
 export function createUserCheck(auth: Auth, config: GuardConfig, stamps = true): UserCheck {
-  const { interval, maxStale, timeout, tokens, ask, admitted, rules, refreshTokens, grant, providerId, skew } =
-    config;
+  const {
+    interval,
+    maxStale,
+    timeout,
+    tokens,
+    ask,
+    admitted,
+    rules,
+    refreshTokens,
+    grant,
+    providerId,
+    skew,
+  } = config;
   // Every store call is bounded by the timeout too: a hung database fails the request, coded.
   const store = async <T>(deadline: Deadline, run: () => Promise<T>): Promise<T> => {
     try {

@@ -13,7 +13,11 @@ import { currentSession, endSession, replaceSession } from "../lucia/session.js"
 import { sameSecret, sessionTag } from "../state/state-value.js";
 import { type StateCookie } from "../state/state-cookie.js";
 import { createDeadline } from "../http/upstream.js";
-import { toStoredTokens, type BitbucketAccountInfo, type BitbucketTokenStore } from "../tokens/token-store.js";
+import {
+  toStoredTokens,
+  type BitbucketAccountInfo,
+  type BitbucketTokenStore,
+} from "../tokens/token-store.js";
 import { resolveUser } from "../lucia/user.js";
 import { redirect } from "../util/redirect.js";
 
@@ -104,7 +108,10 @@ export function createCallbackHandler<_Auth extends Auth, BbUser, Access extends
         throw err;
       }
       if (storing)
-        await saveTokens(auth, res, storing, user.userId, session.sessionId, bitbucketTokens, { name, email });
+        await saveTokens(auth, res, storing, user.userId, session.sessionId, bitbucketTokens, {
+          name,
+          email,
+        });
       log("callback: signed in (new user: %s, linked: %s)", isNewUser, isLinked);
 
       // Checked again: the cookie is signed, but the options may have changed since it was issued.

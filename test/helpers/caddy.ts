@@ -23,7 +23,12 @@ export async function startCaddy(caddyfile: string): Promise<Caddy> {
   const child = spawn(CADDY, ["run", "--config", file, "--adapter", "caddyfile"], {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, "data"), XDG_CONFIG_HOME: join(dir, "config") },
+    env: {
+      ...process.env,
+      HOME: dir,
+      XDG_DATA_HOME: join(dir, "data"),
+      XDG_CONFIG_HOME: join(dir, "config"),
+    },
   });
   let output = "";
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));

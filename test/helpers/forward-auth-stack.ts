@@ -63,7 +63,8 @@ export interface Stack {
 /** The shipped file with the test's ports and paths: every literal must be there, or the test fails. */
 function rewrite(text: string, pairs: readonly (readonly [string, string])[]): string {
   for (const [from, to] of pairs) {
-    if (!text.includes(from)) throw new Error(`the shipped configuration no longer has ${JSON.stringify(from)}`);
+    if (!text.includes(from))
+      throw new Error(`the shipped configuration no longer has ${JSON.stringify(from)}`);
     text = text.split(from).join(to);
   }
   return text;

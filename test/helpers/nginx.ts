@@ -34,10 +34,7 @@ ${server(listen)}
  * The same nginx, with the test's own `http { … }` body (`dir` is nginx's prefix, where a test may
  * write the files its configuration includes); `port` is the one it says it listens on.
  */
-export async function startNginxHttp(
-  http: (dir: string) => string,
-  listen: number,
-): Promise<Nginx> {
+export async function startNginxHttp(http: (dir: string) => string, listen: number): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), "elb-nginx-"));
   for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, sub));
   const conf = join(dir, "nginx.conf");

@@ -43,7 +43,14 @@ async function start(options: Partial<BitbucketForwardAuthOptions> = {}) {
     afterRouter: (app, auth) =>
       app.use(
         "/_auth",
-        bitbucketForwardAuth(auth, { allow, ...client, tokens, loginUrl: "/login/bitbucket", rules, ...options }),
+        bitbucketForwardAuth(auth, {
+          allow,
+          ...client,
+          tokens,
+          loginUrl: "/login/bitbucket",
+          rules,
+          ...options,
+        }),
       ),
   });
   return { harness: h, calls };
@@ -91,7 +98,10 @@ describe("forward-auth: the check a proxy asks", () => {
     const { harness } = await start();
     const ada = await signedIn(harness, "ada");
     const refused = await ada.get("/_auth/check/ops");
-    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 403, error: "ACCESS_NOT_ALLOWED" });
+    expect({ status: refused.status, error: refused.body.error }).toEqual({
+      status: 403,
+      error: "ACCESS_NOT_ALLOWED",
+    });
     expect(refused.body.message).toContain('rule "ops"');
     // The member keeps their session: a rule is about one app, not about signing in.
     expect((await ada.get("/_auth/check/docs")).status).toBe(200);
@@ -109,7 +119,14 @@ describe("forward-auth: the check a proxy asks", () => {
   it("answers a rule that is not configured with 500 FORWARD_AUTH_RULE_UNKNOWN, never 200", async () => {
     const { harness } = await start();
     const agent = await signedIn(harness);
-    for (const path of ["/_auth/check/opz", "/_auth/check/__proto__", "/_auth/check/toString", "/_auth/check/", "/_auth/redirect/Ops", "/_auth/check/docs/x"]) {
+    for (const path of [
+      "/_auth/check/opz",
+      "/_auth/check/__proto__",
+      "/_auth/check/toString",
+      "/_auth/check/",
+      "/_auth/redirect/Ops",
+      "/_auth/check/docs/x",
+    ]) {
       const res = await agent.get(path);
       expect({ path, status: res.status, error: res.body.error }).toEqual({
         path,
@@ -169,7 +186,10 @@ describe("forward-auth: the check a proxy asks", () => {
     harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
     harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
     const down = await olga.get("/_auth/check/ops");
-    expect({ status: down.status, error: down.body.error }).toEqual({ status: 502, error: "BITBUCKET_UNAVAILABLE" });
+    expect({ status: down.status, error: down.body.error }).toEqual({
+      status: 502,
+      error: "BITBUCKET_UNAVAILABLE",
+    });
     expect(down.headers["x-auth-request-user-id"]).toBeUndefined();
     harness.fake.clearFaults();
     expect((await olga.get("/_auth/check/ops")).status).toBe(200);
@@ -195,7 +215,10 @@ describe("forward-auth: the check a proxy asks", () => {
       key: { providerId: "email", providerUserId: "someone@example.com", password: null },
       attributes: { display_name: "Someone", avatar_url: null, email: null },
     });
-    const session = await harness.auth.createSession({ userId: user.userId, attributes: { user_agent: null } });
+    const session = await harness.auth.createSession({
+      userId: user.userId,
+      attributes: { user_agent: null },
+    });
     const cookie = harness.auth.createSessionCookie(session).serialize();
     const res = await harness.agent().get("/_auth/check").set("Cookie", cookie);
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "SIGN_IN_REQUIRED" });
@@ -209,6 +232,9 @@ describe("forward-auth: the check a proxy asks", () => {
     h = await startHarness({ fake: ACCESS_FAKE, router: { allow, tokens, fetchEmail: true } });
     const agent = await signedIn(h);
     const userId = (await agent.get("/me")).body.userId as string;
-    expect((await tokens.get(userId, GRANT))?.account).toEqual({ name: "ada", email: "ada@fake-bitbucket.test" });
+    expect((await tokens.get(userId, GRANT))?.account).toEqual({
+      name: "ada",
+      email: "ada@fake-bitbucket.test",
+    });
   });
 });

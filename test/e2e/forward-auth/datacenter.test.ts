@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 const ENG = { projects: ["ENG"] };
-const rules = { api: { repositories: ["ENG/api"] }, ops: { projects: ["OPS"], permission: "admin" } } as const;
+const rules = {
+  api: { repositories: ["ENG/api"] },
+  ops: { projects: ["OPS"], permission: "admin" },
+} as const;
 
 async function start(allow: { projects?: string[]; repositories?: string[] } = ENG) {
   const tokens = memoryTokenStore();
@@ -54,7 +57,10 @@ describe("forward-auth on Data Center", () => {
     const api = await agent.get("/_auth/check/api");
     expect(api.headers["x-auth-request-repository"]).toBe("ENG/api");
     const ops = await agent.get("/_auth/check/ops");
-    expect({ status: ops.status, error: ops.body.error }).toEqual({ status: 403, error: "ACCESS_NOT_ALLOWED" });
+    expect({ status: ops.status, error: ops.body.error }).toEqual({
+      status: 403,
+      error: "ACCESS_NOT_ALLOWED",
+    });
     harness.dc.setPermission("ada", "OPS", "admin");
     // A refusal stands for an interval; with interval 0 the next check asks again.
     expect((await agent.get("/_auth/check/ops")).status).toBe(200);

@@ -7,9 +7,16 @@ import { CHROMIUM, hasChromium, launchChromium } from "../../helpers/chromium.js
 import { CADDY, hasCaddy } from "../../helpers/caddy.js";
 import { hasNginx, NGINX } from "../../helpers/nginx.js";
 import { requireTool } from "../../helpers/requirements.js";
-import { rawGet, startStack, type Edition, type ProxyKind, type Stack } from "../../helpers/forward-auth-stack.js";
+import {
+  rawGet,
+  startStack,
+  type Edition,
+  type ProxyKind,
+  type Stack,
+} from "../../helpers/forward-auth-stack.js";
 
-const who = async (page: Page) => JSON.parse((await page.textContent("#who")) ?? "{}") as Record<string, string>;
+const who = async (page: Page) =>
+  JSON.parse((await page.textContent("#who")) ?? "{}") as Record<string, string>;
 
 /** Opens `url`; when the login comes up at the fake Cloud's consent page, grants it; back on `url`. */
 async function open(page: Page, url: string): Promise<void> {
@@ -151,7 +158,9 @@ if (ready) {
       for (const app of ["docs", "grafana"] as const) {
         const res = await rawGet(stack.port, app, "/", { Cookie: `auth_session=${old.value}` });
         expect({ app, status: res.status }).toEqual({ app, status: 302 });
-        expect(res.headers.location).toMatch(new RegExp(`^${stack.url("auth", "/login/bitbucket")}\\?returnTo=`));
+        expect(res.headers.location).toMatch(
+          new RegExp(`^${stack.url("auth", "/login/bitbucket")}\\?returnTo=`),
+        );
       }
       await page.close();
     });

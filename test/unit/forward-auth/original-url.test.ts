@@ -70,7 +70,10 @@ describe("the original URL, for a login on another host (absolute loginUrl)", ()
         const out = originalUrl(forwarded(proto, host, uri), true, hosts);
         if (out === null) return;
         const url = new URL(out);
-        expect(["docs.example.com", "localhost"].includes(url.hostname) || url.hostname.endsWith(".apps.example.com")).toBe(true);
+        expect(
+          ["docs.example.com", "localhost"].includes(url.hostname) ||
+            url.hostname.endsWith(".apps.example.com"),
+        ).toBe(true);
         expect(url.protocol === "https:" || url.hostname === "localhost").toBe(true);
       }),
       { numRuns: 2000 },
