@@ -12,6 +12,7 @@ import { wholeLoginRow } from "./rows/2-3-whole-login.js";
 import { pendingMemoryRow } from "./rows/4-pending-memory.js";
 import { guardRow } from "./rows/5-guard.js";
 import { profileRow } from "./rows/6-profile.js";
+import { forwardAuthRow } from "./rows/7-forward-auth.js";
 
 // The bench: each row in bench/rows/, the servers, the statistics and the flags in bench/harness/.
 // Each fake registers the servers' callbacks, as Bitbucket holds an app to its own: Cloud takes a
@@ -48,6 +49,7 @@ dataCenter.setLatency(0);
 if (wanted(4)) await pendingMemoryRow(bench);
 if (wanted(5)) await guardRow(bench);
 if (profile && wanted(6)) await profileRow(bench, loopbackCpuRatios);
+if (wanted(7)) await forwardAuthRow(bench);
 
 await fake.close();
 await dataCenter.close();

@@ -10,7 +10,7 @@ export interface Running {
 }
 
 export type Contender = "ours" | "ours+allow" | "handwritten" | "passport" | "dc" | "dc+allow";
-export type Variant = "bare" | Contender | "ours+guard" | "ours+allow+email";
+export type Variant = "bare" | Contender | "ours+guard" | "ours+allow+email" | "ours+forward";
 
 /** Where the servers' Bitbucket calls go: the fake Cloud, and the fake Data Center's `serverUrl`. */
 export interface Fakes {
@@ -41,9 +41,12 @@ export async function startServer(name: Variant, fakes: Fakes, nodeArgs: string[
         PORT: String(port),
         FAKE_URL: fakeUrl,
         DATABASE_PATH: join(dir, `${file}-${port}.sqlite`),
-        ALLOW_WORKSPACES: ["ours+allow", "ours+guard", "ours+allow+email"].includes(name) ? "fake-team" : "",
+        ALLOW_WORKSPACES: ["ours+allow", "ours+guard", "ours+allow+email", "ours+forward"].includes(name)
+          ? "fake-team"
+          : "",
         FETCH_EMAIL: name === "ours+allow+email" ? "1" : "",
         GUARD: name === "ours+guard" ? "1" : "",
+        FORWARD_AUTH: name === "ours+forward" ? "1" : "",
         SERVER_URL: name.startsWith("dc") ? fakes.dataCenterUrl : "",
         ALLOW_PROJECTS: name === "dc+allow" ? "ENG" : "",
         // The package as users run it: dist, through its exports (see bench/tsconfig.json).

@@ -73,7 +73,7 @@ export function resolveForwardAuth(
     rules: named,
     loginUrl,
     absoluteLogin,
-    returnToHosts: resolveReturnToHosts(options as unknown as Readonly<Record<string, unknown>>, fail),
+    returnToHosts: resolveReturnToHosts({ returnToHosts: options.returnToHosts }, fail),
   };
 }
 
