@@ -64,6 +64,10 @@ export default {
     "src/config/resolve-hooks.ts",
     "src/util/validators.ts",
     "src/router.ts",
+    "src/forward-auth/config.ts",
+    "src/forward-auth/forward-auth.ts",
+    "src/forward-auth/identity-headers.ts",
+    "src/forward-auth/original-url.ts",
   ],
   jest: {
     projectType: "custom",
@@ -85,7 +89,7 @@ export default {
       // `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
-        "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|datacenter-tls|example-curl|own-app|scaffold-init|two-instances))\\.test\\.ts$",
+        "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|datacenter-tls|example-curl|own-app|scaffold-init|two-instances|forward-auth/proxies))\\.test\\.ts$",
       ],
       testTimeout: 60_000,
     },
