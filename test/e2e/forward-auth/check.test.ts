@@ -227,6 +227,55 @@ describe("forward-auth: the check a proxy asks", () => {
     expect((await harness.db.counts()).sessions).toBe(1);
   });
 
+  it("sends a stranger back only to an allowed host, whatever X-Forwarded-* they send straight to the check", async () => {
+    const { harness } = await start({
+      loginUrl: "https://auth.example.com/login/bitbucket",
+      returnToHosts: ["*.example.com"],
+    });
+    const ask = (headers: Record<string, string>) => harness.agent().get("/_auth/redirect/docs").set(headers);
+    const kept = await ask({
+      "X-Forwarded-Proto": "https",
+      "X-Forwarded-Host": "docs.example.com",
+      "X-Forwarded-Uri": "/a?b=1",
+    });
+    expect(kept.status).toBe(302);
+    expect(kept.headers.location).toBe(
+      "https://auth.example.com/login/bitbucket?returnTo=https%3A%2F%2Fdocs.example.com%2Fa%3Fb%3D1",
+    );
+    for (const forged of [
+      { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.test", "X-Forwarded-Uri": "/" },
+      {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "docs.example.com.evil.test",
+        "X-Forwarded-Uri": "/",
+      },
+      { "X-Forwarded-Proto": "http", "X-Forwarded-Host": "docs.example.com", "X-Forwarded-Uri": "/" },
+      {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "docs.example.com",
+        "X-Forwarded-Uri": "//evil.test",
+      },
+      {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "docs.example.com@evil.test",
+        "X-Forwarded-Uri": "/",
+      },
+    ]) {
+      const res = await ask(forged);
+      expect({ forged, status: res.status, location: res.headers.location }).toEqual({
+        forged,
+        status: 302,
+        location: "https://auth.example.com/login/bitbucket",
+      });
+    }
+    // And a signed-in member's check is the same whatever they forge: it reads no X-Forwarded-*.
+    const agent = await signedIn(harness);
+    const res = await agent
+      .get("/_auth/check/ops")
+      .set({ "X-Forwarded-Host": "docs.example.com", "X-Auth-Request-Role": "owner" });
+    expect(res.status).toBe(403);
+  });
+
   it("keeps the user's tokens and account in their row: the router stores name and email at login", async () => {
     const tokens = memoryTokenStore();
     h = await startHarness({ fake: ACCESS_FAKE, router: { allow, tokens, fetchEmail: true } });
