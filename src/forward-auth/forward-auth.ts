@@ -11,7 +11,7 @@ import { redirect } from "../util/redirect.js";
 import { resolveForwardAuth, RULE_NAME } from "./config.js";
 import { setIdentityHeaders } from "./identity-headers.js";
 import type { BitbucketDataCenterForwardAuthOptions, BitbucketForwardAuthOptions } from "./options.js";
-import { originalUrl } from "./original-url.js";
+import { originalPath, originalUrl } from "./original-url.js";
 
 export type { BitbucketDataCenterForwardAuthOptions, BitbucketForwardAuthOptions } from "./options.js";
 
@@ -111,6 +111,7 @@ export function bitbucketForwardAuth(
     const userId = await signedIn(req);
     if (userId === null) return signIn(req, res, redirecting, "SIGN_IN_REQUIRED");
     const now = Date.now();
+    // Stryker disable next-line StringLiteral: `allow`'s slot; any key that no rule name can take is the same.
     const login = await verdict("", base, userId, now, true);
     if (!login.keep) {
       log("forward-auth: %s; ending every session", login.why);
@@ -162,7 +163,12 @@ export function bitbucketForwardAuth(
     code: "SIGN_IN_REQUIRED" | "ACCESS_REVOKED",
   ) {
     if (!redirecting) throw new BitbucketAuthError(code);
-    const back = originalUrl(req.headers, absoluteLogin, returnToHosts);
+    // With a login on another host, the whole URL goes along, on an allowed host only.
+    const back = !absoluteLogin
+      ? originalPath(req.headers)
+      : returnToHosts
+        ? originalUrl(req.headers, returnToHosts)
+        : null;
     redirect(res, 302, back === null ? loginUrl : `${loginUrl}?returnTo=${encodeURIComponent(back)}`);
   }
 

@@ -10,6 +10,7 @@ export const IDENTITY_HEADERS = {
 } as const;
 
 /** `workspace` → `X-Auth-Request-Workspace`: what admitted the user, by the edition's names. */
+// Stryker disable next-line MethodExpression: header names are case-insensitive (RFC 9110); only the written case differs.
 export const admittedHeader = (key: string) => `X-Auth-Request-${key[0]!.toUpperCase()}${key.slice(1)}`;
 
 // Printable ASCII goes as it is; anything else, and "%" itself, as percent-encoded UTF-8, so every

@@ -54,6 +54,15 @@ describe("bitbucketForwardAuth's options", () => {
     expect(make({ ...base, ...change })).toThrow(/^bitbucketForwardAuth: /);
   });
 
+  it("says what a rule and loginUrl must be, in full", () => {
+    expect(make({ ...base, rules: { ops: undefined } })).toThrow(
+      'bitbucketForwardAuth: option "rules.ops": option "allow" must be an object such as { workspaces: ["my-workspace"] }.',
+    );
+    expect(make({ ...base, loginUrl: "ftp://auth.example.com/" })).toThrow(
+      'bitbucketForwardAuth: option "loginUrl" is required: the router\'s login route as the browser reaches it, a path such as "/_auth/login/bitbucket" or an https URL such as "https://auth.example.com/login/bitbucket" (no query).',
+    );
+  });
+
   it("refuses a missing options object", () => {
     expect(make(null as never)).toThrow("bitbucketForwardAuth: options must be an object");
   });

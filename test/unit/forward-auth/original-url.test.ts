@@ -3,7 +3,7 @@
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import { compileReturnHosts, type ReturnHosts } from "../../../src/config/return-hosts.js";
-import { originalUrl } from "../../../src/forward-auth/original-url.js";
+import { originalPath, originalUrl } from "../../../src/forward-auth/original-url.js";
 
 const hosts = compileReturnHosts(["docs.example.com", "*.apps.example.com", "localhost:8080"]) as ReturnHosts;
 const forwarded = (proto: unknown, host: unknown, uri: unknown) =>
@@ -20,7 +20,7 @@ describe("the original URL, for a login on another host (absolute loginUrl)", ()
     ["https", "grafana.apps.example.com", "/d/x", "https://grafana.apps.example.com/d/x"],
     ["http", "localhost:8080", "/x", "http://localhost:8080/x"],
   ])("rebuilds %s://%s%s", (proto, host, uri, href) => {
-    expect(originalUrl(forwarded(proto, host, uri), true, hosts)).toBe(href);
+    expect(originalUrl(forwarded(proto, host, uri), hosts)).toBe(href);
   });
 
   it.each([
@@ -57,17 +57,22 @@ describe("the original URL, for a login on another host (absolute loginUrl)", ()
     ["https", undefined, "/"],
     ["https", "docs.example.com", undefined],
   ])("refuses %j %j %j", (proto, host, uri) => {
-    expect(originalUrl(forwarded(proto, host, uri), true, hosts)).toBeNull();
+    expect(originalUrl(forwarded(proto, host, uri), hosts)).toBeNull();
   });
 
-  it("sends nobody back to another host without returnToHosts", () => {
-    expect(originalUrl(forwarded("https", "docs.example.com", "/"), true, null)).toBeNull();
+  it("never reads a missing host as a host named null, nor joins the host and a URI that is not a path", () => {
+    const odd = compileReturnHosts(["null", "*.apps.example.com"]) as ReturnHosts;
+    expect(originalUrl(forwarded("https", undefined, "/"), odd)).toBeNull();
+    expect(originalUrl(forwarded("https", "x", ".apps.example.com/"), odd)).toBeNull();
+    expect(originalUrl(forwarded("https", "x.apps.example.com", "/"), odd)).toBe(
+      "https://x.apps.example.com/",
+    );
   });
 
   it("never yields anything but an allowed https URL, whatever the headers say", () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.string(), (proto, host, uri) => {
-        const out = originalUrl(forwarded(proto, host, uri), true, hosts);
+        const out = originalUrl(forwarded(proto, host, uri), hosts);
         if (out === null) return;
         const url = new URL(out);
         expect(
@@ -83,14 +88,15 @@ describe("the original URL, for a login on another host (absolute loginUrl)", ()
 
 describe("the original path, for a login on the protected host itself (path loginUrl)", () => {
   it("keeps the path only: no header can name another host", () => {
-    expect(originalUrl(forwarded("https", "evil.test", "/a?b=1"), false, hosts)).toBe("/a?b=1");
-    expect(originalUrl(forwarded(undefined, undefined, "/a"), false, null)).toBe("/a");
+    expect(originalPath(forwarded("https", "evil.test", "/a?b=1"))).toBe("/a?b=1");
+    expect(originalPath(forwarded(undefined, undefined, "/a"))).toBe("/a");
+    expect(originalPath(forwarded(undefined, undefined, undefined))).toBeNull();
   });
 
   it.each(["//evil.test/", "/\\evil.test", "https://evil.test/", "", "/a\nb", "/.//evil.test"])(
     "refuses %j",
     (uri) => {
-      expect(originalUrl(forwarded("https", "docs.example.com", uri), false, hosts)).toBeNull();
+      expect(originalPath(forwarded("https", "docs.example.com", uri))).toBeNull();
     },
   );
 });
