@@ -76,7 +76,10 @@ export const ERROR_STATUS = {
    * stored tokens, or Bitbucket unreachable for longer than `maxStale`); every session of theirs was ended.
    */
   ACCESS_REVOKED: 401,
-  /** `bitbucketAccessGuard`: the token store failed to read or write; the request was not let through. */
+  /**
+   * `bitbucketAccessGuard` or `bitbucketForwardAuth`: the token store failed to read or write (or,
+   * for forward-auth, the session could not be read); the request was not let through.
+   */
   TOKEN_STORE_FAILED: 500,
   /**
    * `bitbucketAccessGuard`: the user signed in through this Bitbucket, but the guard's store holds
