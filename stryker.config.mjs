@@ -89,7 +89,7 @@ export default {
       // `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
-        "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|datacenter-tls|example-curl|own-app|scaffold-init|two-instances|forward-auth/proxies))\\.test\\.ts$",
+        "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|datacenter-tls|example-curl|own-app|scaffold-init|two-instances|forward-auth/(proxies|same-host)))\\.test\\.ts$",
       ],
       testTimeout: 60_000,
     },
