@@ -17,8 +17,7 @@ function single(headers: IncomingHttpHeaders, name: string): string | null {
  * 1 KB), for a login on the protected host itself: no header can name another host. Else `null`.
  */
 export function originalPath(headers: IncomingHttpHeaders): string | null {
-  const uri = single(headers, "x-forwarded-uri");
-  return uri === null ? null : safeReturnTo(uri);
+  return safeReturnTo(single(headers, "x-forwarded-uri"));
 }
 
 /**

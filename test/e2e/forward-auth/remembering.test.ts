@@ -180,6 +180,8 @@ describe("forward-auth fails closed", () => {
       error: "TOKEN_STORE_FAILED",
     });
     expect(res.body.message).toBe("The session could not be read.");
+    // The database's own error stays the cause, for the app's logs.
+    expect(((harness.errors.at(-1) as Error).cause as Error).message).toBe("database down");
   });
 
   it("answers a path that only starts like a route as not its own, and names a malformed rule as such", async () => {
