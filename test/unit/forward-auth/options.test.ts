@@ -36,6 +36,9 @@ describe("bitbucketForwardAuth's options", () => {
     [{ loginUrl: "https://user@auth.example.com/login" }, 'option "loginUrl"'],
     [{ loginUrl: "//evil.test/login" }, 'option "loginUrl"'],
     [{ loginUrl: "javascript:alert(1)" }, 'option "loginUrl"'],
+    [{ loginUrl: "ftp://localhost/login" }, 'option "loginUrl"'],
+    [{ loginUrl: "ws://127.0.0.1:3000/login" }, 'option "loginUrl"'],
+    [{ rules: "docs" }, 'option "rules" must be an object'],
     [{ rules: [] }, 'option "rules" must be an object'],
     [{ rules: null }, 'option "rules" must be an object'],
     [{ rules: { Ops: { workspaces: ["acme"] } } }, '"Ops" is not a rule name'],
@@ -63,7 +66,8 @@ describe("bitbucketForwardAuth's options", () => {
     );
   });
 
-  it("refuses a missing options object", () => {
+  it("refuses a missing options object, or one that is not an object", () => {
     expect(make(null as never)).toThrow("bitbucketForwardAuth: options must be an object");
+    expect(make("loginUrl" as never)).toThrow("bitbucketForwardAuth: options must be an object");
   });
 });
