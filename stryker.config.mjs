@@ -64,6 +64,7 @@ export default {
     "src/config/resolve-hooks.ts",
     "src/util/validators.ts",
     "src/router.ts",
+    "src/recheck/end-access.ts",
     "src/forward-auth/config.ts",
     "src/forward-auth/forward-auth.ts",
     "src/forward-auth/identity-headers.ts",
