@@ -27,8 +27,10 @@ export function originalPath(headers: IncomingHttpHeaders): string | null {
  */
 export function originalUrl(headers: IncomingHttpHeaders, hosts: ReturnHosts): string | null {
   const path = originalPath(headers);
+  const proto = single(headers, "x-forwarded-proto");
   const host = single(headers, "x-forwarded-host");
-  // A missing header must never read as a host named "null".
-  if (path === null || host === null) return null;
-  return safeReturnTo(`${single(headers, "x-forwarded-proto")}://${host}${path}`, hosts);
+  // A missing header must never read as a host named "null", and a scheme of "/" would make the
+  // whole a path ("/:///"), which safeReturnTo takes as one: only the two schemes go on.
+  if (path === null || host === null || (proto !== "https" && proto !== "http")) return null;
+  return safeReturnTo(`${proto}://${host}${path}`, hosts);
 }

@@ -13,6 +13,14 @@ const forwarded = (proto: unknown, host: unknown, uri: unknown) =>
     ),
   ) as Record<string, string>;
 
+// Pieces that mean something to a URL parser, glued in any order, and any string besides.
+const piece = fc.oneof(
+  fc.string(),
+  fc.constantFrom("https", "http", "docs.example.com", "a.apps.example.com", "localhost:8080"),
+  fc.constantFrom("/", "//", "\\", "@", ":", ".", "%2e", "?", "#", ","),
+);
+const glued = fc.array(piece, { maxLength: 5 }).map((parts) => parts.join(""));
+
 describe("the original URL, for a login on another host (absolute loginUrl)", () => {
   it.each([
     ["https", "docs.example.com", "/", "https://docs.example.com/"],
@@ -44,6 +52,10 @@ describe("the original URL, for a login on another host (absolute loginUrl)", ()
     ["javascript", "docs.example.com", "/"],
     ["https, http", "docs.example.com", "/"],
     ["HTTPS", "docs.example.com", "/"],
+    // a scheme that would turn the whole into a path ("/:///"), found by fast-check
+    ["/", "", "/"],
+    ["/", "docs.example.com", "/"],
+    ["", "docs.example.com", "/"],
     // URIs that would leave the host, or are not a path
     ["https", "docs.example.com", "//evil.test/"],
     ["https", "docs.example.com", "/\\evil.test/"],
@@ -71,7 +83,7 @@ describe("the original URL, for a login on another host (absolute loginUrl)", ()
 
   it("never yields anything but an allowed https URL, whatever the headers say", () => {
     fc.assert(
-      fc.property(fc.string(), fc.string(), fc.string(), (proto, host, uri) => {
+      fc.property(glued, glued, glued, (proto, host, uri) => {
         const out = originalUrl(forwarded(proto, host, uri), hosts);
         if (out === null) return;
         const url = new URL(out);
