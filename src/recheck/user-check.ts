@@ -155,6 +155,7 @@ export function createUserCheck(auth: Auth, config: GuardConfig, stamps = true):
     // Checked recently, perhaps by another instance or at the login itself.
     // Stryker disable next-line EqualityOperator: `<` or `<=` differ only in the one millisecond at the edge.
     if (now - checkedAt < interval)
+      // Stryker disable next-line BooleanLiteral: unreachable without stamps (a caller asks only past heldAt + interval), and the guard, which stamps, never reads `ours`.
       return { keep: true, until: checkedAt + interval, ours: true, admitted: null, account };
     const askWith = (t: BitbucketStoredTokens): Promise<AccessVerdict> => ask(t.accessToken, deadline);
     try {

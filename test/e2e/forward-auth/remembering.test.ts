@@ -136,6 +136,19 @@ describe("forward-auth never remembers", () => {
   });
 });
 
+describe("forward-auth keeps what held through an outage", () => {
+  it("a named rule that held, for up to maxStale after it last held", async () => {
+    const { harness } = await start({ interval: 0, maxStale: 60_000 });
+    const { agent } = await signedIn(harness, "olga");
+    expect((await agent.get("/_auth/check/ops")).status).toBe(200);
+    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
+    harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
+    const res = await agent.get("/_auth/check/ops");
+    expect(res.status).toBe(200);
+    expect(res.headers["x-auth-request-role"]).toBe("owner");
+  });
+});
+
 describe("forward-auth fails closed", () => {
   it("ends the sessions when Bitbucket cannot be asked about the login's rule for longer than maxStale", async () => {
     const { harness } = await start({ interval: 0, maxStale: 0 });

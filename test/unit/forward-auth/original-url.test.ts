@@ -75,6 +75,8 @@ describe("the original URL, for a login on another host (absolute loginUrl)", ()
   it("never reads a missing host as a host named null, nor joins the host and a URI that is not a path", () => {
     const odd = compileReturnHosts(["null", "*.apps.example.com"]) as ReturnHosts;
     expect(originalUrl(forwarded("https", undefined, "/"), odd)).toBeNull();
+    // Nor a missing URI as the path "null" after a host that brings its own "/".
+    expect(originalUrl(forwarded("https", "x.apps.example.com/", undefined), odd)).toBeNull();
     expect(originalUrl(forwarded("https", "x", ".apps.example.com/"), odd)).toBeNull();
     expect(originalUrl(forwarded("https", "x.apps.example.com", "/"), odd)).toBe(
       "https://x.apps.example.com/",
