@@ -114,6 +114,10 @@ export function bitbucketForwardAuth(
     // Stryker disable next-line StringLiteral: `allow`'s slot; any key that no rule name can take is the same.
     const login = await verdict("", base, userId, now, true);
     if (!login.keep) {
+      // Another request of this user may have ended the sessions, then removed the tokens, since
+      // this one read its session: this one is then simply signed out, not a store to fix.
+      if (login.notStored && (await signedIn(req)) === null)
+        return signIn(req, res, redirecting, "SIGN_IN_REQUIRED");
       log("forward-auth: %s; ending every session", login.why);
       await endAccess(auth, userId, { tokens, grant, timeout, store: base.store });
       if (login.notStored)
