@@ -61,7 +61,10 @@ export const ERROR_STATUS = {
   REFRESH_TOKEN_INVALID: 400,
   /** The logout route was called cross-site (its `Origin` is not the app's own). */
   LOGOUT_ORIGIN_REJECTED: 403,
-  /** The person is signed in to Bitbucket but fails a rule of `allow` (or the `authorize` hook said no). */
+  /**
+   * The person is signed in to Bitbucket but fails a rule of `allow` (or the `authorize` hook said
+   * no); from `bitbucketForwardAuth`, a named rule of `rules` refuses them, and their sessions stay.
+   */
   ACCESS_NOT_ALLOWED: 403,
   /** The `authorize` hook threw instead of answering true or false. */
   ACCESS_CHECK_FAILED: 500,

@@ -61,7 +61,7 @@ export interface Stack {
 }
 
 /** The shipped file with the test's ports and paths: every literal must be there, or the test fails. */
-function rewrite(text: string, pairs: readonly (readonly [string, string])[]): string {
+export function rewrite(text: string, pairs: readonly (readonly [string, string])[]): string {
   for (const [from, to] of pairs) {
     if (!text.includes(from))
       throw new Error(`the shipped configuration no longer has ${JSON.stringify(from)}`);
@@ -70,7 +70,21 @@ function rewrite(text: string, pairs: readonly (readonly [string, string])[]): s
   return text;
 }
 
-const shipped = (file: string) => readFileSync(join(ROOT, "examples", "forward-auth", file), "utf8");
+/** A file of `examples/forward-auth/`, as shipped. */
+export const shipped = (file: string) => readFileSync(join(ROOT, "examples", "forward-auth", file), "utf8");
+
+/** A throwaway certificate for `example.com` and `*.example.com`: `dir`/cert.pem and `dir`/key.pem. */
+export function makeCertificate(dir: string): void {
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=example.com"],
+      ...["-addext", "subjectAltName=DNS:example.com,DNS:*.example.com"],
+      ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+    ],
+    { stdio: "ignore" },
+  );
+}
 
 export async function startStack(proxy: ProxyKind, edition: Edition): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "elb-forward-auth-"));
@@ -79,15 +93,7 @@ export async function startStack(proxy: ProxyKind, edition: Edition): Promise<St
     for (const c of closers.reverse()) await c();
   };
   try {
-    execFileSync(
-      "openssl",
-      [
-        ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=example.com"],
-        ...["-addext", "subjectAltName=DNS:example.com,DNS:*.example.com"],
-        ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
-      ],
-      { stdio: "ignore" },
-    );
+    makeCertificate(dir);
     const port = await freePort();
     const url = (host: AppName | "auth", path = "/") => `https://${host}.example.com:${port}${path}`;
     const callback = url("auth", "/login/bitbucket/callback");

@@ -1,8 +1,7 @@
 // Set-up 1 of docs/forward-auth.md through real nginx, with the shipped same-host.conf: the login
 // and the check on the protected app's own host under /_auth, and a host-only session cookie.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,15 +9,14 @@ import { join } from "node:path";
 import express from "express";
 import { bitbucketForwardAuth, memoryTokenStore } from "../../../src/index.js";
 import { ACCESS_FAKE } from "../../helpers/access-fixtures.js";
-import { rawGet } from "../../helpers/forward-auth-stack.js";
+import { makeCertificate, rawGet, rewrite, shipped } from "../../helpers/forward-auth-stack.js";
 import { approveAtFake, startHarness, type Harness } from "../../helpers/harness.js";
 import { hasNginx, NGINX, startNginxHttp, type Nginx } from "../../helpers/nginx.js";
-import { freePort, ROOT } from "../../helpers/processes.js";
+import { freePort } from "../../helpers/processes.js";
 import { requireTool } from "../../helpers/requirements.js";
 
 const allow = { workspaces: ["fake-team"] };
 const client = { clientId: "fake-client-id", clientSecret: "fake-client-secret" };
-const shipped = (file: string) => readFileSync(join(ROOT, "examples/forward-auth/nginx", file), "utf8");
 /** The `name=value` of one Set-Cookie line, for the next request's Cookie header. */
 const pair = (line: string) => line.split(";")[0] ?? "";
 
@@ -34,15 +32,7 @@ if (requireTool(hasNginx, `nginx at ${NGINX}`, "apt-get install -y nginx")) {
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "elb-same-host-"));
-      execFileSync(
-        "openssl",
-        [
-          ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=example.com"],
-          ...["-addext", "subjectAltName=DNS:*.example.com"],
-          ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
-        ],
-        { stdio: "ignore" },
-      );
+      makeCertificate(dir);
       port = await freePort();
       const redirectUri = `https://grafana.example.com:${port}/_auth/login/bitbucket/callback`;
       const tokens = memoryTokenStore();
@@ -70,19 +60,14 @@ if (requireTool(hasNginx, `nginx at ${NGINX}`, "apt-get install -y nginx")) {
       upstream = echo.listen(0, "127.0.0.1");
       await Promise.all([app, upstream].map((s) => new Promise((r) => s.once("listening", r))));
       const portOf = (s: Server) => (s.address() as AddressInfo).port;
-      const replace = (text: string, pairs: [string, string][]) =>
-        pairs.reduce((t, [from, to]) => {
-          if (!t.includes(from)) throw new Error(`same-host.conf no longer has ${from}`);
-          return t.split(from).join(to);
-        }, text);
-      const conf = replace(shipped("same-host.conf"), [
+      const conf = rewrite(shipped("nginx/same-host.conf"), [
         ["listen 443 ssl;", `listen 127.0.0.1:${port} ssl;`],
         ["/etc/ssl/example.com/", `${dir}/`],
         ["127.0.0.1:3000", `127.0.0.1:${portOf(app)}`],
         ["127.0.0.1:8082", `127.0.0.1:${portOf(upstream)}`],
       ]);
       nginx = await startNginxHttp((prefix) => {
-        writeFileSync(join(prefix, "protect.conf"), shipped("protect.conf"));
+        writeFileSync(join(prefix, "protect.conf"), shipped("nginx/protect.conf"));
         return conf;
       }, port);
     }, 60_000);
