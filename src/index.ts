@@ -5,12 +5,14 @@ export {
   refreshBitbucketTokens,
   type RefreshBitbucketTokensOptions,
   type RefreshBitbucketDataCenterTokensOptions,
+  type RefreshBitbucketTokensOptionsFor,
   type RefreshedBitbucketTokens,
 } from "./recheck/refresh.js";
 export {
   checkBitbucketAccess,
   type CheckBitbucketAccessOptions,
   type CheckBitbucketDataCenterAccessOptions,
+  type CheckBitbucketAccessOptionsFor,
 } from "./recheck/check-access.js";
 export type { BitbucketAccess, BitbucketWorkspace } from "./editions/cloud/access.js";
 export type { BitbucketAllow, BitbucketWorkspaceRole } from "./editions/cloud/allow.js";
@@ -18,7 +20,12 @@ export type { BitbucketProviderUserAuth, FetchBitbucket } from "./editions/editi
 export type { BitbucketDataCenterAccess } from "./editions/datacenter/access.js";
 export type { BitbucketDataCenterAllow, BitbucketDataCenterPermission } from "./editions/datacenter/allow.js";
 export type { BitbucketDataCenterUser } from "./editions/datacenter/identity.js";
-export type { BitbucketRouterOptions, BitbucketDataCenterRouterOptions } from "./config/options.js";
+export type {
+  BitbucketRouterOptions,
+  BitbucketDataCenterRouterOptions,
+  BitbucketRouterOptionsFor,
+} from "./config/options.js";
+export type { BitbucketEdition } from "./editions/select.js";
 export type {
   BitbucketRouterHooks,
   BitbucketLoginContext,
@@ -30,11 +37,13 @@ export {
   bitbucketAccessGuard,
   type BitbucketAccessGuardOptions,
   type BitbucketDataCenterAccessGuardOptions,
+  type BitbucketAccessGuardOptionsFor,
 } from "./recheck/access-guard.js";
 export {
   bitbucketForwardAuth,
   type BitbucketForwardAuthOptions,
   type BitbucketDataCenterForwardAuthOptions,
+  type BitbucketForwardAuthOptionsFor,
 } from "./forward-auth/forward-auth.js";
 export {
   memoryTokenStore,
@@ -50,5 +59,5 @@ export {
   type SqliteDatabaseLike,
   type PostgresQueryable,
 } from "./tokens/sql-token-stores.js";
-export { bitbucketGrant } from "./editions/bitbucket-grant.js";
+export { bitbucketGrant, type BitbucketGrantOptionsFor } from "./editions/bitbucket-grant.js";
 export { createTokenSealer, type TokenSealer } from "./tokens/token-seal.js";

@@ -8,7 +8,12 @@ import { createLinkHandler } from "./routes/link.js";
 import { createLoginHandler } from "./routes/login.js";
 import { createLogoutHandler } from "./routes/logout.js";
 import { checkMount } from "./config/mount-check.js";
-import type { BitbucketDataCenterRouterOptions, BitbucketRouterOptions } from "./config/options.js";
+import type {
+  BitbucketDataCenterRouterOptions,
+  BitbucketRouterOptions,
+  BitbucketRouterOptionsFor,
+} from "./config/options.js";
+import type { BitbucketEdition, BitbucketsByEdition } from "./editions/select.js";
 import type { ResolvedHooks, ResolvedOptions } from "./config/resolved.js";
 import { resolveHooks } from "./config/resolve-hooks.js";
 import { resolveOptions } from "./config/resolve-options.js";
@@ -33,18 +38,24 @@ import { createStateCookie } from "./state/state-cookie.js";
  * app.use("/dc", bitbucketRouter(auth, { serverUrl: "https://git.acme.com/bitbucket", clientId, clientSecret,
  *   redirectUri: "https://app.acme.com/dc/login/bitbucket/callback", allow: { projects: ["ENG"] } }));
  */
+// The first signature takes every edition's options, and the union hands each hook its edition's
+// user; the two after it name Cloud's and Data Center's for the reference, and Cloud's, last, is
+// the one `Parameters<typeof bitbucketRouter>` reads.
+export function bitbucketRouter<_Auth extends Auth>(
+  auth: _Auth,
+  options: BitbucketRouterOptionsFor<BitbucketEdition, _Auth>,
+): RequestHandler;
 export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
   options: BitbucketDataCenterRouterOptions<_Auth>,
 ): RequestHandler;
-// Cloud's signature last: it is the one `Parameters<typeof bitbucketRouter>` reads.
 export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
   options: BitbucketRouterOptions<_Auth>,
 ): RequestHandler;
 export function bitbucketRouter<_Auth extends Auth>(
   auth: _Auth,
-  options: BitbucketRouterOptions<_Auth> | BitbucketDataCenterRouterOptions<_Auth>,
+  options: BitbucketRouterOptionsFor<BitbucketEdition, _Auth>,
 ): RequestHandler {
   // `app.use(bitbucketRouter)` without the call: Express then calls it with (req, res, next).
   if (typeof (options as { setHeader?: unknown } | undefined)?.setHeader === "function") {
@@ -58,23 +69,21 @@ export function bitbucketRouter<_Auth extends Auth>(
     );
   }
   const resolved = resolveOptions(options);
-  const { selected, provider } = resolved;
   noteRouterStore(auth, resolved.grant, resolved.tokens);
-  // `selected.kind` is what `serverUrl` picked, so `options` is that edition's: the hooks take
-  // its user and access types, as the login hands them over.
-  if (selected.kind === "datacenter")
-    return mount(
-      auth,
-      resolved,
-      selected.bitbucket.login(auth, provider),
-      resolveHooks(options as BitbucketDataCenterRouterOptions<_Auth>),
-    );
-  return mount(
-    auth,
-    resolved,
-    selected.bitbucket.login(auth, provider),
-    resolveHooks(options as BitbucketRouterOptions<_Auth>),
-  );
+  return mountEdition<_Auth, BitbucketEdition>(auth, resolved, resolved.selected.bitbucket, options);
+}
+
+/**
+ * One edition's login and hooks, typed alike: `select` picked `bitbucket` from these very options,
+ * so the hooks take the user and access that its login hands over.
+ */
+function mountEdition<_Auth extends Auth, E extends BitbucketEdition>(
+  auth: _Auth,
+  resolved: ResolvedOptions,
+  bitbucket: BitbucketsByEdition[E],
+  options: BitbucketRouterOptionsFor<E, _Auth>,
+): RequestHandler {
+  return mount(auth, resolved, bitbucket.login(auth, resolved.provider), resolveHooks(options));
 }
 
 /** The routes of one router, over its edition's login and hooks. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Auth } from "lucia";
-import type { BitbucketDataCenterRouterOptions, BitbucketRouterOptions } from "./options.js";
+import type { BitbucketRouterOptionsFor } from "./options.js";
 import type { ResolvedOptions } from "./resolved.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import {
@@ -15,7 +15,7 @@ import { resolveRoutePaths } from "./route-paths.js";
 import { resolveReturnToHosts } from "./return-hosts.js";
 import { resolvePublicPath } from "./public-path.js";
 import { isTokenStore, legacyStoreProblem } from "../tokens/token-store.js";
-import { EDITION_OPTIONS, selectEdition } from "../editions/select.js";
+import { EDITION_OPTIONS, selectEdition, type BitbucketEdition } from "../editions/select.js";
 
 /** Every option key `bitbucketRouter` reads (the README's table documents each). */
 export const KNOWN: readonly string[] = [
@@ -43,7 +43,6 @@ export const KNOWN: readonly string[] = [
   "authorize",
   "getSessionAttributes",
   "onSuccess",
-  "serverUrl",
   ...EDITION_OPTIONS,
 ];
 
@@ -73,7 +72,7 @@ const optional = <T>(
  * @throws TypeError naming the option at fault.
  */
 export function resolveOptions<_Auth extends Auth>(
-  input: BitbucketRouterOptions<_Auth> | BitbucketDataCenterRouterOptions<_Auth>,
+  input: BitbucketRouterOptionsFor<BitbucketEdition, _Auth>,
 ): ResolvedOptions {
   if (input === null || typeof input !== "object")
     fail("options must be an object with clientId, clientSecret and redirectUri.");

@@ -1,4 +1,13 @@
-import { selectEdition } from "./select.js";
+import type { OptionsOf } from "./option-types.js";
+import { instanceOptionsOf, selectEdition, type BitbucketEdition } from "./select.js";
+
+/**
+ * The options of {@link bitbucketGrant} for one edition by name, or for any: the keys that name
+ * its instance and whose tokens (none on Cloud; `serverUrl` and `providerId` on Data Center).
+ */
+export type BitbucketGrantOptionsFor<E extends BitbucketEdition = BitbucketEdition> = {
+  readonly [K in E]: OptionsOf<K, "instance"> & OptionsOf<K, "stored">;
+}[E];
 
 /**
  * The `grant` under which the router and `bitbucketAccessGuard` store a user's tokens for one
@@ -10,12 +19,15 @@ import { selectEdition } from "./select.js";
  * const stored = await tokens.get(userId, bitbucketGrant());
  * const onPrem = await tokens.get(userId, bitbucketGrant({ serverUrl: "https://git.acme.com/bitbucket" }));
  */
-export function bitbucketGrant(
-  options: { readonly serverUrl?: string; readonly providerId?: string } = {},
-): string {
+export function bitbucketGrant(options?: BitbucketGrantOptionsFor): string;
+// The first signature takes every edition's keys; this one is the one it had before them.
+export function bitbucketGrant(options?: {
+  readonly serverUrl?: string;
+  readonly providerId?: string;
+}): string;
+export function bitbucketGrant(options: object = {}): string {
   const fail = (message: string): never => {
     throw new TypeError(`bitbucketGrant: ${message}`);
   };
-  const { serverUrl, providerId } = options;
-  return selectEdition({ serverUrl, providerId }, fail).bitbucket.grant;
+  return selectEdition(instanceOptionsOf(options), fail).bitbucket.grant;
 }

@@ -134,14 +134,43 @@ export interface Bitbucket<User, Access extends AccessVerdict> {
   refresher(credentials: Credentials): Refresh;
 }
 
+/**
+ * An edition's part in the public option types, at the type level only: who signs in, what its
+ * rules find, its rules, and the option keys it adds to each factory. The factories build their
+ * options for every edition from these (`editions/option-types.ts`), so a new edition brings its
+ * types in its own folder.
+ */
+export interface EditionTypes {
+  /** The Bitbucket user as the hooks receive it. */
+  readonly user: unknown;
+  /** What its `allow` rules found. */
+  readonly access: AccessVerdict;
+  /** Its `allow` rules. */
+  readonly allow: object;
+  /** The keys that name the instance, on every factory (Data Center: `serverUrl`). */
+  readonly instance: object;
+  /** The keys that name whose keys and tokens these are, where those are read (Data Center: `providerId`). */
+  readonly stored: object;
+  /** The keys of its login alone, on the router (Cloud: `fetchEmail`; Data Center: `scope`). */
+  readonly login: object;
+  /** The keys a refresh sends along, on the guard and the refresh (Data Center: `redirectUri`). */
+  readonly refresh: object;
+}
+
 /** An edition of Bitbucket: which options pick it, and how they become its {@link Bitbucket}. */
-export interface EditionDefinition<User, Access extends AccessVerdict> {
+export interface EditionDefinition<T extends EditionTypes> {
   /** True when these options are for this edition. */
   picks(options: Readonly<Record<string, unknown>>): boolean;
-  /** Its own option keys, each with what to say when another edition is given it. */
+  /**
+   * The keys that name its instance and whose tokens, on every factory (Data Center: `serverUrl`,
+   * `providerId`), each with what to say when another edition is given it. The guard, the check
+   * and the refresh pass these on to `select`.
+   */
+  readonly instanceOptions: Readonly<Record<string, string>>;
+  /** The keys of its login alone, on the router, the same way. */
   readonly ownOptions: Readonly<Record<string, string>>;
   /** Its own `allow` keys, the same way. */
   readonly ownRules: Readonly<Record<string, string>>;
   /** Checks its options once (the rules, the instance, the provider id), through `fail`. */
-  resolve(options: Readonly<Record<string, unknown>>, fail: Fail): Bitbucket<User, Access>;
+  resolve(options: Readonly<Record<string, unknown>>, fail: Fail): Bitbucket<T["user"], T["access"]>;
 }

@@ -1,4 +1,4 @@
-import type { AccessVerdict, Bitbucket, EditionDefinition, Fail } from "./edition.js";
+import type { Bitbucket, EditionDefinition, EditionTypes, Fail } from "./edition.js";
 import { cloud } from "./cloud/cloud.js";
 import { datacenter } from "./datacenter/datacenter.js";
 
@@ -8,18 +8,51 @@ import { datacenter } from "./datacenter/datacenter.js";
  */
 const EDITIONS = { datacenter, cloud } as const;
 
-type Editions = typeof EDITIONS;
-type BitbucketOf<D> = D extends EditionDefinition<infer User, infer Access> ? Bitbucket<User, Access> : never;
+/** The editions by name: what the option types of every factory are built from. */
+export type Editions = typeof EDITIONS;
 
-/** The edition the options picked, with its Bitbucket: `kind` tells the two types apart. */
+/**
+ * The name of an edition of Bitbucket: `"cloud"` or `"datacenter"`, and any edition added beside
+ * them. It picks that edition's options out of a factory's, as in
+ * `BitbucketRouterOptionsFor<"datacenter">`.
+ */
+export type BitbucketEdition = keyof Editions;
+
+/** An edition's types (its user, access, rules and option keys), by name. */
+export type TypesOf<E extends BitbucketEdition> = E extends BitbucketEdition
+  ? Editions[E] extends EditionDefinition<infer T>
+    ? T
+    : never
+  : never;
+
+/** One edition's Bitbucket, typed by its user and access, for each name. */
+export type BitbucketsByEdition = {
+  readonly [E in BitbucketEdition]: Bitbucket<TypesOf<E>["user"], TypesOf<E>["access"]>;
+};
+
+/** The edition the options picked, with its Bitbucket: `kind` tells the types apart. */
 export type Selected = {
-  readonly [K in keyof Editions]: { readonly kind: K; readonly bitbucket: BitbucketOf<Editions[K]> };
-}[keyof Editions];
+  readonly [K in BitbucketEdition]: { readonly kind: K; readonly bitbucket: BitbucketsByEdition[K] };
+}[BitbucketEdition];
+
+const definitions: readonly EditionDefinition<EditionTypes>[] = Object.values(EDITIONS);
+
+/** The keys that name an instance, of every edition: a guard, a check and a refresh pass these on. */
+export const INSTANCE_OPTIONS: readonly string[] = definitions.flatMap((edition) =>
+  Object.keys(edition.instanceOptions),
+);
+
+/** The keys of `options` that name an instance, of every edition: what a guard, a check, a refresh and `bitbucketGrant` pick by. */
+export function instanceOptionsOf(options: object): Readonly<Record<string, unknown>> {
+  const given = { ...options } as Readonly<Record<string, unknown>>;
+  return Object.fromEntries(INSTANCE_OPTIONS.map((key) => [key, given[key]]));
+}
 
 /** Every option key that some edition owns: the factories' lists of known keys include these. */
-export const EDITION_OPTIONS: readonly string[] = Object.values(EDITIONS).flatMap((edition) =>
-  Object.keys(edition.ownOptions),
-);
+export const EDITION_OPTIONS: readonly string[] = [
+  ...INSTANCE_OPTIONS,
+  ...definitions.flatMap((edition) => Object.keys(edition.ownOptions)),
+];
 
 /**
  * The one place an edition is picked, for the router, the guard, `checkBitbucketAccess`,
@@ -28,14 +61,15 @@ export const EDITION_OPTIONS: readonly string[] = Object.values(EDITIONS).flatMa
  * @throws TypeError (through `fail`) naming the option at fault.
  */
 export function selectEdition(options: Readonly<Record<string, unknown>>, fail: Fail): Selected {
-  const kinds = Object.keys(EDITIONS) as (keyof Editions)[];
+  const kinds = Object.keys(EDITIONS) as BitbucketEdition[];
   // Cloud, last, picks whatever the others do not: one is always found.
-  const kind = kinds.find((k) => EDITIONS[k].picks(options)) as keyof Editions;
-  const picked: EditionDefinition<unknown, AccessVerdict> = EDITIONS[kind];
+  const kind = kinds.find((k) => EDITIONS[k].picks(options)) as BitbucketEdition;
+  const picked: EditionDefinition<EditionTypes> = EDITIONS[kind];
+  const own = { ...picked.instanceOptions, ...picked.ownOptions };
   const rules = options.allow;
   for (const other of kinds.filter((k) => k !== kind).map((k) => EDITIONS[k])) {
-    for (const [key, message] of Object.entries(other.ownOptions))
-      if (options[key] !== undefined && !Object.hasOwn(picked.ownOptions, key)) fail(message);
+    for (const [key, message] of Object.entries({ ...other.instanceOptions, ...other.ownOptions }))
+      if (options[key] !== undefined && !Object.hasOwn(own, key)) fail(message);
     if (rules !== null && typeof rules === "object" && !Array.isArray(rules))
       for (const [key, message] of Object.entries(other.ownRules))
         if (Object.hasOwn(rules, key) && !Object.hasOwn(picked.ownRules, key)) fail(message);

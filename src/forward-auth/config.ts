@@ -4,11 +4,7 @@ import { recheckBitbucket } from "../recheck/credentials.js";
 import { resolveGuardOptions, type GuardConfig } from "../recheck/guard-config.js";
 import { createUserCheck, type UserCheck } from "../recheck/user-check.js";
 import { isPath } from "../util/validators.js";
-import {
-  FORWARD_AUTH_OPTIONS,
-  type BitbucketDataCenterForwardAuthOptions,
-  type BitbucketForwardAuthOptions,
-} from "./options.js";
+import { FORWARD_AUTH_OPTIONS, type BitbucketForwardAuthOptionsFor } from "./options.js";
 
 /** A rule's name, as it stands in the check's path: lowercase, so one name is one path. */
 export const RULE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -30,10 +26,7 @@ export interface ForwardAuthConfig {
  * Checks forward-auth's options once, at construction.
  * @throws TypeError naming the option at fault.
  */
-export function resolveForwardAuth(
-  auth: Auth,
-  options: BitbucketForwardAuthOptions | BitbucketDataCenterForwardAuthOptions,
-): ForwardAuthConfig {
+export function resolveForwardAuth(auth: Auth, options: BitbucketForwardAuthOptionsFor): ForwardAuthConfig {
   const fail = (message: string): never => {
     throw new TypeError(`bitbucketForwardAuth: ${message}`);
   };

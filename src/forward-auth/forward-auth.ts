@@ -10,10 +10,18 @@ import { log } from "../util/log.js";
 import { redirect } from "../util/redirect.js";
 import { resolveForwardAuth, RULE_NAME } from "./config.js";
 import { setIdentityHeaders } from "./identity-headers.js";
-import type { BitbucketDataCenterForwardAuthOptions, BitbucketForwardAuthOptions } from "./options.js";
+import type {
+  BitbucketDataCenterForwardAuthOptions,
+  BitbucketForwardAuthOptions,
+  BitbucketForwardAuthOptionsFor,
+} from "./options.js";
 import { originalPath, originalUrl } from "./original-url.js";
 
-export type { BitbucketDataCenterForwardAuthOptions, BitbucketForwardAuthOptions } from "./options.js";
+export type {
+  BitbucketDataCenterForwardAuthOptions,
+  BitbucketForwardAuthOptions,
+  BitbucketForwardAuthOptionsFor,
+} from "./options.js";
 
 /** The two routes, and the rule the proxy named after them (anything, checked against `rules`). */
 const ROUTE = /^\/(check|redirect)(?:\/(.*))?$/s;
@@ -64,6 +72,9 @@ type Held =
  *   rules: { jenkins: { workspaces: ["acme"], role: "owner" } },
  * }));
  */
+export function bitbucketForwardAuth(auth: Auth, options: BitbucketForwardAuthOptionsFor): RequestHandler;
+// The first signature takes every edition's options; the two after it name Cloud's and Data
+// Center's for the reference.
 export function bitbucketForwardAuth(auth: Auth, options: BitbucketForwardAuthOptions): RequestHandler;
 /**
  * Forward-auth for a Data Center router: `serverUrl` (and `providerId` when the router sets one),
@@ -78,10 +89,7 @@ export function bitbucketForwardAuth(
   auth: Auth,
   options: BitbucketDataCenterForwardAuthOptions,
 ): RequestHandler;
-export function bitbucketForwardAuth(
-  auth: Auth,
-  options: BitbucketForwardAuthOptions | BitbucketDataCenterForwardAuthOptions,
-): RequestHandler {
+export function bitbucketForwardAuth(auth: Auth, options: BitbucketForwardAuthOptionsFor): RequestHandler {
   const config = resolveForwardAuth(auth, options);
   const { guard, base, rules, loginUrl, absoluteLogin, returnToHosts } = config;
   const { interval, tokens, grant, timeout } = guard;

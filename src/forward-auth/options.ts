@@ -1,7 +1,10 @@
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
+import type { AllowOf } from "../editions/option-types.js";
+import type { BitbucketEdition } from "../editions/select.js";
 import type {
   BitbucketAccessGuardOptions,
+  BitbucketAccessGuardOptionsFor,
   BitbucketDataCenterAccessGuardOptions,
 } from "../recheck/guard-options.js";
 import { GUARD_OPTIONS } from "../recheck/guard-options.js";
@@ -45,6 +48,16 @@ export interface BitbucketDataCenterForwardAuthOptions
   extends
     Omit<BitbucketDataCenterAccessGuardOptions, "failureRedirect">,
     ForwardAuthExtras<BitbucketDataCenterAllow> {}
+
+/**
+ * Options of {@link bitbucketForwardAuth} for one edition by name, or for any: `"cloud"` is
+ * {@link BitbucketForwardAuthOptions} and `"datacenter"` is
+ * {@link BitbucketDataCenterForwardAuthOptions}, key for key.
+ */
+export type BitbucketForwardAuthOptionsFor<E extends BitbucketEdition = BitbucketEdition> = {
+  readonly [K in E]: Omit<BitbucketAccessGuardOptionsFor<K>, "failureRedirect"> &
+    ForwardAuthExtras<AllowOf<K>>;
+}[E];
 
 /** Every option key forward-auth takes, for the did-you-mean check. */
 export const FORWARD_AUTH_OPTIONS: readonly string[] = [

@@ -7,10 +7,18 @@ import { missingTokensCause } from "../tokens/router-stores.js";
 import { bounded } from "./bounded-map.js";
 import { endAccess } from "./end-access.js";
 import { resolveGuardOptions } from "./guard-config.js";
-import type { BitbucketAccessGuardOptions, BitbucketDataCenterAccessGuardOptions } from "./guard-options.js";
+import type {
+  BitbucketAccessGuardOptions,
+  BitbucketAccessGuardOptionsFor,
+  BitbucketDataCenterAccessGuardOptions,
+} from "./guard-options.js";
 import { createUserCheck, type Verdict } from "./user-check.js";
 
-export type { BitbucketAccessGuardOptions, BitbucketDataCenterAccessGuardOptions } from "./guard-options.js";
+export type {
+  BitbucketAccessGuardOptions,
+  BitbucketAccessGuardOptionsFor,
+  BitbucketDataCenterAccessGuardOptions,
+} from "./guard-options.js";
 
 /**
  * Express middleware that keeps the `allow` rules holding after sign-in. For each request with a
@@ -39,6 +47,9 @@ export type { BitbucketAccessGuardOptions, BitbucketDataCenterAccessGuardOptions
  * app.use(bitbucketRouter(auth, { clientId, clientSecret, redirectUri, allow, tokens }));
  * app.use(bitbucketAccessGuard(auth, { allow, clientId, clientSecret, tokens }));
  */
+export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOptionsFor): RequestHandler;
+// The first signature takes every edition's options; the two after it name Cloud's and Data
+// Center's for the reference.
 export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOptions): RequestHandler;
 /**
  * The guard for a Data Center router: `serverUrl` (and `providerId` when the router sets one), and
@@ -50,10 +61,7 @@ export function bitbucketAccessGuard(
   auth: Auth,
   options: BitbucketDataCenterAccessGuardOptions,
 ): RequestHandler;
-export function bitbucketAccessGuard(
-  auth: Auth,
-  options: BitbucketAccessGuardOptions | BitbucketDataCenterAccessGuardOptions,
-): RequestHandler {
+export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOptionsFor): RequestHandler {
   const config = resolveGuardOptions(auth, options);
   const { timeout, cacheSize, tokens, grant } = config;
   const { check, store } = createUserCheck(auth, config);

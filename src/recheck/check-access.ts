@@ -2,6 +2,8 @@ import type { BitbucketAccess } from "../editions/cloud/access.js";
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
+import type { AccessOf, AllowOf, OptionsOf } from "../editions/option-types.js";
+import type { BitbucketEdition } from "../editions/select.js";
 import { recheckBitbucket } from "./credentials.js";
 import { createDeadline } from "../http/upstream.js";
 
@@ -29,6 +31,23 @@ export interface CheckBitbucketDataCenterAccessOptions {
   readonly timeout?: number;
 }
 
+/** The check's `allow`, of any edition. */
+interface CheckRules<Allow> {
+  /** The same rules as the router's `allow` option, of the router's edition. */
+  readonly allow: Allow;
+}
+
+/**
+ * Input of {@link checkBitbucketAccess} for one edition by name, or for any: `"cloud"` is
+ * {@link CheckBitbucketAccessOptions} and `"datacenter"` is
+ * {@link CheckBitbucketDataCenterAccessOptions}, key for key.
+ */
+export type CheckBitbucketAccessOptionsFor<E extends BitbucketEdition = BitbucketEdition> = {
+  readonly [K in E]: Omit<CheckBitbucketAccessOptions, "allow" | "serverUrl"> &
+    CheckRules<AllowOf<K>> &
+    OptionsOf<K, "instance">;
+}[E];
+
 /**
  * Re-checks the `allow` rules later, with a stored access token, so a person removed from the
  * workspace does not keep the sessions they already have. Resolves with `allowed: false` only on
@@ -44,18 +63,23 @@ export interface CheckBitbucketDataCenterAccessOptions {
  * // Data Center: the same, with serverUrl and its rules.
  * await checkBitbucketAccess({ accessToken, serverUrl, allow: { projects: ["ENG"] } });
  */
-// Cloud's signature last: it is the one `Parameters<typeof checkBitbucketAccess>` reads.
+// The first signature is any edition's by name (`checkBitbucketAccess<"datacenter">(…)`): its
+// answer is typed by the edition named, so it is never picked without one. Cloud's signature is
+// last: it is the one `Parameters<typeof checkBitbucketAccess>` reads.
+export async function checkBitbucketAccess<E extends BitbucketEdition = never>(
+  options: CheckBitbucketAccessOptionsFor<E>,
+): Promise<AccessOf<E>>;
 export async function checkBitbucketAccess(
   options: CheckBitbucketDataCenterAccessOptions,
 ): Promise<BitbucketDataCenterAccess>;
 export async function checkBitbucketAccess(options: CheckBitbucketAccessOptions): Promise<BitbucketAccess>;
 export async function checkBitbucketAccess(
-  options: CheckBitbucketAccessOptions | CheckBitbucketDataCenterAccessOptions,
-): Promise<BitbucketAccess | BitbucketDataCenterAccess> {
+  options: CheckBitbucketAccessOptionsFor,
+): Promise<AccessOf<BitbucketEdition>> {
   const fail = (message: string): never => {
     throw new TypeError(`checkBitbucketAccess: ${message}`);
   };
-  const { accessToken, timeout = 10_000 } = options ?? ({} as CheckBitbucketAccessOptions);
+  const { accessToken, timeout = 10_000 } = options ?? ({} as Partial<CheckBitbucketAccessOptions>);
   if (typeof accessToken !== "string" || accessToken === "") fail(`"accessToken" is required.`);
   if (!Number.isInteger(timeout) || timeout < 1000)
     fail(`"timeout" must be a whole number of milliseconds, at least 1000.`);

@@ -1,15 +1,15 @@
 import type { Credentials, Fail } from "../editions/edition.js";
-import { selectEdition, type Selected } from "../editions/select.js";
+import { instanceOptionsOf, selectEdition, type Selected } from "../editions/select.js";
 
 /**
  * The Bitbucket a guard, a check or a refresh works with, picked from its options by the one
- * `select`. Only the keys that name a Bitbucket are passed on. With `rulesRequired`, a missing
+ * `select`. Only the keys that name a Bitbucket (every edition's instance keys) are passed on. With `rulesRequired`, a missing
  * `allow` goes on as `null`, which the edition's rule check refuses by name.
  */
 export function recheckBitbucket(options: object, rulesRequired: boolean, fail: Fail): Selected["bitbucket"] {
-  const { serverUrl, providerId, allow } = { ...options } as Readonly<Record<string, unknown>>;
+  const { allow } = { ...options } as { readonly allow?: unknown };
   const rules = allow === undefined && rulesRequired ? null : allow;
-  return selectEdition({ serverUrl, providerId, allow: rules }, fail).bitbucket;
+  return selectEdition({ ...instanceOptionsOf(options), allow: rules }, fail).bitbucket;
 }
 
 /**

@@ -6,11 +6,7 @@ import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { isTarget } from "../util/validators.js";
 import { isTokenStore, legacyStoreProblem, type BitbucketTokenStore } from "../tokens/token-store.js";
 import { credentialsOf, recheckBitbucket } from "./credentials.js";
-import {
-  GUARD_OPTIONS,
-  type BitbucketAccessGuardOptions,
-  type BitbucketDataCenterAccessGuardOptions,
-} from "./guard-options.js";
+import { GUARD_OPTIONS, type BitbucketAccessGuardOptionsFor } from "./guard-options.js";
 
 const DAY_MS = 86_400_000;
 
@@ -52,7 +48,7 @@ const GUARD: GuardFactory = { name: "bitbucketAccessGuard", known: GUARD_OPTIONS
  */
 export function resolveGuardOptions(
   auth: Auth,
-  options: BitbucketAccessGuardOptions | BitbucketDataCenterAccessGuardOptions,
+  options: BitbucketAccessGuardOptionsFor,
   factory: GuardFactory = GUARD,
 ): GuardConfig {
   const fail: (message: string) => never = (message) => {

@@ -1,5 +1,7 @@
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
+import type { AllowOf, OptionsOf } from "../editions/option-types.js";
+import { INSTANCE_OPTIONS, type BitbucketEdition } from "../editions/select.js";
 import type { BitbucketTokenStore } from "../tokens/token-store.js";
 
 /** Options of {@link bitbucketAccessGuard}. */
@@ -56,20 +58,40 @@ export interface BitbucketDataCenterAccessGuardOptions extends Omit<
   readonly providerId?: string;
 }
 
-/** Every option key the guard takes, for the did-you-mean check. */
-export const GUARD_OPTIONS = [
-  "allow",
-  "clientId",
-  "clientSecret",
-  "tokens",
-  "interval",
-  "maxStale",
-  "timeout",
-  "failureRedirect",
-  "cacheSize",
-  "serverUrl",
-  "redirectUri",
-  "providerId",
-] as const satisfies readonly (
-  keyof BitbucketAccessGuardOptions | keyof BitbucketDataCenterAccessGuardOptions
-)[];
+/** The guard's `allow`, of any edition. */
+interface GuardRules<Allow> {
+  /** The rules to keep holding: the router's `allow`, of the router's edition. Required. */
+  readonly allow: Allow;
+}
+
+/**
+ * Options of {@link bitbucketAccessGuard} for one edition by name, or for any: `"cloud"` is
+ * {@link BitbucketAccessGuardOptions} and `"datacenter"` is
+ * {@link BitbucketDataCenterAccessGuardOptions}, key for key.
+ * @example
+ * const options: BitbucketAccessGuardOptionsFor<"datacenter"> = { serverUrl, allow: { projects: ["ENG"] }, clientId, clientSecret, tokens };
+ */
+export type BitbucketAccessGuardOptionsFor<E extends BitbucketEdition = BitbucketEdition> = {
+  readonly [K in E]: Omit<BitbucketAccessGuardOptions, "allow" | "serverUrl"> &
+    GuardRules<AllowOf<K>> &
+    OptionsOf<K, "instance"> &
+    OptionsOf<K, "stored"> &
+    OptionsOf<K, "refresh">;
+}[E];
+
+/** Every option key the guard takes, for the did-you-mean check: its own, and every edition's instance keys. */
+export const GUARD_OPTIONS: readonly string[] = [
+  ...([
+    "allow",
+    "clientId",
+    "clientSecret",
+    "tokens",
+    "interval",
+    "maxStale",
+    "timeout",
+    "failureRedirect",
+    "cacheSize",
+    "redirectUri",
+  ] as const satisfies readonly (keyof BitbucketAccessGuardOptions | "redirectUri")[]),
+  ...INSTANCE_OPTIONS,
+];

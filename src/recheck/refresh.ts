@@ -2,6 +2,8 @@ import type { BitbucketAccess } from "../editions/cloud/access.js";
 import type { BitbucketAllow } from "../editions/cloud/allow.js";
 import type { BitbucketDataCenterAccess } from "../editions/datacenter/access.js";
 import type { BitbucketDataCenterAllow } from "../editions/datacenter/allow.js";
+import type { AccessOf, AllowOf, OptionsOf } from "../editions/option-types.js";
+import type { BitbucketEdition } from "../editions/select.js";
 import { credentialsOf, recheckBitbucket } from "./credentials.js";
 import { BitbucketAuthError } from "../errors/errors.js";
 import { createDeadline } from "../http/upstream.js";
@@ -35,6 +37,24 @@ export interface RefreshBitbucketDataCenterTokensOptions extends Omit<
   /** Re-check these rules (the Data Center router's `allow`) with the fresh access token. */
   readonly allow?: BitbucketDataCenterAllow;
 }
+
+/** The refresh's `allow`, of any edition. */
+interface RefreshRules<Allow> {
+  /** Re-check these rules (the router's `allow`, of the router's edition) with the fresh access token. */
+  readonly allow?: Allow;
+}
+
+/**
+ * Input of {@link refreshBitbucketTokens} for one edition by name, or for any: `"cloud"` is
+ * {@link RefreshBitbucketTokensOptions} and `"datacenter"` is
+ * {@link RefreshBitbucketDataCenterTokensOptions}, key for key.
+ */
+export type RefreshBitbucketTokensOptionsFor<E extends BitbucketEdition = BitbucketEdition> = {
+  readonly [K in E]: Omit<RefreshBitbucketTokensOptions, "allow" | "serverUrl"> &
+    RefreshRules<AllowOf<K>> &
+    OptionsOf<K, "instance"> &
+    OptionsOf<K, "refresh">;
+}[E];
 
 /** New tokens. Store `refreshToken`: Bitbucket rotates it, and the old one no longer works. */
 export interface RefreshedBitbucketTokens<Access = BitbucketAccess> {
@@ -71,16 +91,21 @@ export interface RefreshedBitbucketTokens<Access = BitbucketAccess> {
  * // The old refresh token is now spent: store the new ones.
  * await tokens.save(userId, bitbucketGrant(), withRefreshedTokens(stored, fresh));
  */
+export async function refreshBitbucketTokens<E extends BitbucketEdition = never>(
+  options: RefreshBitbucketTokensOptionsFor<E>,
+): Promise<RefreshedBitbucketTokens<AccessOf<E>>>;
+// The first signature is any edition's by name (`refreshBitbucketTokens<"datacenter">(…)`): its
+// answer is typed by the edition named, so it is never picked without one. Cloud's signature is
+// last: it is the one `Parameters<typeof refreshBitbucketTokens>` reads.
 export async function refreshBitbucketTokens(
   options: RefreshBitbucketDataCenterTokensOptions,
 ): Promise<RefreshedBitbucketTokens<BitbucketDataCenterAccess>>;
-// Cloud's signature last: it is the one `Parameters<typeof refreshBitbucketTokens>` reads.
 export async function refreshBitbucketTokens(
   options: RefreshBitbucketTokensOptions,
 ): Promise<RefreshedBitbucketTokens>;
 export async function refreshBitbucketTokens(
-  options: RefreshBitbucketTokensOptions | RefreshBitbucketDataCenterTokensOptions,
-): Promise<RefreshedBitbucketTokens<BitbucketAccess | BitbucketDataCenterAccess>> {
+  options: RefreshBitbucketTokensOptionsFor,
+): Promise<RefreshedBitbucketTokens<AccessOf<BitbucketEdition>>> {
   const { clientId, clientSecret, refreshToken, timeout = 10_000 } = options;
   const fail = (message: string): never => {
     throw new TypeError(`refreshBitbucketTokens: ${message}`);
@@ -97,7 +122,7 @@ export async function refreshBitbucketTokens(
     const fresh = await refresh(refreshToken, deadline);
     const { accessToken } = fresh;
     // The old refresh token is spent now: an outage in the re-check must not lose the new ones.
-    let access: BitbucketAccess | BitbucketDataCenterAccess | null = null;
+    let access: AccessOf<BitbucketEdition> | null = null;
     let accessCheckError: BitbucketAuthError | null = null;
     if (bitbucket.rules) {
       try {

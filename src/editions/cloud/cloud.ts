@@ -10,6 +10,7 @@ import { createFetchBitbucket } from "./bitbucket-api.js";
 import { fetchPrimaryEmail } from "./email.js";
 import { createCodeExchange } from "./exchange.js";
 import { basicAuthorization, postTokenEndpoint } from "./token-endpoint.js";
+import type { CloudTypes } from "./types.js";
 
 /** What Bitbucket Cloud needs to know of a router or a guard, once resolved. */
 export interface CloudConfig {
@@ -34,8 +35,9 @@ function createCloudRefresh(credentials: Credentials): Refresh {
 }
 
 /** Bitbucket Cloud: picked when `serverUrl` is absent. Its own options are `fetchEmail` and its rules. */
-export const cloud: EditionDefinition<BitbucketUser, BitbucketAccess> = {
+export const cloud: EditionDefinition<CloudTypes> = {
   picks: (options) => options.serverUrl === undefined,
+  instanceOptions: {},
   ownOptions: {
     fetchEmail: `option "fetchEmail" is for Bitbucket Cloud; with "serverUrl" (Bitbucket Data Center) the email comes from the user record.`,
   },

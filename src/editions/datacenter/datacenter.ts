@@ -11,6 +11,7 @@ import { checkDataCenterAccess, type BitbucketDataCenterAccess } from "./access.
 import { resolveDataCenterAllow, type ResolvedDataCenterAllow } from "./allow.js";
 import { createDataCenterFetch } from "./api.js";
 import { whoSignedIn, type BitbucketDataCenterUser } from "./identity.js";
+import type { DataCenterTypes } from "./types.js";
 
 /** What Bitbucket Data Center needs to know of a router or a guard, once resolved. */
 export interface DataCenterConfig {
@@ -67,12 +68,14 @@ const DATACENTER_ONLY = `is for Bitbucket Data Center: set "serverUrl" to use it
  * Bitbucket Data Center: picked by `serverUrl`. Its own options are the instance, the Lucia provider
  * id, the scopes and its rules.
  */
-export const datacenter: EditionDefinition<BitbucketDataCenterUser, BitbucketDataCenterAccess> = {
+export const datacenter: EditionDefinition<DataCenterTypes> = {
   picks: (options) => options.serverUrl !== undefined,
-  ownOptions: {
+  instanceOptions: {
+    // Set, it picks Data Center first: only another edition that picks first meets it.
+    serverUrl: 'option "serverUrl" is for Bitbucket Data Center.',
     providerId: `option "providerId" ${DATACENTER_ONLY}`,
-    scope: `option "scope" ${DATACENTER_ONLY}`,
   },
+  ownOptions: { scope: `option "scope" ${DATACENTER_ONLY}` },
   ownRules: Object.fromEntries(
     ["projects", "permission"].map((key) => [
       key,
