@@ -97,14 +97,15 @@ describe("the factories' option types, one per edition", () => {
 
   it("type the check's and the refresh's answers by the edition they name", async () => {
     // Never called: no Bitbucket answers here, and only the types are this case's.
-    const cloud = () => checkBitbucketAccess({ accessToken: "t", allow: { workspaces: ["acme"] } });
-    const dataCenter = () =>
+    const _cloud = () => checkBitbucketAccess({ accessToken: "t", allow: { workspaces: ["acme"] } });
+    const _dataCenter = () =>
       checkBitbucketAccess<"datacenter">({ accessToken: "t", serverUrl, allow: { projects: ["ENG"] } });
-    const refreshed = () => refreshBitbucketTokens<"datacenter">({ ...client, refreshToken: "r", serverUrl });
+    const _refreshed = () =>
+      refreshBitbucketTokens<"datacenter">({ ...client, refreshToken: "r", serverUrl });
     type Answers = [
-      Awaited<ReturnType<typeof cloud>>["workspace"],
-      Awaited<ReturnType<typeof dataCenter>>["project"],
-      NonNullable<Awaited<ReturnType<typeof refreshed>>["access"]>["permission"],
+      Awaited<ReturnType<typeof _cloud>>["workspace"],
+      Awaited<ReturnType<typeof _dataCenter>>["project"],
+      NonNullable<Awaited<ReturnType<typeof _refreshed>>["access"]>["permission"],
     ];
     expect(
       true satisfies Same<Answers, [BitbucketWorkspace | null, string | null, BitbucketDataCenterPermission]>,
