@@ -56,6 +56,7 @@ export default {
     "src/util/rule-lists.ts",
     "src/recheck/guard-config.ts",
     "src/recheck/user-check.ts",
+    "src/recheck/stored-tokens.ts",
     "src/recheck/credentials.ts",
     "src/http/deadline.ts",
     "src/http/status-errors.ts",
@@ -67,6 +68,7 @@ export default {
     "src/recheck/end-access.ts",
     "src/forward-auth/config.ts",
     "src/forward-auth/forward-auth.ts",
+    "src/forward-auth/held.ts",
     "src/forward-auth/identity-headers.ts",
     "src/forward-auth/original-url.ts",
   ],
@@ -90,7 +92,7 @@ export default {
       // `npm test`.
       testPathIgnorePatterns: [
         "/node_modules/",
-        "test/(project/(api-docs|bench-table|package|readme|readme-snippets)|e2e/(browser|datacenter-tls|example-curl|own-app|scaffold-init|two-instances|forward-auth/(proxies|same-host)))\\.test\\.ts$",
+        "test/(project/(api-docs|bench-table|package|readme|readme-snippets|third-edition)|e2e/(browser|datacenter-tls|example-curl|own-app|scaffold-init|two-instances|forward-auth/(proxies|same-host)))\\.test\\.ts$",
       ],
       testTimeout: 60_000,
     },

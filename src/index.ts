@@ -20,11 +20,8 @@ export type { BitbucketProviderUserAuth, FetchBitbucket } from "./editions/editi
 export type { BitbucketDataCenterAccess } from "./editions/datacenter/access.js";
 export type { BitbucketDataCenterAllow, BitbucketDataCenterPermission } from "./editions/datacenter/allow.js";
 export type { BitbucketDataCenterUser } from "./editions/datacenter/identity.js";
-export type {
-  BitbucketRouterOptions,
-  BitbucketDataCenterRouterOptions,
-  BitbucketRouterOptionsFor,
-} from "./config/options.js";
+export type { BitbucketRouterOptions, BitbucketDataCenterRouterOptions } from "./config/options.js";
+export type { BitbucketRouterOptionsFor } from "./config/options-for.js";
 export type { BitbucketEdition } from "./editions/select.js";
 export type {
   BitbucketRouterHooks,

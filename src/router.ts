@@ -8,11 +8,8 @@ import { createLinkHandler } from "./routes/link.js";
 import { createLoginHandler } from "./routes/login.js";
 import { createLogoutHandler } from "./routes/logout.js";
 import { checkMount } from "./config/mount-check.js";
-import type {
-  BitbucketDataCenterRouterOptions,
-  BitbucketRouterOptions,
-  BitbucketRouterOptionsFor,
-} from "./config/options.js";
+import type { BitbucketDataCenterRouterOptions, BitbucketRouterOptions } from "./config/options.js";
+import type { BitbucketRouterOptionsFor } from "./config/options-for.js";
 import type { BitbucketEdition, BitbucketsByEdition } from "./editions/select.js";
 import type { ResolvedHooks, ResolvedOptions } from "./config/resolved.js";
 import { resolveHooks } from "./config/resolve-hooks.js";

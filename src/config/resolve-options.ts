@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Auth } from "lucia";
-import type { BitbucketRouterOptionsFor } from "./options.js";
+import type { BitbucketRouterOptionsFor } from "./options-for.js";
 import type { ResolvedOptions } from "./resolved.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import {

@@ -2,13 +2,11 @@ import type { Request, RequestHandler, Response } from "express";
 import { LuciaError, type Auth } from "lucia";
 import { BitbucketAuthError } from "../errors/errors.js";
 import { endAccess } from "../recheck/end-access.js";
-import { bounded } from "../recheck/bounded-map.js";
 import { missingTokensCause } from "../tokens/router-stores.js";
-import type { BitbucketAccountInfo } from "../tokens/token-store.js";
-import type { UserCheck } from "../recheck/user-check.js";
 import { log } from "../util/log.js";
 import { redirect } from "../util/redirect.js";
 import { resolveForwardAuth, RULE_NAME } from "./config.js";
+import { createRemembered } from "./held.js";
 import { setIdentityHeaders } from "./identity-headers.js";
 import type {
   BitbucketDataCenterForwardAuthOptions,
@@ -25,19 +23,6 @@ export type {
 
 /** The two routes, and the rule the proxy named after them (anything, checked against `rules`). */
 const ROUTE = /^\/(check|redirect)(?:\/(.*))?$/s;
-
-/** What one instance remembers of one rule for one user, until `until`. */
-type Held =
-  | {
-      readonly keep: true;
-      readonly until: number;
-      /** When the rule was last asked of Bitbucket and held: an outage keeps it to `maxStale` after. */
-      readonly heldAt: number;
-      readonly ours: boolean;
-      readonly admitted: Readonly<Record<string, string>>;
-      readonly account: BitbucketAccountInfo | null;
-    }
-  | { readonly keep: false; readonly until: number; readonly why: string; readonly notStored: boolean };
 
 /**
  * The check a reverse proxy asks before it lets a request through to an app (nginx
@@ -93,9 +78,7 @@ export function bitbucketForwardAuth(auth: Auth, options: BitbucketForwardAuthOp
   const config = resolveForwardAuth(auth, options);
   const { guard, base, rules, loginUrl, absoluteLogin, returnToHosts } = config;
   const { interval, tokens, grant, timeout } = guard;
-  // One entry per user and rule: `allow` under "", each named rule under its name.
-  const held = bounded<Held>(guard.cacheSize * (rules.size + 1));
-  const inFlight = new Map<string, Promise<Held>>();
+  const verdict = createRemembered(guard.cacheSize * (rules.size + 1), interval);
 
   return function bitbucketForwardAuth(req, res, next) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
@@ -182,49 +165,5 @@ export function bitbucketForwardAuth(auth: Auth, options: BitbucketForwardAuthOp
         ? originalUrl(req.headers, returnToHosts)
         : null;
     redirect(res, 302, back === null ? loginUrl : `${loginUrl}?returnTo=${encodeURIComponent(back)}`);
-  }
-
-  /** What this instance knows of one rule for one user, asking Bitbucket once it is out of date. */
-  async function verdict(key: string, check: UserCheck, userId: string, now: number, isLogin: boolean) {
-    const slot = `${key}\0${userId}`;
-    const known = held.get(slot);
-    // Stryker disable next-line EqualityOperator: `>` or `>=` differ only in the one millisecond at the edge.
-    if (known && known.until > now) return known;
-    let flight = inFlight.get(slot);
-    if (!flight) {
-      // One check per user and rule at a time: concurrent requests wait for the same answer.
-      flight = decide(check, userId, now, known, isLogin).finally(() => inFlight.delete(slot));
-      inFlight.set(slot, flight);
-    }
-    const answer = await flight;
-    // Only what can stand for an interval is remembered: not a refusal of `allow` (the sessions
-    // are ended) nor a user of no key of ours (they may sign in through this Bitbucket next).
-    if (answer.keep ? answer.ours : !isLogin) held.set(slot, answer);
-    else held.delete(slot);
-    return answer;
-  }
-
-  async function decide(
-    check: UserCheck,
-    userId: string,
-    now: number,
-    known: Held | undefined,
-    isLogin: boolean,
-  ): Promise<Held> {
-    const heldAt = known?.keep ? known.heldAt : 0;
-    const v = await check.check(userId, now, heldAt);
-    if (v.keep)
-      return {
-        keep: true,
-        until: v.until,
-        // Asked now (what admitted is known) or kept through an outage (the last hold stands).
-        heldAt: v.admitted ? now : heldAt,
-        ours: v.ours,
-        admitted: v.admitted ?? (known?.keep ? known.admitted : {}),
-        account: v.account,
-      };
-    // A named rule that Bitbucket could not be asked about is an outage, not a refusal.
-    if (v.outage && !isLogin) throw new BitbucketAuthError(v.outage);
-    return { keep: false, until: now + interval, why: v.why, notStored: v.code === "TOKENS_NOT_STORED" };
   }
 }

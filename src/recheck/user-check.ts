@@ -2,13 +2,10 @@ import type { Auth } from "lucia";
 import type { AccessVerdict } from "../editions/edition.js";
 import { BitbucketAuthError, type BitbucketAuthErrorCode } from "../errors/errors.js";
 import { createDeadline, type Deadline } from "../http/upstream.js";
-import {
-  withRefreshedTokens,
-  type BitbucketAccountInfo,
-  type BitbucketStoredTokens,
-} from "../tokens/token-store.js";
+import type { BitbucketAccountInfo, BitbucketStoredTokens } from "../tokens/token-store.js";
 import { log } from "../util/log.js";
 import type { GuardConfig } from "./guard-config.js";
+import { createStoredTokens } from "./stored-tokens.js";
 
 // Bitbucket could not answer: the only failures that may keep a session, and only up to maxStale.
 const OUTAGES: ReadonlySet<BitbucketAuthErrorCode> = new Set([
@@ -18,8 +15,6 @@ const OUTAGES: ReadonlySet<BitbucketAuthErrorCode> = new Set([
 ]);
 // A token a few seconds from expiry is refreshed first: it could expire on its way to Bitbucket.
 const EXPIRY_MARGIN_MS = 30_000;
-// Another instance that rotated the refresh token first may not have saved the new one yet.
-const REREAD_DELAYS_MS = [0, 50, 150, 300, 500];
 
 /**
  * Whether a user keeps their sessions, and until when that holds; or why not, and under which
@@ -64,62 +59,8 @@ export interface UserCheck {
  * than the login's (forward-auth's named rules) keeps its own time, so it never overwrites theirs.
  */
 export function createUserCheck(auth: Auth, config: GuardConfig, stamps = true): UserCheck {
-  const {
-    interval,
-    maxStale,
-    timeout,
-    tokens,
-    ask,
-    admitted,
-    rules,
-    refreshTokens,
-    grant,
-    providerId,
-    skew,
-  } = config;
-  // Every store call is bounded by the timeout too: a hung database fails the request, coded.
-  const store = async <T>(deadline: Deadline, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await deadline.race((async () => run())());
-    } catch (err) {
-      const late = err instanceof BitbucketAuthError && err.code === "BITBUCKET_TIMEOUT";
-      throw new BitbucketAuthError(
-        "TOKEN_STORE_FAILED",
-        late ? `The token store did not answer within ${timeout} ms.` : undefined,
-        { cause: err },
-      );
-    }
-  };
-
-  const refresh = async (
-    userId: string,
-    current: BitbucketStoredTokens,
-    deadline: Deadline,
-  ): Promise<BitbucketStoredTokens> => {
-    try {
-      const fresh = await refreshTokens(current.refreshToken, deadline);
-      const next = withRefreshedTokens(current, fresh);
-      // Saved before anything else can fail: the old refresh token is spent.
-      await store(deadline, () => tokens.save(userId, grant, next));
-      log("guard: refreshed the tokens of a user");
-      return next;
-    } catch (err) {
-      if (!(err instanceof BitbucketAuthError) || err.code !== "REFRESH_TOKEN_INVALID") throw err;
-      // Another instance may have rotated it already: its new tokens are (or soon are) in the store.
-      for (const delay of REREAD_DELAYS_MS) {
-        // The waits only give another instance time to save what it rotated; their length is not
-        // observable without a timed test (the two-instance PostgreSQL test races them for real).
-        // Stryker disable next-line ConditionalExpression,EqualityOperator: see above.
-        if (delay > 0) await deadline.race(new Promise((resolve) => setTimeout(resolve, delay)));
-        const reread = await store(deadline, () => tokens.get(userId, grant));
-        if (reread && reread.refreshToken !== current.refreshToken) {
-          log("guard: the refresh token was rotated elsewhere; using the stored one");
-          return reread;
-        }
-      }
-      throw err;
-    }
-  };
+  const { interval, maxStale, timeout, tokens, ask, admitted, rules, grant, providerId, skew } = config;
+  const { store, refresh } = createStoredTokens(config);
 
   // A user with no key of this Bitbucket never signed in through it: not this guard's to check.
   const isOurs = async (userId: string, deadline: Deadline): Promise<boolean> =>
