@@ -1,5 +1,5 @@
 import type { NextFunction, RequestHandler, Response } from "express";
-import type { Auth } from "lucia";
+import { LuciaError, type Auth } from "lucia";
 import { BitbucketAuthError } from "../errors/errors.js";
 import { createFailureHandler } from "../errors/failure.js";
 import { log } from "../util/log.js";
@@ -150,6 +150,9 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
       return true;
     }
     freshUntil.delete(userId);
+    // Another request of this user may have ended the sessions, then removed the tokens, since
+    // this one read its session: this one is then simply signed out, not a store to fix.
+    if (verdict.code && (await signedOut(sessionId))) return true;
     log(
       "guard: %s; ending every session",
       verdict.code ? "no tokens are stored for the user" : "the user no longer qualifies",
@@ -171,5 +174,13 @@ export function bitbucketAccessGuard(auth: Auth, options: BitbucketAccessGuardOp
       next,
     );
     return false;
+  }
+
+  /** True when the session is gone; a database that cannot say is not a sign-out. */
+  async function signedOut(sessionId: string): Promise<boolean> {
+    return auth.getSession(sessionId).then(
+      () => false,
+      (err: unknown) => err instanceof LuciaError,
+    );
   }
 }

@@ -376,6 +376,55 @@ describe("a guard that finds no tokens says why, and still ends the sessions", (
     expect((await login(again)).status).toBe(302);
     expect((await again.get("/me")).status).toBe(200);
   });
+
+  it("answers a request that raced another's revocation as signed out, not TOKENS_NOT_STORED", async () => {
+    let endAfterRead = false;
+    const { harness, tokens } = await start({
+      adapter: (real) => ({
+        ...real,
+        // The other request ends the sessions and removes the tokens right after this one read its session.
+        getSession: async (id: string) => {
+          const session = await real.getSession(id);
+          if (endAfterRead && session) {
+            endAfterRead = false;
+            await real.deleteSessionsByUserId(session.user_id);
+          }
+          return session;
+        },
+      }),
+    });
+    const { agent, userId } = await signedIn(harness);
+    await tokens.remove(userId, GRANT);
+    endAfterRead = true;
+    const res = await agent.get("/me");
+    // Passed on as any request whose session is gone: the app's own check answers it.
+    expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "UNAUTHENTICATED" });
+    expect(harness.errors).toEqual([]);
+  });
+
+  it("takes a session it cannot read again for one that stands: TOKENS_NOT_STORED, sessions ended", async () => {
+    let breakAfterRead = false;
+    let broken = false;
+    const { harness, tokens } = await start({
+      adapter: (real) => ({
+        ...real,
+        getSession: async (id: string) => {
+          if (broken) throw new Error("database down");
+          broken = breakAfterRead;
+          return real.getSession(id);
+        },
+      }),
+    });
+    const { agent, userId } = await signedIn(harness);
+    await tokens.remove(userId, GRANT);
+    breakAfterRead = true;
+    const res = await agent.get("/me");
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 500,
+      error: "TOKENS_NOT_STORED",
+    });
+    expect((await harness.db.counts()).sessions).toBe(0);
+  });
 });
 
 /** The cause the last ACCESS_REVOKED carried: why the sessions were ended. */
