@@ -1,7 +1,7 @@
 import type { Auth } from "lucia";
 import { LOOPBACK, resolveReturnToHosts, type ReturnHosts } from "../config/return-hosts.js";
 import { recheckBitbucket } from "../recheck/credentials.js";
-import { resolveGuardOptions, type GuardConfig } from "../recheck/guard-config.js";
+import { resolveGuardOptions, rulesOf, type GuardConfig } from "../recheck/guard-config.js";
 import { createUserCheck, type UserCheck } from "../recheck/user-check.js";
 import { isPath } from "../util/validators.js";
 import { FORWARD_AUTH_OPTIONS, type BitbucketForwardAuthOptionsFor } from "./options.js";
@@ -50,15 +50,7 @@ export function resolveForwardAuth(auth: Auth, options: BitbucketForwardAuthOpti
       );
     const inRule = (message: string): never => fail(`option "rules.${name}": ${message}`);
     const picked = recheckBitbucket({ ...guardOptions, allow }, true, inRule);
-    // Stryker disable next-line StringLiteral: unreachable; recheckBitbucket(…, true) refuses a missing allow first.
-    const { ask, admitted, fingerprint } = picked.rules ?? inRule("an allow rule is required.");
-    const config: GuardConfig = {
-      ...guard,
-      ask,
-      admitted: admitted as GuardConfig["admitted"],
-      rules: fingerprint,
-    };
-    named.set(name, createUserCheck(auth, config, false));
+    named.set(name, createUserCheck(auth, { ...guard, ...rulesOf(picked, inRule) }, false));
   }
   return {
     guard,

@@ -1,6 +1,6 @@
 import type { Auth } from "lucia";
-import type { AccessVerdict } from "../editions/edition.js";
-import type { Refresh } from "../editions/edition.js";
+import type { AccessVerdict, Refresh, Rules } from "../editions/edition.js";
+import type { Selected } from "../editions/select.js";
 import type { Deadline } from "../http/upstream.js";
 import { rejectUnknownKeys } from "../util/did-you-mean.js";
 import { isTarget } from "../util/validators.js";
@@ -92,8 +92,6 @@ export function resolveGuardOptions(
   const { tokens } = options;
   // The rules are required: a guard with nothing to check would only cost requests.
   const bitbucket = recheckBitbucket(options, true, fail);
-  // Stryker disable next-line StringLiteral: unreachable; recheckBitbucket(…, true) has the edition refuse a missing allow first.
-  const { ask, admitted, fingerprint: rules } = bitbucket.rules ?? fail(`option "allow" is required.`);
   const { grant, providerId } = bitbucket;
   const refreshTokens = bitbucket.refresher(credentialsOf(options));
   const skew = Math.min(1000, Math.floor(interval / 2));
@@ -104,12 +102,23 @@ export function resolveGuardOptions(
     cacheSize,
     failureRedirect: options.failureRedirect,
     tokens,
-    ask,
-    admitted: admitted as GuardConfig["admitted"],
-    rules,
+    ...rulesOf(bitbucket, fail),
     refreshTokens,
     grant,
     providerId,
     skew,
   };
+}
+
+/**
+ * The rules of a Bitbucket as a check asks them. `ask` and `admitted` come from one edition's
+ * rules, so what `admitted` is handed is always that edition's access.
+ */
+export function rulesOf(
+  bitbucket: Selected["bitbucket"],
+  fail: (message: string) => never,
+): Pick<GuardConfig, "ask" | "admitted" | "rules"> {
+  // Stryker disable next-line StringLiteral: unreachable; recheckBitbucket(…, true) has the edition refuse a missing allow first.
+  const rules: Rules<AccessVerdict> = bitbucket.rules ?? fail(`option "allow" is required.`);
+  return { ask: rules.ask, admitted: (access) => rules.admitted(access), rules: rules.fingerprint };
 }
