@@ -12,6 +12,7 @@ import {
 } from "../../src/index.js";
 import { GRANT, login, setCookie, startHarness, type Agent, type Harness } from "../helpers/harness.js";
 import { ACCESS_FAKE } from "../helpers/access-fixtures.js";
+import { revocationAfterRead } from "../helpers/race.js";
 
 const allow = { workspaces: ["fake-team"] };
 const client = { clientId: "fake-client-id", clientSecret: "fake-client-secret" };
@@ -378,24 +379,11 @@ describe("a guard that finds no tokens says why, and still ends the sessions", (
   });
 
   it("answers a request that raced another's revocation as signed out, not TOKENS_NOT_STORED", async () => {
-    let endAfterRead = false;
-    const { harness, tokens } = await start({
-      adapter: (real) => ({
-        ...real,
-        // The other request ends the sessions and removes the tokens right after this one read its session.
-        getSession: async (id: string) => {
-          const session = await real.getSession(id);
-          if (endAfterRead && session) {
-            endAfterRead = false;
-            await real.deleteSessionsByUserId(session.user_id);
-          }
-          return session;
-        },
-      }),
-    });
+    const revocation = revocationAfterRead();
+    const { harness, tokens } = await start({ adapter: revocation.adapter });
     const { agent, userId } = await signedIn(harness);
     await tokens.remove(userId, GRANT);
-    endAfterRead = true;
+    revocation.arm();
     const res = await agent.get("/me");
     // Passed on as any request whose session is gone: the app's own check answers it.
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "UNAUTHENTICATED" });

@@ -1,3 +1,4 @@
+import type { Adapter } from "lucia";
 import type { BitbucketRouterOptions } from "../../src/index.js";
 import type { AppAuth } from "../../example-server/lucia.js";
 import { approvedCallback, type Harness } from "./harness.js";
@@ -37,4 +38,25 @@ export async function concurrentCallbacks(h: Harness, n: number) {
   }
   const results = await Promise.all(pending.map(({ agent, callback }) => agent.get(callback)));
   return { agents: pending.map((p) => p.agent), statuses: results.map((r) => r.status) };
+}
+
+/**
+ * A revocation that lands between a request's session read and its check: once armed, the next
+ * session read returns the session and then ends every session of its user, as another request
+ * of the same person would.
+ */
+export function revocationAfterRead() {
+  let armed = false;
+  const adapter = (real: Adapter): Adapter => ({
+    ...real,
+    getSession: async (id: string) => {
+      const session = await real.getSession(id);
+      if (armed && session) {
+        armed = false;
+        await real.deleteSessionsByUserId(session.user_id);
+      }
+      return session;
+    },
+  });
+  return { adapter, arm: () => void (armed = true) };
 }

@@ -2,16 +2,13 @@
 // real SQLite: statuses, identity headers, named rules, revocation, and what a check costs.
 import { afterEach, describe, expect, it } from "@jest/globals";
 import {
-  bitbucketForwardAuth,
   memoryTokenStore,
   type BitbucketForwardAuthOptions,
   type BitbucketTokenStore,
 } from "../../../src/index.js";
-import { GRANT, login, startHarness, type Agent, type Harness } from "../../helpers/harness.js";
-import { ACCESS_FAKE } from "../../helpers/access-fixtures.js";
+import { GRANT, type Agent, type Harness } from "../../helpers/harness.js";
+import { signedInAs, startForwardAuth } from "../../helpers/forward-auth-harness.js";
 
-const allow = { workspaces: ["fake-team"] };
-const client = { clientId: "fake-client-id", clientSecret: "fake-client-secret" };
 const rules = {
   docs: { workspaces: ["fake-team"] },
   ops: { workspaces: ["fake-team"], role: "owner" },
@@ -37,31 +34,12 @@ function counted(store: BitbucketTokenStore) {
 
 async function start(options: Partial<BitbucketForwardAuthOptions> = {}) {
   const { store: tokens, calls } = counted(memoryTokenStore());
-  h = await startHarness({
-    fake: ACCESS_FAKE,
-    router: { allow, tokens, fetchEmail: true },
-    afterRouter: (app, auth) =>
-      app.use(
-        "/_auth",
-        bitbucketForwardAuth(auth, {
-          allow,
-          ...client,
-          tokens,
-          loginUrl: "/login/bitbucket",
-          rules,
-          ...options,
-        }),
-      ),
-  });
+  h = await startForwardAuth({ tokens, rules, options, router: { fetchEmail: true } });
   return { harness: h, calls };
 }
 
-async function signedIn(harness: Harness, as = "ada"): Promise<Agent> {
-  harness.fake.approveAs(as);
-  const agent = harness.agent();
-  expect((await login(agent)).status).toBe(302);
-  return agent;
-}
+const signedIn = async (harness: Harness, as = "ada"): Promise<Agent> =>
+  (await signedInAs(harness, as)).agent;
 
 describe("forward-auth: the check a proxy asks", () => {
   it("answers 200 with who was admitted, and by what, to a signed-in member", async () => {
@@ -278,7 +256,7 @@ describe("forward-auth: the check a proxy asks", () => {
 
   it("keeps the user's tokens and account in their row: the router stores name and email at login", async () => {
     const tokens = memoryTokenStore();
-    h = await startHarness({ fake: ACCESS_FAKE, router: { allow, tokens, fetchEmail: true } });
+    h = await startForwardAuth({ tokens, rules, router: { fetchEmail: true } });
     const agent = await signedIn(h);
     const userId = (await agent.get("/me")).body.userId as string;
     expect((await tokens.get(userId, GRANT))?.account).toEqual({

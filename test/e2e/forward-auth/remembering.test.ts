@@ -3,16 +3,11 @@
 // of no key of ours, one question to Bitbucket for concurrent checks, and nothing in the token row.
 import { afterEach, describe, expect, it } from "@jest/globals";
 import type { Adapter } from "lucia";
-import {
-  bitbucketForwardAuth,
-  memoryTokenStore,
-  type BitbucketForwardAuthOptions,
-} from "../../../src/index.js";
-import { GRANT, login, startHarness, type Agent, type Harness } from "../../helpers/harness.js";
-import { ACCESS_FAKE } from "../../helpers/access-fixtures.js";
+import { memoryTokenStore, type BitbucketForwardAuthOptions } from "../../../src/index.js";
+import { GRANT, type Harness } from "../../helpers/harness.js";
+import { signedInAs, startForwardAuth } from "../../helpers/forward-auth-harness.js";
+import { revocationAfterRead } from "../../helpers/race.js";
 
-const allow = { workspaces: ["fake-team"] };
-const client = { clientId: "fake-client-id", clientSecret: "fake-client-secret" };
 const rules = {
   docs: { workspaces: ["fake-team"] },
   ops: { workspaces: ["fake-team"], role: "owner" },
@@ -29,32 +24,11 @@ async function start(
   adapter?: (real: Adapter) => Adapter,
 ) {
   const tokens = memoryTokenStore();
-  h = await startHarness({
-    fake: ACCESS_FAKE,
-    router: { allow, tokens },
-    adapter,
-    afterRouter: (app, auth) =>
-      app.use(
-        "/_auth",
-        bitbucketForwardAuth(auth, {
-          allow,
-          ...client,
-          tokens,
-          loginUrl: "/login/bitbucket",
-          rules,
-          ...options,
-        }),
-      ),
-  });
+  h = await startForwardAuth({ tokens, rules, options, adapter });
   return { harness: h, tokens };
 }
 
-async function signedIn(harness: Harness, as: string): Promise<{ agent: Agent; userId: string }> {
-  harness.fake.approveAs(as);
-  const agent = harness.agent();
-  expect((await login(agent)).status).toBe(302);
-  return { agent, userId: (await agent.get("/me")).body.userId as string };
-}
+const signedIn = signedInAs;
 
 /** How many requests Bitbucket (the fake) received while `run` ran. */
 async function asked(harness: Harness, run: () => Promise<unknown>): Promise<number> {
@@ -173,22 +147,11 @@ describe("forward-auth fails closed", () => {
   });
 
   it("answers a request that raced another's revocation as signed out, not TOKENS_NOT_STORED", async () => {
-    let endAfterRead = false;
-    const { harness, tokens } = await start({}, (real) => ({
-      ...real,
-      // The other request ends the sessions and removes the tokens right after this one read its session.
-      getSession: async (id: string) => {
-        const session = await real.getSession(id);
-        if (endAfterRead && session) {
-          endAfterRead = false;
-          await real.deleteSessionsByUserId(session.user_id);
-        }
-        return session;
-      },
-    }));
+    const revocation = revocationAfterRead();
+    const { harness, tokens } = await start({}, revocation.adapter);
     const { agent, userId } = await signedIn(harness, "ada");
     await tokens.remove(userId, GRANT);
-    endAfterRead = true;
+    revocation.arm();
     const res = await agent.get("/_auth/check");
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "SIGN_IN_REQUIRED" });
   });
