@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./processes.js";
+import { freePort, spawnUntil } from "./processes.js";
 
 export const NGINX = process.env.NGINX_PATH ?? "/usr/sbin/nginx";
 export const hasNginx = existsSync(NGINX);
@@ -65,43 +65,24 @@ ${http(dir)}
     check.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`nginx -t: ${err}`))));
   });
   const origin = `http://127.0.0.1:${listen}`;
-  const child = spawn(NGINX, ["-p", dir, "-c", conf, "-g", "daemon off;"], {
-    detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let output = "";
-  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  const close = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) {
-      try {
-        // QUIT: a graceful stop, the master ending its workers.
-        process.kill(-child.pid, "SIGQUIT");
-      } catch {
-        // already gone
-      }
-    }
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  };
-  // The master opens the listening sockets before it starts a worker, and logs the start.
-  const started = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 30_000);
-    const onData = () => {
-      if (/start worker process/.test(output)) {
-        clearTimeout(timer);
-        resolve(true);
-      }
-    };
-    child.stderr.on("data", onData);
-    void exited.then(() => {
-      clearTimeout(timer);
-      resolve(false);
+  try {
+    // The master opens the listening sockets before it starts a worker, and logs the start.
+    const nginx = await spawnUntil(NGINX, ["-p", dir, "-c", conf, "-g", "daemon off;"], {
+      cwd: dir,
+      ready: /start worker process/,
+      // QUIT: a graceful stop, the master ending its workers.
+      stopSignal: "SIGQUIT",
     });
-  });
-  if (!started) {
-    await close();
-    throw new Error(`nginx did not start on ${origin}: ${output}`);
+    return {
+      origin,
+      port: listen,
+      close: async () => {
+        await nginx.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`nginx did not start on ${origin}: ${(err as Error).message}`);
   }
-  return { origin, port: listen, close };
 }

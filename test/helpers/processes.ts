@@ -14,12 +14,19 @@ export interface Spawned {
 
 /**
  * Spawns a command and waits until its output matches `ready`. Fails with the output when it exits
- * first or takes longer than `timeoutMs`.
+ * first or takes longer than `timeoutMs`; a child that never got ready is stopped first.
+ * `stopSignal` is what `stop()` sends the group (default SIGTERM; nginx stops gracefully on SIGQUIT).
  */
 export async function spawnUntil(
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs?: number; cwd?: string },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    ready: RegExp;
+    timeoutMs?: number;
+    cwd?: string;
+    stopSignal?: NodeJS.Signals;
+  },
 ): Promise<Spawned> {
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
@@ -32,39 +39,41 @@ export async function spawnUntil(
   const exited = new Promise<number | string | null>((resolve) =>
     child.once("close", (code, signal) => resolve(code ?? signal)),
   );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${options.ready}:\n${output}`)),
-      options.timeoutMs ?? 30_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (options.ready.test(output)) {
-        clearTimeout(timer);
-        resolve();
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      try {
+        process.kill(-child.pid, options.stopSignal ?? "SIGTERM");
+      } catch {
+        // already gone
       }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`));
-    });
-  });
-  return {
-    child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid) {
-        try {
-          process.kill(-child.pid, "SIGTERM");
-        } catch {
-          // already gone
-        }
-      }
-      return exited;
-    },
+    }
+    return exited;
   };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${options.ready}:\n${output}`)),
+        options.timeoutMs ?? 30_000,
+      );
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (options.ready.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on("data", onData);
+      child.stderr?.on("data", onData);
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`));
+      });
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { child, output: () => output, stop };
 }
 
 /** Starts the example server the way the README does (`npm start`), on `port`. */
