@@ -61,6 +61,19 @@ describe("the layout of src/", () => {
     expect(upward).toEqual([]);
   });
 
+  it("keeps each edition's folder to itself: no edition imports another's", () => {
+    const editionOf = (path: string) => /^editions\/([^/]+)\//.exec(path)?.[1] ?? null;
+    const across = files(SRC).flatMap((file) => {
+      const from = editionOf(relative(SRC, file));
+      if (from === null) return [];
+      return [...readFileSync(file, "utf8").matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)]
+        .map((m) => editionOf(relative(SRC, normalize(join(dirname(file), m[1]!)))))
+        .filter((to) => to !== null && to !== from)
+        .map((to) => `${relative(SRC, file)} imports editions/${to}/`);
+    });
+    expect(across).toEqual([]);
+  });
+
   it("reads the imports it judges (the rule is not vacuous)", () => {
     expect(imports.filter(({ from, to }) => from === "routes" && to === "state").length).toBeGreaterThan(0);
     expect(imports.length).toBeGreaterThan(100);
