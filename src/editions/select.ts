@@ -67,11 +67,12 @@ export function selectEdition(options: Readonly<Record<string, unknown>>, fail: 
   const picked: EditionDefinition<EditionTypes> = EDITIONS[kind];
   const own = { ...picked.instanceOptions, ...picked.ownOptions };
   const rules = options.allow;
-  for (const other of kinds.filter((k) => k !== kind).map((k) => EDITIONS[k])) {
-    for (const [key, message] of Object.entries({ ...other.instanceOptions, ...other.ownOptions }))
+  // Every edition's keys, the picked one's too: those are its own, so they are never refused.
+  for (const edition of definitions) {
+    for (const [key, message] of Object.entries({ ...edition.instanceOptions, ...edition.ownOptions }))
       if (options[key] !== undefined && !Object.hasOwn(own, key)) fail(message);
     if (rules !== null && typeof rules === "object" && !Array.isArray(rules))
-      for (const [key, message] of Object.entries(other.ownRules))
+      for (const [key, message] of Object.entries(edition.ownRules))
         if (Object.hasOwn(rules, key) && !Object.hasOwn(picked.ownRules, key)) fail(message);
   }
   // `kind` and the definition come from the same entry, so the pair is of one edition.
