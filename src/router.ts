@@ -71,8 +71,9 @@ export function bitbucketRouter<_Auth extends Auth>(
 }
 
 /**
- * One edition's login and hooks, typed alike: `select` picked `bitbucket` from these very options,
- * so the hooks take the user and access that its login hands over.
+ * One edition's login and hooks, typed alike: the hooks take the user and access that its login
+ * hands over. That `bitbucket` is the edition of these options is `select`'s rule (it picked it
+ * from them); the compiler, called with the union, cannot tell.
  */
 function mountEdition<_Auth extends Auth, E extends BitbucketEdition>(
   auth: _Auth,
