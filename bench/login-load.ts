@@ -7,6 +7,8 @@ export interface LoginLoadResult {
   p50: number;
   p99: number;
   failures: number;
+  /** Why each failure failed, by message (a status, or the network error), so none goes unexplained. */
+  reasons: Readonly<Record<string, number>>;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function loginLoad(
 ): Promise<LoginLoadResult> {
   const latencies: number[] = [];
   let failures = 0;
+  const reasons: Record<string, number> = {};
   const deadline = Date.now() + seconds * 1000;
   const worker = async () => {
     while (Date.now() < deadline) {
@@ -48,8 +51,11 @@ export async function loginLoad(
       try {
         await loginOnce(app, paths, fakeUrl);
         latencies.push(performance.now() - began);
-      } catch {
+      } catch (err) {
         failures++;
+        const cause = (err as { cause?: { code?: string } }).cause?.code;
+        const reason = `${(err as Error).message}${cause ? ` (${cause})` : ""}`;
+        reasons[reason] = (reasons[reason] ?? 0) + 1;
       }
     }
   };
@@ -63,5 +69,6 @@ export async function loginLoad(
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     failures,
+    reasons,
   };
 }

@@ -66,6 +66,7 @@ export async function wholeLoginRow(
       p50: median(runs.map((r) => r.p50)),
       p99: median(runs.map((r) => r.p99)),
       failures: runs.reduce((n, r) => n + r.failures, 0),
+      reasons: [...new Set(runs.flatMap((r) => Object.keys(r.reasons ?? {})))].join("; "),
     };
   };
   const s = Object.fromEntries(names.map((n) => [n, summary(n)])) as Record<
@@ -76,7 +77,7 @@ export async function wholeLoginRow(
   for (const name of names) {
     const r = s[name];
     console.log(
-      `   ${LABELS[name].padEnd(30)} ${fmt(r.lps).padStart(6)} logins/s   p50 ${fmt(r.p50, 1)} ms   p99 ${fmt(r.p99, 1)} ms   failures ${r.failures}`,
+      `   ${LABELS[name].padEnd(30)} ${fmt(r.lps).padStart(6)} logins/s   p50 ${fmt(r.p50, 1)} ms   p99 ${fmt(r.p99, 1)} ms   failures ${r.failures}${r.reasons ? ` (${r.reasons})` : ""}`,
     );
   }
   const pick = (key: "loginsPerSecond" | "p99" | "cpuPerLogin") => ({
