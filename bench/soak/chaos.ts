@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { WARM_UP_PATH } from "../servers/edge.js";
 
 /** What the proxy did instead of forwarding: one of these for each faulted request. */
 export type ChaosKind = "500" | "429" | "stall" | "reset";
@@ -54,7 +55,9 @@ export async function startChaos(target: string, share: number): Promise<Chaos> 
     });
   };
   const server = createServer((req, res) => {
-    if (Math.random() >= share) return forward(req, res);
+    // An instance's start-up request (`routeBitbucketByDispatcher`'s warm-up) is the harness's own,
+    // not a Bitbucket call: a stall there would hang the start, not test the app.
+    if (req.url === WARM_UP_PATH || Math.random() >= share) return forward(req, res);
     const kind = KINDS[Math.floor(Math.random() * KINDS.length)] ?? "500";
     counts[kind]++;
     req.resume();
