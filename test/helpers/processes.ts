@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -92,8 +93,41 @@ export function fakeUrlFrom(output: string): string {
   return new URL(match[1]).origin;
 }
 
-/** A port the OS just handed out on loopback, for a child that needs to know its port up front. */
+// The ports the OS hands out itself (listen(0), outgoing connections): Linux's default range.
+const EPHEMERAL_LOW = (() => {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+})();
+const RESERVED_LOW = 20_000;
+
+/** True when `port` can be bound on loopback now. */
+const bindable = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+
+/**
+ * A free loopback port for a child that needs to know its port up front (nginx, Caddy, the
+ * example server). It is taken below the OS's ephemeral range, so that between this call and the
+ * child's bind no `listen(0)` or outgoing connection of this or another test can be handed it.
+ */
 export async function freePort(): Promise<number> {
+  // A machine whose ephemeral range starts low leaves no room below it: the OS's pick, then.
+  if (EPHEMERAL_LOW - RESERVED_LOW < 1000) return osPort();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = RESERVED_LOW + Math.floor(Math.random() * (EPHEMERAL_LOW - RESERVED_LOW));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port between ${RESERVED_LOW} and ${EPHEMERAL_LOW}`);
+}
+
+/** A port the OS just handed out on loopback. */
+function osPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, "127.0.0.1", () => {
       const { port } = server.address() as { port: number };
