@@ -42,7 +42,10 @@ export const INSTANCE_OPTIONS: readonly string[] = definitions.flatMap((edition)
   Object.keys(edition.instanceOptions),
 );
 
-/** The keys of `options` that name an instance, of every edition: what a guard, a check, a refresh and `bitbucketGrant` pick by. */
+/**
+ * The keys of `options` that name an instance, of every edition: what a guard, a check, a refresh
+ * and `bitbucketGrant` pick an edition by.
+ */
 export function instanceOptionsOf(options: object): Readonly<Record<string, unknown>> {
   const given = { ...options } as Readonly<Record<string, unknown>>;
   return Object.fromEntries(INSTANCE_OPTIONS.map((key) => [key, given[key]]));

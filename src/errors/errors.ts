@@ -85,9 +85,11 @@ export const ERROR_STATUS = {
    */
   TOKEN_STORE_FAILED: 500,
   /**
-   * `bitbucketAccessGuard`: the user signed in through this Bitbucket, but the guard's store holds
-   * no tokens for them, most often because `bitbucketRouter` was given no `tokens` (or another
-   * store); the message names the fix. Every session of theirs was ended, as for `ACCESS_REVOKED`.
+   * `bitbucketAccessGuard` or `bitbucketForwardAuth`: the user signed in through this Bitbucket,
+   * but the store it was given holds no tokens for them, most often because `bitbucketRouter` was
+   * given no `tokens` (or another store); the message names the fix. Every session of theirs was
+   * ended, as for `ACCESS_REVOKED`. A request whose session another request ended meanwhile is not
+   * this: it goes on as signed out.
    */
   TOKENS_NOT_STORED: 500,
   /**

@@ -3,8 +3,9 @@ import { instanceOptionsOf, selectEdition, type Selected } from "../editions/sel
 
 /**
  * The Bitbucket a guard, a check or a refresh works with, picked from its options by the one
- * `select`. Only the keys that name a Bitbucket (every edition's instance keys) are passed on. With `rulesRequired`, a missing
- * `allow` goes on as `null`, which the edition's rule check refuses by name.
+ * `select`. Only the keys that name a Bitbucket (every edition's instance keys) are passed on.
+ * With `rulesRequired`, a missing `allow` goes on as `null`, which the edition's rule check refuses
+ * by name.
  */
 export function recheckBitbucket(options: object, rulesRequired: boolean, fail: Fail): Selected["bitbucket"] {
   const { allow } = { ...options } as { readonly allow?: unknown };

@@ -55,3 +55,9 @@ export async function signedInAs(harness: Harness, as: string): Promise<{ agent:
   expect((await login(agent)).status).toBe(302);
   return { agent, userId: (await agent.get("/me")).body.userId as string };
 }
+
+/** Bitbucket down for the rules' calls: every permission and workspace request answers 503. */
+export function rulesOutage(harness: Harness): void {
+  harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
+  harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
+}

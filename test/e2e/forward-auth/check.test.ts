@@ -7,7 +7,7 @@ import {
   type BitbucketTokenStore,
 } from "../../../src/index.js";
 import { GRANT, type Agent, type Harness } from "../../helpers/harness.js";
-import { signedInAs, startForwardAuth } from "../../helpers/forward-auth-harness.js";
+import { rulesOutage, signedInAs, startForwardAuth } from "../../helpers/forward-auth-harness.js";
 
 const rules = {
   docs: { workspaces: ["fake-team"] },
@@ -161,8 +161,7 @@ describe("forward-auth: the check a proxy asks", () => {
     const olga = await signedIn(harness, "olga");
     // The login's rule held at the login; the named one has never been asked.
     expect((await olga.get("/_auth/check")).status).toBe(200);
-    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
-    harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
+    rulesOutage(harness);
     const down = await olga.get("/_auth/check/ops");
     expect({ status: down.status, error: down.body.error }).toEqual({
       status: 502,
@@ -178,8 +177,7 @@ describe("forward-auth: the check a proxy asks", () => {
     const { harness } = await start({ interval: 0, maxStale: 60_000 });
     const agent = await signedIn(harness);
     expect((await agent.get("/_auth/check")).status).toBe(200);
-    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
-    harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
+    rulesOutage(harness);
     const res = await agent.get("/_auth/check");
     expect(res.status).toBe(200);
     // What admitted them is the last answer that held.

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import type { Adapter } from "lucia";
 import { memoryTokenStore, type BitbucketForwardAuthOptions } from "../../../src/index.js";
 import { GRANT, type Harness } from "../../helpers/harness.js";
-import { signedInAs, startForwardAuth } from "../../helpers/forward-auth-harness.js";
+import { rulesOutage, signedInAs, startForwardAuth } from "../../helpers/forward-auth-harness.js";
 import { revocationAfterRead } from "../../helpers/race.js";
 
 const rules = {
@@ -28,8 +28,6 @@ async function start(
   return { harness: h, tokens };
 }
 
-const signedIn = signedInAs;
-
 /** How many requests Bitbucket (the fake) received while `run` ran. */
 async function asked(harness: Harness, run: () => Promise<unknown>): Promise<number> {
   const before = harness.fake.requests.length;
@@ -40,7 +38,7 @@ async function asked(harness: Harness, run: () => Promise<unknown>): Promise<num
 describe("forward-auth remembers", () => {
   it("a named rule's refusal for an interval: no second question to Bitbucket", async () => {
     const { harness } = await start();
-    const { agent } = await signedIn(harness, "ada");
+    const { agent } = await signedInAs(harness, "ada");
     expect(
       await asked(harness, async () => expect((await agent.get("/_auth/check/ops")).status).toBe(403)),
     ).toBeGreaterThan(0);
@@ -51,7 +49,7 @@ describe("forward-auth remembers", () => {
 
   it("the login's rule and each named rule side by side, even with room for one user only", async () => {
     const { harness } = await start({ cacheSize: 1 });
-    const { agent } = await signedIn(harness, "olga");
+    const { agent } = await signedInAs(harness, "olga");
     expect((await agent.get("/_auth/check/ops")).status).toBe(200);
     expect(
       await asked(harness, async () => expect((await agent.get("/_auth/check/ops")).status).toBe(200)),
@@ -60,7 +58,7 @@ describe("forward-auth remembers", () => {
 
   it("nothing in the token row: a named rule never overwrites the login's stamp", async () => {
     const { harness, tokens } = await start();
-    const { agent, userId } = await signedIn(harness, "olga");
+    const { agent, userId } = await signedInAs(harness, "olga");
     const before = await tokens.get(userId, GRANT);
     expect((await agent.get("/_auth/check/ops")).status).toBe(200);
     const after = await tokens.get(userId, GRANT);
@@ -70,9 +68,9 @@ describe("forward-auth remembers", () => {
 
   it("one question for concurrent checks of one user", async () => {
     const { harness } = await start();
-    const { agent: ada } = await signedIn(harness, "ada");
+    const { agent: ada } = await signedInAs(harness, "ada");
     const one = await asked(harness, () => ada.get("/_auth/check"));
-    const { agent: olga } = await signedIn(harness, "olga");
+    const { agent: olga } = await signedInAs(harness, "olga");
     harness.fake.setLatency(100);
     const four = await asked(harness, () => Promise.all([1, 2, 3, 4].map(() => olga.get("/_auth/check"))));
     expect(four).toBe(one);
@@ -82,11 +80,11 @@ describe("forward-auth remembers", () => {
 describe("forward-auth never remembers", () => {
   it("a refusal of the login's rule: someone let back in is admitted at their next login", async () => {
     const { harness } = await start();
-    const { agent } = await signedIn(harness, "olga");
+    const { agent } = await signedInAs(harness, "olga");
     harness.fake.setWorkspaceRole("olga", "fake-team", null);
     expect((await agent.get("/_auth/check")).body.error).toBe("ACCESS_REVOKED");
     harness.fake.setWorkspaceRole("olga", "fake-team", "owner");
-    const { agent: again } = await signedIn(harness, "olga");
+    const { agent: again } = await signedInAs(harness, "olga");
     expect((await again.get("/_auth/check")).status).toBe(200);
     expect((await harness.db.counts()).sessions).toBe(1);
   });
@@ -104,7 +102,7 @@ describe("forward-auth never remembers", () => {
     const cookie = harness.auth.createSessionCookie(session).serialize();
     expect((await harness.agent().get("/_auth/check").set("Cookie", cookie)).status).toBe(401);
     // The same person's grant, as a link would store it.
-    const { userId: ada } = await signedIn(harness, "ada");
+    const { userId: ada } = await signedInAs(harness, "ada");
     await tokens.save(user.userId, GRANT, (await tokens.get(ada, GRANT))!);
     expect((await harness.agent().get("/_auth/check").set("Cookie", cookie)).status).toBe(200);
   });
@@ -113,10 +111,9 @@ describe("forward-auth never remembers", () => {
 describe("forward-auth keeps what held through an outage", () => {
   it("a named rule that held, for up to maxStale after it last held", async () => {
     const { harness } = await start({ interval: 0, maxStale: 60_000 });
-    const { agent } = await signedIn(harness, "olga");
+    const { agent } = await signedInAs(harness, "olga");
     expect((await agent.get("/_auth/check/ops")).status).toBe(200);
-    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
-    harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
+    rulesOutage(harness);
     const res = await agent.get("/_auth/check/ops");
     expect(res.status).toBe(200);
     expect(res.headers["x-auth-request-role"]).toBe("owner");
@@ -126,9 +123,8 @@ describe("forward-auth keeps what held through an outage", () => {
 describe("forward-auth fails closed", () => {
   it("ends the sessions when Bitbucket cannot be asked about the login's rule for longer than maxStale", async () => {
     const { harness } = await start({ interval: 0, maxStale: 0 });
-    const { agent } = await signedIn(harness, "ada");
-    harness.fake.setFault({ endpoint: "permission", kind: "status", status: 503 });
-    harness.fake.setFault({ endpoint: "workspaces", kind: "status", status: 503 });
+    const { agent } = await signedInAs(harness, "ada");
+    rulesOutage(harness);
     const res = await agent.get("/_auth/check/docs");
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: "ACCESS_REVOKED" });
     expect((await harness.db.counts()).sessions).toBe(0);
@@ -136,7 +132,7 @@ describe("forward-auth fails closed", () => {
 
   it("answers TOKENS_NOT_STORED, and ends the sessions, for a user of ours whose tokens are gone", async () => {
     const { harness, tokens } = await start();
-    const { agent, userId } = await signedIn(harness, "ada");
+    const { agent, userId } = await signedInAs(harness, "ada");
     await tokens.remove(userId, GRANT);
     const res = await agent.get("/_auth/check");
     expect({ status: res.status, error: res.body.error }).toEqual({
@@ -149,7 +145,7 @@ describe("forward-auth fails closed", () => {
   it("answers a request that raced another's revocation as signed out, not TOKENS_NOT_STORED", async () => {
     const revocation = revocationAfterRead();
     const { harness, tokens } = await start({}, revocation.adapter);
-    const { agent, userId } = await signedIn(harness, "ada");
+    const { agent, userId } = await signedInAs(harness, "ada");
     await tokens.remove(userId, GRANT);
     revocation.arm();
     const res = await agent.get("/_auth/check");
@@ -176,7 +172,7 @@ describe("forward-auth fails closed", () => {
         }),
       };
     });
-    const { agent } = await signedIn(harness, "ada");
+    const { agent } = await signedInAs(harness, "ada");
     broken = true;
     const res = await agent.get("/_auth/redirect/docs");
     expect({ status: res.status, error: res.body.error }).toEqual({
@@ -190,7 +186,7 @@ describe("forward-auth fails closed", () => {
 
   it("answers a path that only starts like a route as not its own, and names a malformed rule as such", async () => {
     const { harness } = await start();
-    const { agent } = await signedIn(harness, "ada");
+    const { agent } = await signedInAs(harness, "ada");
     expect((await agent.get("/_auth/checkdocs")).status).toBe(404);
     expect((await agent.get("/_auth/redirects")).status).toBe(404);
     const res = await agent.get("/_auth/check/__proto__");
